@@ -1,0 +1,11 @@
+"""Placeholder: being written (see the issue that owns this subcommand)."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command()
+def run() -> None:
+    """Not available yet."""
+    raise click.ClickException("not implemented yet")

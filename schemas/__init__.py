@@ -1,0 +1,1 @@
+"""Shared vocabulary: shipped data (schemas, catalogue, scenarios, profiles) and its loaders."""
