@@ -1,0 +1,127 @@
+"""Failure responses (R35, R41, R63, R69, R79, R86; 8.3.1.3 and 8.3.3.3 alternative paths).
+
+MEF 79.1's "Seller Response Code" is the HTTP status (2xx success, 4xx/5xx failure). A failure
+carries a MEF Error body (``code`` and ``reason``; a 422 body is a list of them) and none of
+the attributes a success would carry.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.checks._result import Result, failed, joined, passed
+
+# Attributes of a successful create / retrieve (Tables 12, 14, 19, 21) that must not leak
+# into a failure. ``code``, ``reason``, ``message``, ``referenceError``, ``propertyPath``
+# belong to the Error types.
+POQ_SUCCESS_ATTRIBUTES = (
+    "id",
+    "href",
+    "state",
+    "creationDate",
+    "expectedPOQCompletionDate",
+    "stateChange",
+    "productOfferingQualificationItem",
+    "relatedContactInformation",
+)
+LIST_ROW_ATTRIBUTES = ("id", "state", "creationDate", "requestedPOQCompletionDate")
+HUB_SUCCESS_ATTRIBUTES = ("id", "callback", "query")
+
+
+def check_is_failure(status: int | None) -> Result:
+    """The seller answered with a failure response code (4xx), not success or a crash."""
+    if status is None:
+        return failed("no HTTP response")
+    if 200 <= status < 300:
+        return failed(f"HTTP {status}: the request was accepted")
+    if status >= 500:
+        return failed(f"HTTP {status}: server error instead of a client error")
+    if 400 <= status < 500:
+        return passed(f"HTTP {status}")
+    return failed(f"HTTP {status}: not a failure response code")
+
+
+def check_rejected_as_invalid(status: int | None, allowed: tuple[int, ...] = (400, 422)) -> Result:
+    """Schema-invalid or rule-breaking requests get 400/422, never 2xx or 5xx."""
+    ok, message = check_is_failure(status)
+    if not ok:
+        return ok, message
+    if status not in allowed:
+        return failed(f"HTTP {status}, expected one of {list(allowed)}")
+    return passed(f"rejected with HTTP {status}")
+
+
+def _error_entries(body: Any) -> list[Any]:
+    return body if isinstance(body, list) else [body]
+
+
+def check_error_body(status: int | None, body: Any) -> Result:
+    """A failure response carries a MEF Error body: ``code`` and ``reason`` (422: a list)."""
+    if status == 422 and not isinstance(body, list):
+        return failed(f"HTTP 422 body is {type(body).__name__}, expected a list of Error422")
+    entries = _error_entries(body)
+    if not entries:
+        return failed(f"HTTP {status}: empty error list")
+    problems = []
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            problems.append(f"entry {index} is {type(entry).__name__}, not an Error object")
+            continue
+        for key in ("code", "reason"):
+            if not isinstance(entry.get(key), str) or not entry.get(key):
+                problems.append(f"entry {index}: missing {key}")
+    return joined(problems, f"HTTP {status} carries a MEF Error body")
+
+
+def leaked_attributes(body: Any, attributes: tuple[str, ...] = POQ_SUCCESS_ATTRIBUTES) -> list[str]:
+    """Success attributes present in a failure body (in any Error entry)."""
+    found: list[str] = []
+    for entry in _error_entries(body):
+        if isinstance(entry, dict):
+            found.extend(k for k in attributes if k in entry and k not in found)
+    return found
+
+
+def check_no_success_attributes(
+    body: Any, attributes: tuple[str, ...] = POQ_SUCCESS_ATTRIBUTES, what: str = "failure"
+) -> Result:
+    """R35/R41/R63/R69/R86 (create, retrieve), R79 (list): nothing but the response code."""
+    leaked = leaked_attributes(body, attributes)
+    if leaked:
+        return failed(f"the {what} response carries success attributes {leaked}")
+    if isinstance(body, list) and any(
+        isinstance(e, dict) and "code" not in e and ("id" in e or "state" in e) for e in body
+    ):
+        return failed(f"the {what} response carries POQ records")
+    return passed(f"the {what} response carries no success attributes")
+
+
+def check_too_many_records(status: int | None, body: Any, agreed_limit: int | None) -> Result:
+    """8.3.3.3 path 3 (R80/R78): too many records gives an empty list, an agreed number of
+
+    records, or (v8 R58) an Error422 ``tooManyRecords``."""
+    if status == 422:
+        codes = [e.get("code") for e in _error_entries(body) if isinstance(e, dict)]
+        if "tooManyRecords" in codes:
+            return passed("HTTP 422 tooManyRecords")
+        return failed(f"HTTP 422 with codes {codes}, expected tooManyRecords")
+    if status == 200 and isinstance(body, list):
+        if not body:
+            return passed("empty list for too many records")
+        if agreed_limit is None or len(body) <= agreed_limit:
+            return passed(f"{len(body)} records (within the agreed number)")
+        return failed(f"{len(body)} records, more than the agreed {agreed_limit}")
+    return failed(f"HTTP {status} for too many records")
+
+
+__all__ = [
+    "HUB_SUCCESS_ATTRIBUTES",
+    "LIST_ROW_ATTRIBUTES",
+    "POQ_SUCCESS_ATTRIBUTES",
+    "check_error_body",
+    "check_is_failure",
+    "check_no_success_attributes",
+    "check_rejected_as_invalid",
+    "check_too_many_records",
+    "leaked_attributes",
+]

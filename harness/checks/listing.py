@@ -1,0 +1,184 @@
+"""Retrieve POQ List (UC3: R78-R81, O15, alternative paths of 8.3.3.3).
+
+A filter "really filters" when every returned row satisfies it, the POQs the buyer created
+to match it are returned (when the page is not capped) and the POQs created not to match it
+are not. Date ranges are inclusive: MEF 79.1 Table 24 says "the same as or later / earlier
+than", and the v7 OpenAPI describes ``requestedPOQCompletionDate.gt`` as "on or after".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from harness.checks._result import Result, failed, joined, passed
+from schemas.dialect import Dialect
+
+
+def parse_instant(value: Any) -> datetime | None:
+    if not isinstance(value, str) or len(value) < 10:
+        return None
+    text = value.strip()
+    if text[-1] in "zZ":
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def row_matches(row: Mapping[str, Any], filters: Mapping[str, str]) -> tuple[bool, str]:
+    """Whether one list row satisfies the (wire) query filters, with the first reason not."""
+    for name, wanted in filters.items():
+        if name in ("offset", "limit", "buyerId", "sellerId"):
+            continue
+        field, _, op = name.partition(".")
+        value = row.get(field)
+        if op in ("gt", "lt"):
+            got, bound = parse_instant(value), parse_instant(wanted)
+            if got is None or bound is None:
+                return False, f"{field}={value!r} cannot be compared with {name}={wanted}"
+            if (op == "gt" and got < bound) or (op == "lt" and got > bound):
+                return False, f"{field}={value} outside {name}={wanted}"
+        elif value != wanted:
+            return False, f"{field}={value!r} does not equal {wanted!r}"
+    return True, ""
+
+
+def check_rows_match(rows: Sequence[Mapping[str, Any]], filters: Mapping[str, str]) -> Result:
+    """Every returned row satisfies every filter (the filter is not ignored)."""
+    problems = []
+    for row in rows:
+        ok, why = row_matches(row, filters)
+        if not ok:
+            problems.append(f"row {row.get('id')!r}: {why}")
+    return joined(problems, f"all {len(rows)} rows satisfy {dict(filters)}")
+
+
+def check_membership(
+    rows: Sequence[Mapping[str, Any]],
+    must_include: Iterable[str],
+    must_exclude: Iterable[str],
+    complete: bool = True,
+) -> Result:
+    """Created POQs that match the filter are listed, those that do not are not.
+
+    ``complete`` is False when the seller capped the page (``X-Pagination-Throttled``) or said
+    there are more records than returned: missing matches are then not a failure."""
+    ids = {row.get("id") for row in rows}
+    problems = [f"{i!r} matches the filter but is missing" for i in must_include
+                if complete and i not in ids]
+    problems += [f"{i!r} does not match the filter but is listed" for i in must_exclude
+                 if i in ids]
+    return joined(problems, "the filter keeps exactly the POQs it should among those created")
+
+
+def check_summary_fields(
+    row: Mapping[str, Any], created: Mapping[str, Any] | None, dialect: Dialect
+) -> Result:
+    """R81 (Table 26): id, state, create date, and the requested date / project / external
+    id the buyer set when creating the POQ. v7 has no ``creationDate`` (not representable)."""
+    problems = []
+    if not isinstance(row.get("id"), str) or not row.get("id"):
+        problems.append("id missing")
+    if dialect.mef_poq_state(row.get("state")) is None:
+        problems.append(f"state {row.get('state')!r} is not a {dialect.api} POQ state")
+    if dialect.has_creation_date and parse_instant(row.get("creationDate")) is None:
+        problems.append(f"creationDate {row.get('creationDate')!r} is not a date-time")
+    for key in ("requestedPOQCompletionDate", "externalId", "projectId"):
+        if created and created.get(key) is not None:
+            if key not in row:
+                problems.append(f"{key} missing (the POQ was created with one)")
+            elif key == "requestedPOQCompletionDate":
+                if parse_instant(row[key]) != parse_instant(created[key]):
+                    problems.append(f"{key} {row[key]!r} differs from {created[key]!r}")
+            elif row[key] != created[key]:
+                problems.append(f"{key} {row[key]!r} differs from {created[key]!r}")
+    return joined([f"row {row.get('id')!r}: {p}" for p in problems],
+                  f"row {row.get('id')!r} carries the Table 26 summary fields")
+
+
+def header(headers: Mapping[str, str], name: str) -> str | None:
+    lowered = {k.lower(): v for k, v in headers.items()}
+    return lowered.get(name.lower())
+
+
+def _int_header(headers: Mapping[str, str], name: str) -> int | None:
+    value = header(headers, name)
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def check_page(
+    rows: Sequence[Any], headers: Mapping[str, str], limit: int, offset: int
+) -> Result:
+    """One page: no more rows than asked, and count headers that agree with the body."""
+    problems = []
+    if len(rows) > limit:
+        problems.append(f"{len(rows)} rows for limit={limit}")
+    result_count = _int_header(headers, "X-Result-Count")
+    if header(headers, "X-Result-Count") is not None and result_count != len(rows):
+        problems.append(f"X-Result-Count {header(headers, 'X-Result-Count')!r} "
+                        f"but {len(rows)} rows")
+    total = _int_header(headers, "X-Total-Count")
+    if header(headers, "X-Total-Count") is not None and (
+        total is None or total < offset + len(rows)
+    ):
+        problems.append(f"X-Total-Count {header(headers, 'X-Total-Count')!r} is less than "
+                            f"offset {offset} + {len(rows)} rows")
+    return joined(problems, f"page offset={offset} limit={limit}: {len(rows)} rows, "
+                            "headers consistent")
+
+
+def throttled(headers: Mapping[str, str]) -> bool:
+    return str(header(headers, "X-Pagination-Throttled") or "").lower() == "true"
+
+
+def check_pages(
+    pages: Sequence[tuple[Sequence[Mapping[str, Any]], Mapping[str, str]]],
+    whole: Sequence[Mapping[str, Any]],
+) -> Result:
+    """Pages walked with offset/limit give the records of the unpaged list, each once, with
+    the same total on every page."""
+    seen: list[Any] = [row.get("id") for rows, _ in pages for row in rows]
+    problems = []
+    dupes = sorted({str(i) for i in seen if seen.count(i) > 1})
+    if dupes:
+        problems.append(f"records on more than one page: {dupes}")
+    totals = {_int_header(h, "X-Total-Count") for _, h in pages
+              if header(h, "X-Total-Count") is not None}
+    if len(totals) > 1:
+        problems.append(f"X-Total-Count changes between pages: {sorted(map(str, totals))}")
+    expected = {row.get("id") for row in whole}
+    if not any(throttled(h) for _, h in pages) and set(seen) != expected:
+        missing = sorted(map(str, expected - set(seen)))[:5]
+        extra = sorted(map(str, set(seen) - expected))[:5]
+        problems.append(f"pages differ from the unpaged list (missing {missing}, extra {extra})")
+    return joined(problems, f"{len(pages)} pages cover the {len(expected)} records once each")
+
+
+def check_empty(status: int | None, rows: Any) -> Result:
+    """8.3.3.3 path 2 / R80: nothing matches -> success with an empty list."""
+    if status != 200:
+        return failed(f"HTTP {status} for a filter that matches nothing (expected 200 [])")
+    if rows != []:
+        return failed(f"expected an empty list, got {rows!r:.200}")
+    return passed("HTTP 200 with an empty list")
+
+
+__all__ = [
+    "check_empty",
+    "check_membership",
+    "check_page",
+    "check_pages",
+    "check_rows_match",
+    "check_summary_fields",
+    "header",
+    "parse_instant",
+    "row_matches",
+    "throttled",
+]

@@ -1,0 +1,50 @@
+"""Failure responses: MEF Error bodies, no success attributes, 400/422 for bad requests."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.checks import errors as c
+
+
+@pytest.mark.parametrize("status", [200, 201, 204, 500, 503, None, 302])
+def test_not_a_client_failure(status: int | None) -> None:
+    assert not c.check_is_failure(status)[0]
+
+
+def test_rejected_as_invalid() -> None:
+    assert c.check_rejected_as_invalid(400)[0]
+    assert c.check_rejected_as_invalid(422)[0]
+    assert not c.check_rejected_as_invalid(404)[0]
+    assert not c.check_rejected_as_invalid(201)[0]
+    assert not c.check_rejected_as_invalid(500)[0]
+
+
+def test_error_body_shapes() -> None:
+    assert c.check_error_body(400, {"code": "invalidBody", "reason": "bad"})[0]
+    assert c.check_error_body(422, [{"code": "missingProperty", "reason": "x",
+                                     "propertyPath": "/a"}])[0]
+    assert not c.check_error_body(422, {"code": "x", "reason": "y"})[0]
+    assert not c.check_error_body(404, {"message": "not found"})[0]
+    assert not c.check_error_body(400, "<html>oops</html>")[0]
+    assert not c.check_error_body(422, [])[0]
+
+
+def test_success_attribute_leakage() -> None:
+    assert c.check_no_success_attributes({"code": "notFound", "reason": "x"})[0]
+    ok, message = c.check_no_success_attributes({"code": "x", "reason": "y", "id": "P1",
+                                                 "state": "done"})
+    assert not ok and "id" in message and "state" in message
+    assert not c.check_no_success_attributes([{"code": "x", "reason": "y",
+                                               "productOfferingQualificationItem": []}])[0]
+    assert not c.check_no_success_attributes([{"id": "P1", "state": "done"}],
+                                             c.LIST_ROW_ATTRIBUTES)[0]
+
+
+def test_too_many_records_paths() -> None:
+    assert c.check_too_many_records(422, [{"code": "tooManyRecords", "reason": "x"}], None)[0]
+    assert not c.check_too_many_records(422, [{"code": "other", "reason": "x"}], None)[0]
+    assert c.check_too_many_records(200, [], 10)[0]
+    assert c.check_too_many_records(200, [{}] * 10, 10)[0]
+    assert not c.check_too_many_records(200, [{}] * 11, 10)[0]
+    assert not c.check_too_many_records(500, None, 10)[0]
