@@ -1,0 +1,228 @@
+"""HTTP client for the Seller's POQ API, as the Buyer sees it.
+
+Every call returns an :class:`~harness.evidence.Exchange` that is also recorded as
+evidence; transport trouble (Seller down, timeouts, HTML error pages, huge or non-JSON
+bodies) ends up in ``exchange.error`` instead of an exception, so a misbehaving Seller
+fails checks rather than crashing the run. Connection failures are retried only before a
+request reached the Seller: a POST is never sent twice.
+"""
+
+from __future__ import annotations
+
+import json as jsonlib
+import time
+from typing import Any
+from urllib.parse import quote
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from harness.auth import Authenticator, AuthError
+from harness.evidence import Exchange, Recorder, now_rfc3339, read_body, truncation_marker
+from harness.profile import Profile
+
+POQ = "productOfferingQualification"
+HUB = "hub"
+CHUNK = 64 * 1024
+
+
+class SellerClient:
+    """A requests.Session bound to one Seller profile."""
+
+    def __init__(
+        self,
+        profile: Profile,
+        recorder: Recorder,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.profile = profile
+        self.recorder = recorder
+        cfg = profile.seller
+        self.base_url = cfg.base_url.rstrip("/")
+        self.timeout_s = cfg.timeout_s
+        self.max_body_bytes = cfg.max_body_bytes
+        self.record_chars = cfg.record_body_chars
+        self.session = session or requests.Session()
+        retry = Retry(
+            total=None,
+            connect=cfg.connect_retries,
+            read=0,
+            status=0,
+            other=0,
+            redirect=0,
+            backoff_factor=0.2,
+            raise_on_status=False,
+            allowed_methods=None,
+        )
+        adapter = HTTPAdapter(max_retries=retry)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self.session.verify = cfg.verify_tls
+        self.session.headers.update({"Accept": "application/json"})
+        self.auth = Authenticator(cfg.auth, recorder, cfg.timeout_s)
+        self.auth.configure(self.session)
+
+    # -- operations of the POQ API ---------------------------------------------------------
+    def create_poq(self, body: Any, **kw: Any) -> Exchange:
+        return self.request("POST", POQ, json_body=body, **kw)
+
+    def get_poq(self, poq_id: str, **kw: Any) -> Exchange:
+        return self.request("GET", f"{POQ}/{quote(str(poq_id), safe='')}", **kw)
+
+    def list_poqs(self, params: dict[str, Any] | None = None, **kw: Any) -> Exchange:
+        return self.request("GET", POQ, params=params, **kw)
+
+    def register(self, callback: str, query: str | None = None, **kw: Any) -> Exchange:
+        body: dict[str, Any] = {"callback": callback}
+        if query is not None:
+            body["query"] = query
+        return self.request("POST", HUB, json_body=body, **kw)
+
+    def get_hub(self, hub_id: str, **kw: Any) -> Exchange:
+        return self.request("GET", f"{HUB}/{quote(str(hub_id), safe='')}", **kw)
+
+    def unregister(self, hub_id: str, **kw: Any) -> Exchange:
+        return self.request("DELETE", f"{HUB}/{quote(str(hub_id), safe='')}", **kw)
+
+    def close(self) -> None:
+        self.session.close()
+
+    # -- the one place that talks HTTP ---------------------------------------------------------
+    def url(self, path: str) -> str:
+        if path.startswith(("http://", "https://")):
+            return path
+        return f"{self.base_url}/{path.lstrip('/')}" if path else self.base_url
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        raw_body: bytes | str | None = None,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        timeout_s: float | None = None,
+        authenticate: bool = True,
+        party_ids: bool = True,
+    ) -> Exchange:
+        """Send one request and record it; never raises for transport or body problems."""
+        cfg = self.profile.seller
+        query: dict[str, Any] = {}
+        if party_ids and cfg.buyer_id:
+            query["buyerId"] = cfg.buyer_id
+        if party_ids and cfg.seller_id:
+            query["sellerId"] = cfg.seller_id
+        query.update(params or {})
+        hdrs = dict(headers or {})
+        data: bytes | None = None
+        if raw_body is not None:
+            data = raw_body.encode("utf-8") if isinstance(raw_body, str) else raw_body
+            hdrs.setdefault("Content-Type", "application/json")
+        elif json_body is not None:
+            data = jsonlib.dumps(json_body).encode("utf-8")
+            hdrs.setdefault("Content-Type", "application/json")
+        timeout = timeout_s if timeout_s is not None else self.timeout_s
+        started = now_rfc3339()
+        ex = Exchange(
+            id=self.recorder.next_id("ex"),
+            test=self.recorder.current_test,
+            method=method.upper(),
+            url=self.recorder.scrub(self.url(path)),
+            started=started,
+        )
+        if json_body is not None and raw_body is None:
+            ex.request_body = self.recorder.scrub(json_body)
+        elif data is not None:
+            ex.request_body = self.recorder.scrub(read_body(data, None, self.record_chars).recorded)
+        t0 = time.monotonic()
+        try:
+            if authenticate:
+                hdrs = {**self.auth.headers(self.session), **hdrs}
+            req = requests.Request(method.upper(), self.url(path), params=query, data=data,
+                                   headers=hdrs)
+            prep = self.session.prepare_request(req)
+            ex.url = self.recorder.scrub(str(prep.url))
+            ex.request_headers = self.recorder.headers(prep.headers)
+            settings = self.session.merge_environment_settings(
+                prep.url, {}, True, self.session.verify, self.session.cert
+            )
+            resp = self.session.send(prep, timeout=timeout, allow_redirects=False, **settings)
+        except AuthError as exc:
+            ex.error = f"authentication failed: {exc}"
+        except requests.exceptions.ConnectTimeout:
+            ex.error = f"seller unreachable: connect timeout after {timeout:g} s"
+        except requests.exceptions.ReadTimeout:
+            ex.error = f"timeout: no response within {timeout:g} s"
+        except requests.exceptions.SSLError as exc:
+            ex.error = f"TLS error: {_root(exc)}"
+        except requests.exceptions.ConnectionError as exc:
+            ex.error = f"seller unreachable: {_root(exc)}"
+        except requests.RequestException as exc:
+            ex.error = f"request failed: {_root(exc)}"
+        else:
+            self._read_response(ex, resp, timeout, t0)
+            if resp.status_code == 401 and authenticate:
+                self.auth.invalidate()
+        ex.latency_ms = round((time.monotonic() - t0) * 1000, 3)
+        return self.recorder.add_exchange(ex)
+
+    def _read_response(
+        self, ex: Exchange, resp: requests.Response, timeout: float, t0: float
+    ) -> None:
+        ex.status = resp.status_code
+        ex.response_headers = self.recorder.headers(resp.headers)
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for chunk in resp.iter_content(CHUNK):
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > self.max_body_bytes:
+                    ex.error = f"response body larger than {self.max_body_bytes} bytes; not read"
+                    break
+                if time.monotonic() - t0 > timeout:
+                    ex.error = f"timeout: body not complete within {timeout:g} s"
+                    break
+        except requests.RequestException as exc:
+            ex.error = f"response body incomplete: {_root(exc)}"
+        finally:
+            resp.close()
+        raw = b"".join(chunks)
+        ctype = resp.headers.get("Content-Type")
+        if ex.error:
+            text = raw[: self.record_chars].decode("utf-8", errors="replace")
+            ex.response_body = text + truncation_marker(max(size - len(text), 0))
+            ex.truncated = True
+            ex.text = raw.decode("utf-8", errors="replace")
+            return
+        body = read_body(raw, ctype, self.record_chars)
+        ex.response_body = self.recorder.scrub(body.recorded)
+        ex.json, ex.text, ex.truncated = body.json, body.text, body.truncated
+        if raw and not body.is_json:
+            kind = "an HTML page" if "html" in (ctype or "").lower() else "not JSON"
+            ex.error = f"response body is {kind} (Content-Type: {ctype or 'none'})"
+
+
+_KNOWN = (
+    ("Connection refused", "connection refused"),
+    ("Name or service not known", "host name not found"),
+    ("nodename nor servname", "host name not found"),
+    ("Temporary failure in name resolution", "host name not found"),
+    ("Connection reset", "connection reset by peer"),
+    ("RemoteDisconnected", "connection closed without a response"),
+    ("Connection aborted", "connection closed without a response"),
+)
+
+
+def _root(exc: BaseException) -> str:
+    """A requests/urllib3 error in one short line."""
+    text = str(exc)
+    for needle, short in _KNOWN:
+        if needle in text:
+            return short
+    return text.splitlines()[0][:300] if text else type(exc).__name__
+
+
+__all__ = ["HUB", "POQ", "SellerClient"]

@@ -1,0 +1,251 @@
+"""Evidence of a run: every HTTP exchange with the Seller (``ex-N``) and every notification
+the Buyer listener received (``nt-N``), recorded without secrets, bodies bounded in size.
+
+Checks cite evidence by id; the results document carries the records.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+MASK = "***"
+SENSITIVE_HEADERS = frozenset(
+    {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key"}
+)
+SENSITIVE_KEYS = frozenset(
+    {"access_token", "refresh_token", "id_token", "client_secret", "password", "token"}
+)
+DEFAULT_RECORD_CHARS = 65536
+
+
+def now_rfc3339() -> str:
+    """Current UTC time, RFC 3339 with milliseconds."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def truncation_marker(dropped: int) -> str:
+    return f"...[truncated: {dropped} more characters]"
+
+
+@dataclass(slots=True)
+class Body:
+    """A body as recorded (``recorded``) and as parsed for checks (``json``)."""
+
+    recorded: Any = None
+    json: Any = None
+    text: str | None = None
+    is_json: bool = False
+    truncated: bool = False
+
+
+def read_body(raw: bytes | None, content_type: str | None, limit_chars: int) -> Body:
+    """Parse JSON when the body is JSON (whatever the header says), else keep text; cap the
+    recorded form at ``limit_chars`` with a marker so huge bodies cannot bloat results."""
+    if not raw:
+        return Body()
+    text = raw.decode("utf-8", errors="replace")
+    ctype = (content_type or "").lower()
+    stripped = text.lstrip()
+    if "json" in ctype or stripped[:1] in ("{", "["):
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            pass
+        else:
+            body = Body(recorded=parsed, json=parsed, text=text, is_json=True)
+            if len(text) > limit_chars:
+                body.recorded = text[:limit_chars] + truncation_marker(len(text) - limit_chars)
+                body.truncated = True
+            return body
+    if len(text) > limit_chars:
+        recorded = text[:limit_chars] + truncation_marker(len(text) - limit_chars)
+        return Body(recorded=recorded, text=text, truncated=True)
+    return Body(recorded=text, text=text)
+
+
+@dataclass(slots=True)
+class Exchange:
+    """One request to the Seller and what came back (or why nothing did)."""
+
+    id: str
+    test: str | None
+    method: str
+    url: str
+    request_headers: dict[str, str] = field(default_factory=dict)
+    request_body: Any = None
+    status: int | None = None
+    response_headers: dict[str, str] = field(default_factory=dict)
+    response_body: Any = None
+    latency_ms: float | None = None
+    started: str = ""
+    error: str | None = None
+    truncated: bool = False
+    json: Any = None  # full parsed response body for checks; not serialized
+    text: str | None = None  # full decoded response text; not serialized
+
+    @property
+    def ok(self) -> bool:
+        """A 2xx answer arrived."""
+        return self.status is not None and 200 <= self.status < 300
+
+    @property
+    def is_json(self) -> bool:
+        return self.json is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "test": self.test,
+            "method": self.method,
+            "url": self.url,
+            "request": {"headers": self.request_headers, "body": self.request_body},
+            "response": None
+            if self.status is None
+            else {
+                "status": self.status,
+                "headers": self.response_headers,
+                "body": self.response_body,
+            },
+            "latency_ms": self.latency_ms,
+            "started": self.started,
+            "error": self.error,
+            "truncated": self.truncated,
+        }
+
+
+@dataclass(slots=True)
+class Notification:
+    """One notification POSTed to the Buyer listener."""
+
+    id: str
+    test: str | None
+    path: str
+    received: str
+    monotonic: float
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Any = None
+    query: dict[str, str] = field(default_factory=dict)
+    method: str = "POST"
+    error: str | None = None
+    truncated: bool = False
+    json: Any = None  # full parsed body; not serialized
+
+    @property
+    def event_type(self) -> str | None:
+        return self.json.get("eventType") if isinstance(self.json, dict) else None
+
+    @property
+    def event(self) -> dict[str, Any]:
+        ev = self.json.get("event") if isinstance(self.json, dict) else None
+        return ev if isinstance(ev, dict) else {}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "test": self.test,
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "received": self.received,
+            "headers": self.headers,
+            "body": self.body,
+            "error": self.error,
+            "truncated": self.truncated,
+        }
+
+
+class Recorder:
+    """Thread-safe store of exchanges and notifications with run-wide ids; scrubs secrets."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counters = {"ex": 0, "nt": 0}
+        self.exchanges: list[Exchange] = []
+        self.notifications: list[Notification] = []
+        self._secrets: set[str] = set()
+        self.current_test: str | None = None
+
+    def add_secret(self, value: str | None) -> None:
+        """Remember a secret value so it is masked wherever it would be recorded."""
+        if value and len(value) >= 4:
+            self._secrets.add(value)
+
+    def next_id(self, prefix: str) -> str:
+        with self._lock:
+            self._counters[prefix] += 1
+            return f"{prefix}-{self._counters[prefix]}"
+
+    def add_exchange(self, exchange: Exchange) -> Exchange:
+        with self._lock:
+            self.exchanges.append(exchange)
+        return exchange
+
+    def add_notification(self, notification: Notification) -> Notification:
+        with self._lock:
+            self.notifications.append(notification)
+        return notification
+
+    def exchange(self, ex_id: str) -> Exchange | None:
+        return next((e for e in self.exchanges if e.id == ex_id), None)
+
+    def headers(self, headers: Mapping[str, str]) -> dict[str, str]:
+        """Headers with credentials masked."""
+        out: dict[str, str] = {}
+        for name, value in headers.items():
+            low = name.lower()
+            sensitive = low in SENSITIVE_HEADERS or "token" in low or "secret" in low
+            out[name] = MASK if sensitive else self.scrub(value)
+        return out
+
+    def scrub(self, value: Any) -> Any:
+        """Mask secret keys and known secret values in strings, dicts and lists."""
+        if isinstance(value, str):
+            for secret in self._secrets:
+                if secret in value:
+                    value = value.replace(secret, MASK)
+            return value
+        if isinstance(value, dict):
+            return {
+                k: MASK if str(k).lower() in SENSITIVE_KEYS else self.scrub(v)
+                for k, v in value.items()
+            }
+        if isinstance(value, list):
+            return [self.scrub(v) for v in value]
+        return value
+
+    def snapshot(self) -> tuple[list[Exchange], list[Notification]]:
+        with self._lock:
+            return list(self.exchanges), list(self.notifications)
+
+
+def evidence_ids(items: Iterable[Any]) -> list[str]:
+    """Normalise evidence (Exchange, Notification, id strings, None) to a list of ids."""
+    ids: list[str] = []
+    for item in items:
+        if item is None:
+            continue
+        if isinstance(item, str):
+            ids.append(item)
+        elif hasattr(item, "id") and isinstance(item.id, str):
+            ids.append(item.id)
+        else:
+            raise TypeError(f"evidence must be an exchange, a notification or an id: {item!r}")
+    return ids
+
+
+__all__ = [
+    "MASK",
+    "Body",
+    "Exchange",
+    "Notification",
+    "Recorder",
+    "evidence_ids",
+    "now_rfc3339",
+    "read_body",
+    "truncation_marker",
+]
