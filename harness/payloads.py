@@ -1,0 +1,138 @@
+"""Create-POQ requests built from a seller profile's ``test_data``, in the profile's dialect.
+
+Each path of use case 2 has a builder: 2a (``install_offering``), 2b (``install_specification``,
+Provide Alternate true as R10 requires), 2c (``change_product``), red with alternates asked
+for, insufficient information (ends REJECTED), and unable to meet time (a requested
+completion date the seller cannot meet). Every request carries what R9/R11/R12/R17/R48 ask of
+a buyer, so a seller can never blame the harness's request for a failure.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from harness.profile import TEST_DATA_PATHS, Profile
+from schemas.dialect import Dialect, get_dialect
+
+BUYER_CONTACT_ROLE = "buyerContactInformation"
+_counter = itertools.count(1)
+
+
+def rfc3339(moment: datetime) -> str:
+    """UTC date-time with milliseconds and ``Z``, the form both guides use."""
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace(
+        "+00:00", "Z"
+    )
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class MissingTestData(LookupError):
+    """The profile has no request fragment for a path (the check is then not tested)."""
+
+
+class PayloadBuilder:
+    """Builds ``ProductOfferingQualification_Create`` bodies for one profile."""
+
+    def __init__(self, profile: Profile) -> None:
+        self.profile = profile
+        self.dialect: Dialect = get_dialect(profile.api)
+
+    # -- pieces --------------------------------------------------------------------------
+    def has(self, path: str) -> bool:
+        return self.profile.test_data.fragment(path) is not None
+
+    def buyer_contact(self) -> dict[str, Any]:
+        contact = copy.deepcopy(self.profile.test_data.buyer_contact)
+        return {"role": BUYER_CONTACT_ROLE, **contact}
+
+    def item(self, path: str, item_id: str = "1") -> dict[str, Any]:
+        """One POQ item for ``path``: the profile's fragment plus id and action."""
+        fragment = self.profile.test_data.fragment(path)
+        if fragment is None:
+            raise MissingTestData(f"the profile has no test_data.{path}")
+        product = fragment.get("product") if isinstance(fragment.get("product"), dict) else {}
+        action = "CHANGE" if product.get("id") is not None else "INSTALL"
+        item = {"id": item_id, "action": self.dialect.wire_action(action)}
+        item.update(fragment)
+        item["id"] = item_id
+        item.setdefault("action", self.dialect.wire_action(action))
+        return item
+
+    def requested_completion(self, seconds: float | None = None) -> str:
+        offset = self.profile.deferred.requested_completion_offset_s if seconds is None else seconds
+        return rfc3339(now() + timedelta(seconds=offset))
+
+    # -- whole requests ------------------------------------------------------------------
+    def create(
+        self,
+        paths: str | list[str],
+        *,
+        immediate: bool,
+        provide_alternative: bool = False,
+        requested_completion: str | None = None,
+        **poq: Any,
+    ) -> dict[str, Any]:
+        """A create request with one item per path (ids "1", "2", ...)."""
+        names = [paths] if isinstance(paths, str) else list(paths)
+        for name in names:
+            if name not in TEST_DATA_PATHS:
+                raise KeyError(f"unknown test_data path {name!r}")
+        body: dict[str, Any] = copy.deepcopy(self.profile.test_data.poq)
+        body.update(
+            instantSyncQualification=immediate,
+            provideAlternative=provide_alternative,
+            relatedContactInformation=[self.buyer_contact()],
+            productOfferingQualificationItem=[
+                self.item(name, str(index)) for index, name in enumerate(names, start=1)
+            ],
+        )
+        if not immediate:
+            body["requestedPOQCompletionDate"] = requested_completion or self.requested_completion()
+        elif requested_completion:
+            body["requestedPOQCompletionDate"] = requested_completion
+        body.update(poq)
+        return body
+
+    def install_offering(self, immediate: bool = True, **poq: Any) -> dict[str, Any]:
+        """Use case 2a: INSTALL with a product offering (ends green or yellow)."""
+        return self.create("install_offering", immediate=immediate, **poq)
+
+    def install_specification(self, immediate: bool = True, **poq: Any) -> dict[str, Any]:
+        """Use case 2b: INSTALL with a product specification; R10 sets Provide Alternate."""
+        poq.setdefault("provide_alternative", True)
+        return self.create("install_specification", immediate=immediate, **poq)
+
+    def change_product(self, immediate: bool = True, **poq: Any) -> dict[str, Any]:
+        """Use case 2c: CHANGE of an existing product."""
+        return self.create("change_product", immediate=immediate, **poq)
+
+    def red_with_alternatives(self, immediate: bool = True, **poq: Any) -> dict[str, Any]:
+        """2a that ends red, asking for alternates."""
+        poq.setdefault("provide_alternative", True)
+        return self.create("install_offering_red", immediate=immediate, **poq)
+
+    def insufficient_information(self, immediate: bool = False, **poq: Any) -> dict[str, Any]:
+        """A request the seller cannot evaluate (ends REJECTED when deferred)."""
+        return self.create("insufficient_information", immediate=immediate, **poq)
+
+    def unable_to_meet_time(self, delay_s: float = 2.0, **poq: Any) -> dict[str, Any]:
+        """Deferred request with a requested completion date ``delay_s`` from now, beside a
+
+        normal item, so one item cannot meet the time while the other is still worked."""
+        paths = ["unable_to_meet_time"] if self.has("unable_to_meet_time") else []
+        paths.append("install_offering")
+        poq.setdefault("requested_completion", self.requested_completion(delay_s))
+        return self.create(paths, immediate=False, **poq)
+
+    def unique_label(self, prefix: str = "poq-conformance") -> str:
+        """A label (externalId / projectId) no other POQ of this run carries."""
+        return f"{prefix}-{now().strftime('%Y%m%dT%H%M%S')}-{next(_counter)}"
+
+
+__all__ = ["BUYER_CONTACT_ROLE", "MissingTestData", "PayloadBuilder", "now", "rfc3339"]

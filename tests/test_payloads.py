@@ -1,0 +1,65 @@
+"""PayloadBuilder: every path's request is schema-valid in its dialect and buyer-complete."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from harness.payloads import MissingTestData, PayloadBuilder, rfc3339
+from harness.profile import bundled_profile_path, load_profile
+from schemas.validation import validate
+
+
+@pytest.fixture(params=["mock-v8", "mock-v7"])
+def builder(request: pytest.FixtureRequest) -> PayloadBuilder:
+    return PayloadBuilder(load_profile(bundled_profile_path(request.param)))
+
+
+BUILDS = ["install_offering", "install_specification", "change_product",
+          "red_with_alternatives", "insufficient_information", "unable_to_meet_time"]
+
+
+@pytest.mark.parametrize("method", BUILDS)
+def test_every_path_is_schema_valid(builder: PayloadBuilder, method: str) -> None:
+    body = getattr(builder, method)()
+    assert validate(builder.profile.api, "ProductOfferingQualification_Create", body) == []
+    assert body["relatedContactInformation"][0]["role"] == "buyerContactInformation"
+    assert isinstance(body["instantSyncQualification"], bool)
+    assert isinstance(body["provideAlternative"], bool)
+    items = body["productOfferingQualificationItem"]
+    assert [i["id"] for i in items] == [str(n) for n in range(1, len(items) + 1)]
+    if not body["instantSyncQualification"]:
+        assert "requestedPOQCompletionDate" in body  # R11
+
+
+def test_actions_follow_the_use_case(builder: PayloadBuilder) -> None:
+    assert builder.install_offering()["productOfferingQualificationItem"][0]["action"] == "add"
+    change = builder.change_product()["productOfferingQualificationItem"][0]
+    assert change["action"] == "modify" and change["product"]["id"]
+    assert builder.install_specification()["provideAlternative"] is True  # R10
+
+
+def test_deferred_date_and_overrides(builder: PayloadBuilder) -> None:
+    body = builder.install_offering(immediate=False, externalId="x-1")
+    assert body["externalId"] == "x-1"
+    assert datetime.fromisoformat(body["requestedPOQCompletionDate"].replace("Z", "+00:00"))
+    soon = builder.unable_to_meet_time(delay_s=1.0)
+    assert soon["requestedPOQCompletionDate"] < body["requestedPOQCompletionDate"]
+    assert len(soon["productOfferingQualificationItem"]) == 2
+
+
+def test_missing_fragment_is_reported(builder: PayloadBuilder) -> None:
+    profile = builder.profile
+    from dataclasses import replace
+
+    bare = replace(profile, test_data=replace(profile.test_data, change_product=None))
+    with pytest.raises(MissingTestData, match="change_product"):
+        PayloadBuilder(bare).change_product()
+    assert not PayloadBuilder(bare).has("change_product")
+    with pytest.raises(KeyError):
+        builder.create("nonsense", immediate=True)
+
+
+def test_rfc3339_form() -> None:
+    assert rfc3339(datetime(2030, 1, 2, 3, 4, 5, 123456).astimezone()).endswith("Z")
