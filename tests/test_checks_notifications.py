@@ -91,3 +91,15 @@ def test_event_states_real() -> None:
     assert not c.check_event_states_real([item_event("P", "1", "inProgress")],
                                          history, items, V8)[0]
     assert not c.check_event_states_real([item_event("P", "9", "done")], history, items, V8)[0]
+
+
+def test_listener_record_objects_are_understood() -> None:
+    from harness.evidence import Notification
+
+    note = Notification(id="nt-1", test=None, path=BASE + "poqStateChangeEvent",
+                        received="", monotonic=0.0, body={"truncated": True},
+                        json={"eventType": "poqStateChangeEvent",
+                              "event": {"id": "P", "state": "done"}})
+    assert c.event_type(note, V8) == "POQ_STATE_CHANGE"
+    assert c.poq_id_of(note) == "P"
+    assert c.check_event_carries_state(note, V8)[0]

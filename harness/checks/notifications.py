@@ -1,9 +1,10 @@
 """Notifications received by the buyer's listener (UC5: R5, R6, R91-R94; UC1 effects).
 
-A received notification is a mapping with at least ``path`` (the listener path it was posted
-to) and ``body`` (the JSON event), as the listener records it. Event types are judged in MEF
-terms; v7's ``poqCreateEvent`` is not a MEF 79.1 notification type: it is reported as
-information and never counted as a violation (MAPPING.md).
+A received notification is either a mapping with ``path`` (the listener path it was posted
+to) and ``body`` (the JSON event), or the listener's record object with the same attributes
+(its ``json`` attribute, the full parsed body, is preferred to the recorded ``body``).
+Event types are judged in MEF terms; v7's ``poqCreateEvent`` is not a MEF 79.1
+notification type: it is reported as information and never counted as a violation (MAPPING.md).
 """
 
 from __future__ import annotations
@@ -17,28 +18,40 @@ from schemas.dialect import POQ_CREATE, POQ_ITEM_STATE_CHANGE, POQ_STATE_CHANGE,
 MEF_TYPES = (POQ_STATE_CHANGE, POQ_ITEM_STATE_CHANGE)
 
 
-def event_type(note: Mapping[str, Any], dialect: Dialect) -> str | None:
+def _path(note: Any) -> str:
+    value = note.get("path") if isinstance(note, Mapping) else getattr(note, "path", None)
+    return str(value or "")
+
+
+def _body(note: Any) -> Any:
+    if isinstance(note, Mapping):
+        return note.get("body")
+    full = getattr(note, "json", None)
+    return full if full is not None else getattr(note, "body", None)
+
+
+def event_type(note: Any, dialect: Dialect) -> str | None:
     """MEF type of a notification, from its body's ``eventType`` or else its path."""
-    body = note.get("body")
+    body = _body(note)
     if isinstance(body, dict):
         mef = dialect.mef_event_type(body.get("eventType"))
         if mef:
             return mef
-    path = str(note.get("path") or "").rstrip("/")
+    path = _path(note).rstrip("/")
     return dialect.mef_event_type(path.rsplit("/", 1)[-1])
 
 
-def event_payload(note: Mapping[str, Any]) -> dict[str, Any]:
-    body = note.get("body")
+def event_payload(note: Any) -> dict[str, Any]:
+    body = _body(note)
     event = body.get("event") if isinstance(body, dict) else None
     return event if isinstance(event, dict) else {}
 
 
-def poq_id_of(note: Mapping[str, Any]) -> Any:
+def poq_id_of(note: Any) -> Any:
     return event_payload(note).get("id")
 
 
-def for_poq(notes: Iterable[Mapping[str, Any]], poq_id: str) -> list[Mapping[str, Any]]:
+def for_poq(notes: Iterable[Any], poq_id: str) -> list[Any]:
     return [n for n in notes if poq_id_of(n) == poq_id]
 
 
@@ -58,7 +71,7 @@ def parse_query(query: str | None, dialect: Dialect) -> set[str] | None:
 
 
 def check_only_registered_types(
-    notes: Sequence[Mapping[str, Any]], registered: set[str] | None, dialect: Dialect
+    notes: Sequence[Any], registered: set[str] | None, dialect: Dialect
 ) -> Result:
     """R91: no notification of a type the buyer did not register for."""
     if registered is None:
@@ -69,7 +82,7 @@ def check_only_registered_types(
         if kind == POQ_CREATE:
             creates += 1
         elif kind not in registered:
-            wrong.append(f"{kind or note.get('path')} for POQ {poq_id_of(note)!r}")
+            wrong.append(f"{kind or _path(note)} for POQ {poq_id_of(note)!r}")
     info = f" ({creates} poqCreateEvent, information only)" if creates else ""
     if wrong:
         return failed(f"notifications of unregistered types: {wrong[:5]}{info}")
@@ -77,7 +90,7 @@ def check_only_registered_types(
                   + info)
 
 
-def check_only_owned(notes: Sequence[Mapping[str, Any]], owned: Iterable[str]) -> Result:
+def check_only_owned(notes: Sequence[Any], owned: Iterable[str]) -> Result:
     """Each notification names a POQ this buyer created (R92: only POQs answered to it)."""
     known = set(owned)
     foreign = sorted({str(poq_id_of(n)) for n in notes if poq_id_of(n) not in known})
@@ -86,7 +99,7 @@ def check_only_owned(notes: Sequence[Mapping[str, Any]], owned: Iterable[str]) -
     return passed(f"all {len(notes)} notifications name POQs the buyer created")
 
 
-def check_none(notes: Sequence[Mapping[str, Any]], why: str) -> Result:
+def check_none(notes: Sequence[Any], why: str) -> Result:
     """R6 / R92 / UC1 STOP: no notification at all (create events of v7 excepted)."""
     state_events = [n for n in notes if event_type(n, _ANY) != POQ_CREATE]
     if state_events:
@@ -95,7 +108,7 @@ def check_none(notes: Sequence[Mapping[str, Any]], why: str) -> Result:
     return passed(f"no state-change notification {why}")
 
 
-def check_event_carries_state(note: Mapping[str, Any], dialect: Dialect) -> Result:
+def check_event_carries_state(note: Any, dialect: Dialect) -> Result:
     """R93/R94 (v8): the event carries the new POQ state, or the item id and item state."""
     kind = event_type(note, dialect)
     event = event_payload(note)
@@ -113,7 +126,7 @@ def check_event_carries_state(note: Mapping[str, Any], dialect: Dialect) -> Resu
 
 
 def check_events_cover_history(
-    notes: Sequence[Mapping[str, Any]],
+    notes: Sequence[Any],
     poq_history: Sequence[str],
     item_histories: Mapping[str, Sequence[str]],
     registered: set[str] | None,
@@ -147,7 +160,7 @@ def _changes(history: Sequence[str]) -> Iterable[str]:
 
 
 def _missing(
-    got: Sequence[Mapping[str, Any]], changes: list[str], item_id: str | None,
+    got: Sequence[Any], changes: list[str], item_id: str | None,
     dialect: Dialect, what: str,
 ) -> list[str]:
     if dialect.events_carry_state:
@@ -160,7 +173,7 @@ def _missing(
 
 
 def check_event_states_real(
-    notes: Sequence[Mapping[str, Any]],
+    notes: Sequence[Any],
     poq_history: Sequence[str],
     item_histories: Mapping[str, Sequence[str]],
     dialect: Dialect,
