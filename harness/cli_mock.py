@@ -1,11 +1,7 @@
-"""Placeholder: being written (see the issue that owns this subcommand)."""
+"""``poq-conformance mock``: run the bundled mock seller (the command lives in mock_seller)."""
 
 from __future__ import annotations
 
-import click
+from mock_seller.cli import mock
 
-
-@click.command()
-def mock() -> None:
-    """Not available yet."""
-    raise click.ClickException("not implemented yet")
+__all__ = ["mock"]

@@ -1,0 +1,38 @@
+"""Flask app factory: one engine, the POQ and hub blueprints mounted on every base path
+(Sonata v8/v7, Cantata v2/v1), MEF error handlers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from mock_seller import blueprint_hub, blueprint_poq
+from mock_seller.engine import Engine
+from mock_seller.errors import register_error_handlers
+from mock_seller.scenario import load_scenario
+from schemas.dialect import BASE_PATHS, CANTATA_BASE_PATHS
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the mock seller. ``config`` keys: SCENARIO (path, bundled name, mapping or
+    Scenario; default "default"), ENGINE (an Engine to reuse), MAX_CONTENT_LENGTH."""
+    app = Flask("mock_seller")
+    app.config.from_mapping(SCENARIO="default", ENGINE=None, MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+                            JSON_SORT_KEYS=False)
+    if config:
+        app.config.update(config)
+    engine = app.config["ENGINE"] or Engine(load_scenario(app.config["SCENARIO"]))
+    app.extensions["poq_mock"] = engine
+    for family, bases in (("sonata", BASE_PATHS), ("cantata", CANTATA_BASE_PATHS)):
+        for api, base in bases.items():
+            defaults = {"api": api, "family": family}
+            for bp in (blueprint_poq.bp, blueprint_hub.bp):
+                app.register_blueprint(bp, url_prefix=base, url_defaults=defaults,
+                                       name=f"{bp.name}_{family}_{api}")
+    register_error_handlers(app)
+    return app
+
+
+def engine_of(app: Flask) -> Engine:
+    return app.extensions["poq_mock"]  # type: ignore[no-any-return]

@@ -1,0 +1,64 @@
+"""Notification registration (UC1): POST /hub, GET /hub/{id} (v8 only), DELETE /hub/{id}."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Response
+
+from mock_seller.blueprint_poq import engine, read_json_body
+from mock_seller.errors import (
+    ApiError,
+    bad_request,
+    error,
+    json_response,
+    not_found,
+    not_implemented,
+)
+from mock_seller.notifier import QueryError
+from mock_seller.validation import structural_violations
+
+bp = Blueprint("hub", __name__)
+
+
+def _require_enabled() -> None:
+    if not engine().scenario.notifications_enabled:
+        raise not_implemented("This seller does not support notifications")
+
+
+@bp.post("/hub")
+def register(api: str, family: str) -> Response:
+    _require_enabled()
+    body = read_json_body()
+    violations = structural_violations(api, "EventSubscriptionInput", body)
+    if violations:
+        pointer, message = violations[0]
+        raise bad_request("invalidBody", f"{pointer or '/'}: {message}")
+    callback = body["callback"]
+    parts = urlsplit(callback)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise bad_request("invalidBody", "callback must be an absolute http(s) URL")
+    try:
+        sub = engine().notifier.subscribe(api, family, callback, body.get("query"))
+    except QueryError as exc:
+        raise bad_request("invalidBody", str(exc)) from None
+    return json_response(sub.to_wire(), 201)
+
+
+@bp.get("/hub/<sub_id>")
+def read(api: str, family: str, sub_id: str) -> Response:
+    if api == "v7":
+        raise ApiError(405, error("methodNotAllowed", "GET /hub/{id} is not part of API v7"))
+    _require_enabled()
+    sub = engine().notifier.get(api, sub_id)
+    if sub is None:
+        raise not_found(f"Event subscription {sub_id!r}")
+    return json_response(sub.to_wire())
+
+
+@bp.delete("/hub/<sub_id>")
+def unregister(api: str, family: str, sub_id: str) -> Response:
+    _require_enabled()
+    if not engine().notifier.unsubscribe(api, sub_id):
+        raise not_found(f"Event subscription {sub_id!r}")
+    return Response(status=204)

@@ -1,0 +1,33 @@
+"""The ``mock`` command (``poq-conformance mock`` and ``python -m mock_seller``)."""
+
+from __future__ import annotations
+
+import click
+
+from mock_seller.scenario import ScenarioError, load_scenario
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to bind; 0 picks a free one (printed on the ready line).")
+@click.option("--scenario", "scenario", default="default", show_default=True,
+              help="Scenario YAML file, or the name of a bundled scenario.")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256),
+              help="Request worker threads.")
+def mock(host: str, port: int, scenario: str, threads: int) -> None:
+    """Run the mock POQ seller (API v8 and v7, Sonata and Cantata paths)."""
+    from mock_seller.server import serve
+
+    try:
+        loaded = load_scenario(scenario)
+    except ScenarioError as exc:
+        raise click.BadParameter(str(exc), param_hint="--scenario") from None
+    try:
+        serve(loaded, host=host, port=port, threads=threads)
+    except OSError as exc:
+        raise click.UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
+def main() -> None:
+    mock.main(prog_name="python -m mock_seller")

@@ -1,0 +1,240 @@
+"""The qualification engine: one state machine in MEF 79.1 terms for both dialects.
+
+Create decides every item's answer up front (rules.plan_item), then either completes at once
+(immediate) or walks ACKNOWLEDGED -> IN_PROGRESS -> final on the scenario's timeline, driven by
+the shared scheduler. Every transition happens under one lock, so a reader never sees a POQ
+state that disagrees with its items (Table 29); events are queued to the notifier in
+transition order.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from mock_seller.model import ItemRecord, PoqRecord, derive_poq_state
+from mock_seller.notifier import Notifier
+from mock_seller.rules import plan_item
+from mock_seller.scenario import Scenario
+from mock_seller.scheduler import Scheduler
+from mock_seller.serializers import event_body, find_row, poq_to_wire
+from mock_seller.store import ListQuery, MemoryStore, Store
+from mock_seller.timeutil import parse_datetime, utcnow
+from schemas.dialect import (
+    ABANDONED,
+    ACKNOWLEDGED,
+    FINAL_ITEM_STATES,
+    FINAL_POQ_STATES,
+    IN_PROGRESS,
+    POQ_CREATE,
+    POQ_ITEM_STATE_CHANGE,
+    POQ_STATE_CHANGE,
+    READY,
+    REJECTED,
+    UNABLE_TO_MEET_TIME,
+    get_dialect,
+)
+
+ITEMS = "productOfferingQualificationItem"
+
+
+class TooManyRecords(Exception):
+    """The list filters match more POQs than the scenario's threshold."""
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    rows: list[dict[str, Any]]
+    total: int
+    throttled: bool
+
+
+class Engine:
+    def __init__(self, scenario: Scenario, store: Store | None = None) -> None:
+        self.scenario = scenario
+        self.store: Store = store or MemoryStore()
+        self.scheduler = Scheduler()
+        self.notifier = Notifier(self.scheduler, workers=scenario.notify_workers,
+                                 retries=scenario.notify_retries,
+                                 backoff=scenario.notify_backoff,
+                                 timeout=scenario.notify_timeout)
+        self._lock = threading.RLock()
+        self._seq = itertools.count(1)
+        self._generation = 0
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def reset(self) -> None:
+        """Forget every POQ, subscription and pending transition (tests call this)."""
+        with self._lock:
+            self._generation += 1
+            self.scheduler.clear()
+            self.store.clear()
+            self.notifier.reset()
+
+    def close(self) -> None:
+        self.notifier.close()
+        self.scheduler.close()
+
+    # -- create ---------------------------------------------------------------------------
+    def is_immediate(self, body: dict[str, Any]) -> bool:
+        mode = self.scenario.response_mode
+        return mode == "immediate" or (mode == "honour_flag"
+                                       and body.get("instantSyncQualification") is True)
+
+    def create(self, api: str, body: dict[str, Any], href_base: str) -> dict[str, Any]:
+        """Store a validated request and return the wire response (201 body)."""
+        dialect = get_dialect(api)
+        immediate = self.is_immediate(body)
+        now = utcnow()
+        items = body[ITEMS]
+        plans = [plan_item(self.scenario, item, self._inventory_offering(item)) for item in items]
+        requested = parse_datetime(body.get("requestedPOQCompletionDate"))
+        record = PoqRecord(
+            id=str(uuid.uuid4()), api=api, seq=0, created=now, deferred=not immediate,
+            state=READY if immediate else ACKNOWLEDGED, history=[], items=[],
+            request_json=json.dumps(body, separators=(",", ":")).encode(),
+            href_base=href_base,
+            project_id=body.get("projectId") if isinstance(body.get("projectId"), str) else None,
+            external_id=body.get("externalId") if isinstance(body.get("externalId"), str) else None,
+            requested=requested,
+            requested_raw=body.get("requestedPOQCompletionDate") if requested else None,
+        )
+        start = self.scenario.in_progress_after
+        step = self.scenario.item_interval
+        schedule: list[tuple[float, int]] = []
+        for index, (item, plan) in enumerate(zip(items, plans, strict=True)):
+            if immediate:
+                rec = ItemRecord(item["id"], READY, [(READY, now, None)], plan, READY, now)
+            else:
+                outcome = plan.result.outcome or READY
+                due = start + step * (index + 1)
+                if requested is not None and outcome == READY:
+                    deadline = (requested - now).total_seconds()
+                    if due > deadline:
+                        outcome, due = UNABLE_TO_MEET_TIME, max(deadline, start)
+                rec = ItemRecord(item["id"], ACKNOWLEDGED, [(ACKNOWLEDGED, now, None)], plan,
+                                 outcome, termination=plan.result.termination_reason)
+                schedule.append((due, index))
+            record.items.append(rec)
+        record.history.append((record.state, now, None))
+        if immediate:
+            record.completed = now
+        else:
+            record.expected = now + timedelta(seconds=start + step * len(items))
+        with self._lock:
+            record.seq = next(self._seq)
+            self.store.add(record)
+            generation = self._generation
+            response = poq_to_wire(record, body, dialect, self.scenario)
+            if api == "v7" and self.scenario.v7_create_event:
+                self._emit(record, POQ_CREATE, now)
+        if not immediate:
+            self.scheduler.call_later(start, self._start, generation, api, record.id)
+            for due, index in schedule:
+                self.scheduler.call_later(due, self._finish, generation, api, record.id, index)
+        return response
+
+    def _inventory_offering(self, item: dict[str, Any]) -> str | None:
+        product_id = (item.get("product") or {}).get("id")
+        return self.scenario.inventory.get(product_id) if product_id else None
+
+    # -- timeline -------------------------------------------------------------------------
+    def _start(self, generation: int, api: str, poq_id: str) -> None:
+        with self._lock:
+            record = self._live(generation, api, poq_id)
+            if record is None:
+                return
+            now = utcnow()
+            for item in record.items:
+                if item.state == ACKNOWLEDGED:
+                    item.move(IN_PROGRESS, now)
+                    self._emit(record, POQ_ITEM_STATE_CHANGE, now, item)
+            self._settle(record, now)
+
+    def _finish(self, generation: int, api: str, poq_id: str, index: int) -> None:
+        with self._lock:
+            record = self._live(generation, api, poq_id)
+            if record is None:
+                return
+            item = record.items[index]
+            if item.state in FINAL_ITEM_STATES:
+                return
+            now = utcnow()
+            item.move(item.planned_final, now, None if item.planned_final == READY
+                      else item.termination)
+            self._emit(record, POQ_ITEM_STATE_CHANGE, now, item)
+            if item.planned_final in (REJECTED, UNABLE_TO_MEET_TIME):
+                for other in record.items:  # R103: the unfinished items are abandoned
+                    if other.state not in FINAL_ITEM_STATES:
+                        other.move(ABANDONED, now)
+                        self._emit(record, POQ_ITEM_STATE_CHANGE, now, other)
+            self._settle(record, now)
+
+    def _live(self, generation: int, api: str, poq_id: str) -> PoqRecord | None:
+        if generation != self._generation:
+            return None
+        return self.store.get(api, poq_id)
+
+    def _settle(self, record: PoqRecord, now: datetime) -> None:
+        new = derive_poq_state([i.state for i in record.items])
+        if new == record.state:
+            return
+        old = record.state
+        record.state = new
+        record.history.append((new, now, None))
+        if new in FINAL_POQ_STATES:
+            record.completed = now
+        self.store.state_changed(record, old)
+        self._emit(record, POQ_STATE_CHANGE, now)
+
+    def _emit(self, record: PoqRecord, mef_type: str, now: datetime,
+              item: ItemRecord | None = None) -> None:
+        if mef_type != POQ_CREATE and not record.deferred:
+            return  # R92: state-change notifications only for deferred responses
+        dialect = get_dialect(record.api)
+        wire_type = dialect.wire_event_type(mef_type)
+        body = event_body(dialect, str(uuid.uuid4()), mef_type, now, record, item)
+        self.notifier.publish(record.api, wire_type, body)
+
+    # -- read -----------------------------------------------------------------------------
+    def retrieve(self, api: str, poq_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            record = self.store.get(api, poq_id)
+            if record is None:
+                return None
+            request = json.loads(record.request_json)
+            return poq_to_wire(record, request, get_dialect(api), self.scenario)
+
+    def list(self, api: str, query: ListQuery, offset: int, limit: int | None) -> Page:
+        """Matching POQs in creation order; raises TooManyRecords past the threshold."""
+        dialect = get_dialect(api)
+        cap = self.scenario.max_page_size
+        with self._lock:
+            matched = self.store.match(api, query)
+            total = len(matched)
+            threshold = self.scenario.too_many_records
+            if threshold is not None and total > threshold:
+                raise TooManyRecords(total)
+            size = cap if limit is None else min(limit, cap)
+            page = matched[offset:offset + size]
+            rows = [find_row(r, dialect) for r in page]
+        throttled = (limit is None or limit > cap) and offset + len(rows) < total
+        return Page(rows, total, throttled)
+
+    def state_of(self, api: str, poq_id: str) -> str | None:
+        """MEF state of a stored POQ (for tests and tools)."""
+        with self._lock:
+            record = self.store.get(api, poq_id)
+            return None if record is None else record.state
+
+    def count(self, api: str) -> int:
+        with self._lock:
+            return self.store.count(api)
+
+
+__all__ = ["Engine", "Page", "TooManyRecords"]
