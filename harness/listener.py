@@ -1,0 +1,234 @@
+"""The Buyer's notification listener: a real HTTP server on a background thread.
+
+It serves ``POST .../productOfferingQualificationNotification/{v8|v7}/listener/<event>``
+(Sonata and Cantata paths), answers 204 and records each notification (``nt-N``) with its
+arrival time. Tests wait with :meth:`Listener.wait_for`, which blocks on a Condition until
+a matching notification arrives or the timeout passes; it never sleeps blindly.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from harness.evidence import Notification, Recorder, now_rfc3339, read_body
+from schemas.dialect import CANTATA_LISTENER_BASE_PATHS, LISTENER_BASE_PATHS
+
+MAX_NOTIFICATION_BYTES = 1024 * 1024
+LISTENER_PREFIXES = tuple(
+    f"{base}/listener/"
+    for base in (*LISTENER_BASE_PATHS.values(), *CANTATA_LISTENER_BASE_PATHS.values())
+)
+
+Predicate = Callable[[Notification], bool]
+
+
+class Listener:
+    """Buyer listener bound to ``host:port`` (port 0 = any free port)."""
+
+    def __init__(
+        self,
+        recorder: Recorder,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        callback_url: str | None = None,
+        record_chars: int = 65536,
+    ) -> None:
+        self.recorder = recorder
+        self.host = host
+        self.port = port
+        self._callback_url = callback_url
+        self.record_chars = record_chars
+        self._cond = threading.Condition()
+        self._received: list[Notification] = []
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------
+    def start(self) -> Listener:
+        if self._server is not None:
+            return self
+        server = ThreadingHTTPServer((self.host, self.port), _handler_for(self))
+        server.daemon_threads = True
+        self._server = server
+        self.port = server.server_address[1]
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.1},
+            name="poq-buyer-listener", daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = None
+        self._thread = None
+
+    def __enter__(self) -> Listener:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    @property
+    def callback_url(self) -> str:
+        """What the Buyer registers as ``callback``: the profile's URL or this server's."""
+        if self._callback_url:
+            return self._callback_url.rstrip("/")
+        if self._server is None:
+            raise RuntimeError("listener not started")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}"
+
+    # -- received notifications ---------------------------------------------------------------
+    @property
+    def notifications(self) -> list[Notification]:
+        with self._cond:
+            return list(self._received)
+
+    def mark(self) -> int:
+        """Position to pass as ``since`` so a wait only sees later notifications."""
+        with self._cond:
+            return len(self._received)
+
+    def wait_for(
+        self, predicate: Predicate, timeout: float, since: int = 0
+    ) -> Notification | None:
+        """First notification (at index >= ``since``) matching ``predicate``, waiting up to
+        ``timeout`` seconds for one to arrive; None when none did."""
+        deadline = time.monotonic() + timeout
+        checked = since
+        with self._cond:
+            while True:
+                for n in self._received[checked:]:
+                    if predicate(n):
+                        return n
+                checked = max(checked, len(self._received))
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None
+                self._cond.wait(remaining)
+
+    def wait_for_all(
+        self, predicates: list[Predicate], timeout: float, since: int = 0
+    ) -> list[Notification | None]:
+        """One matching notification per predicate (None for those that never came)."""
+        deadline = time.monotonic() + timeout
+        return [
+            self.wait_for(p, max(deadline - time.monotonic(), 0.0), since) for p in predicates
+        ]
+
+    def _record(self, notification: Notification) -> None:
+        self.recorder.add_notification(notification)
+        with self._cond:
+            self._received.append(notification)
+            self._cond.notify_all()
+
+
+def for_poq(poq_id: str, event_type: str | None = None) -> Predicate:
+    """Predicate: a notification about POQ ``poq_id`` (optionally of one wire eventType)."""
+
+    def match(n: Notification) -> bool:
+        if n.error or str(n.event.get("id")) != str(poq_id):
+            return False
+        return event_type is None or n.event_type == event_type
+
+    return match
+
+
+def _handler_for(listener: Listener) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = "poq-buyer-listener"
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            return  # evidence is the record; keep test output clean
+
+        def do_POST(self) -> None:  # noqa: N802
+            self._handle()
+
+        def do_PUT(self) -> None:  # noqa: N802
+            self._handle()
+
+        def do_GET(self) -> None:  # noqa: N802
+            self._handle()
+
+        def _handle(self) -> None:
+            arrived = time.monotonic()
+            received = now_rfc3339()
+            parts = urlsplit(self.path)
+            error: str | None = None
+            raw = b""
+            try:
+                length = int(self.headers.get("Content-Length") or 0)
+            except ValueError:
+                length = -1
+            if length < 0:
+                error = "invalid Content-Length"
+            elif length > MAX_NOTIFICATION_BYTES:
+                error = f"notification larger than {MAX_NOTIFICATION_BYTES} bytes"
+                self.close_connection = True
+            else:
+                raw = self.rfile.read(length)
+            body = read_body(raw, self.headers.get("Content-Type"), listener.record_chars)
+            status = 204
+            if self.command != "POST":
+                error, status = f"method {self.command} not allowed on the listener", 405
+            elif not parts.path.startswith(LISTENER_PREFIXES):
+                error, status = "not a POQ notification listener path", 404
+            elif error is None and not body.is_json:
+                error, status = "notification body is not JSON", 400
+            elif error is not None:
+                status = 413
+            rec = listener.recorder
+            listener._record(
+                Notification(
+                    id=rec.next_id("nt"),
+                    test=rec.current_test,
+                    path=parts.path,
+                    received=received,
+                    monotonic=arrived,
+                    headers=rec.headers(dict(self.headers.items())),
+                    body=rec.scrub(body.recorded),
+                    query=dict(parse_qsl(parts.query)),
+                    method=self.command,
+                    error=error,
+                    truncated=body.truncated,
+                    json=body.json,
+                )
+            )
+            self._answer(status, error)
+
+        def _answer(self, status: int, error: str | None) -> None:
+            if status == 204:
+                self.send_response(204)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            payload = json.dumps({"code": str(status), "reason": error or "error"}).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+    return Handler
+
+
+__all__ = ["LISTENER_PREFIXES", "Listener", "for_poq"]

@@ -1,0 +1,133 @@
+"""Collects a seller run (checks, tests, exchanges, notifications, timelines) and writes
+results.json through :mod:`schemas.results`, with every catalogue ID present."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from harness import __version__
+from harness.evidence import Recorder, now_rfc3339
+from harness.profile import CAPABILITIES, Profile
+from harness.timeline import Timelines
+from schemas.results import Check, build_document, write_document
+
+BUYER_SIDE = "a requirement on the Buyer: verified by the mock seller's buyer report"
+
+
+def not_applicable_reason(req: Any, profile: Profile) -> str | None:
+    """Why ``req`` cannot apply to this Seller (capability off, not in the dialect)."""
+    for key in getattr(req, "applies_when", ()):
+        holds = profile.condition(key)
+        if holds is False:
+            if key == "v8_only":
+                return f"not representable in {profile.api}"
+            if key in CAPABILITIES:
+                return f"profile: capabilities.{key} is false"
+            return f"profile: no test_data.{key}"
+    fields = getattr(req, "fields", None)
+    representable = getattr(fields, "representable", None)
+    if representable is not None and not representable(profile.api):
+        return f"not representable in {profile.api}"
+    return None
+
+
+class RunCollector:
+    """Everything a seller run produces, folded into one results document at the end."""
+
+    def __init__(
+        self,
+        catalogue: Iterable[Any],
+        profile: Profile,
+        recorder: Recorder,
+        timelines: Timelines,
+        *,
+        mock: bool = False,
+        use_cases: Iterable[str] = (),
+    ) -> None:
+        self.catalogue = list(catalogue)
+        self.known_ids = frozenset(r.id for r in self.catalogue)
+        self.profile = profile
+        self.recorder = recorder
+        self.timelines = timelines
+        self.checks: list[Check] = []
+        self.tests: list[dict[str, Any]] = []
+        self.hints: dict[str, str] = {}
+        self.started = now_rfc3339()
+        self.mock = mock
+        self.use_cases = list(use_cases)
+        self._lock = threading.Lock()
+
+    def add_check(self, check: Check) -> None:
+        with self._lock:
+            self.checks.append(check)
+
+    def hint(self, req_id: str, reason: str) -> None:
+        """Reason to show if ``req_id`` ends without any check (e.g. its test skipped)."""
+        if req_id in self.known_ids:
+            self.hints.setdefault(req_id, reason)
+
+    def add_test(
+        self,
+        nodeid: str,
+        outcome: str,
+        duration: float,
+        use_cases: Iterable[str] = (),
+        requirements: Iterable[str] = (),
+        longrepr: str | None = None,
+    ) -> None:
+        with self._lock:
+            self.tests.append(
+                {
+                    "nodeid": nodeid,
+                    "outcome": outcome,
+                    "duration": round(max(duration, 0.0), 4),
+                    "use_cases": list(use_cases),
+                    "requirements": list(requirements),
+                    "longrepr": longrepr,
+                }
+            )
+
+    def document(self, finished: str | None = None) -> dict[str, Any]:
+        with self._lock:
+            checks = list(self.checks)
+            tests = list(self.tests)
+        checked = {c.requirement for c in checks}
+        for req in self.catalogue:
+            if req.id in checked:
+                continue
+            reason = not_applicable_reason(req, self.profile)
+            if reason is not None:
+                checks.append(Check(req.id, None, "not_applicable", reason, [], now_rfc3339()))
+            elif getattr(req, "verification", None) == "buyer":
+                self.hints.setdefault(req.id, BUYER_SIDE)
+        exchanges, notifications = self.recorder.snapshot()
+        run = {
+            "seller": self.profile.seller.base_url,
+            "api": self.profile.api,
+            "profile": self.profile.source or self.profile.name,
+            "started": self.started,
+            "finished": finished or now_rfc3339(),
+            "tool_version": __version__,
+            "use_cases": self.use_cases,
+            "mock": self.mock,
+        }
+        return build_document(
+            kind="seller",
+            run=run,
+            catalogue=self.catalogue,
+            checks=checks,
+            reasons=self.hints,
+            tests=tests,
+            exchanges=[e.to_dict() for e in exchanges],
+            notifications=[n.to_dict() for n in notifications],
+            timelines=self.timelines.to_list(),
+        )
+
+    def write(self, path: str | Path) -> Path:
+        return write_document(self.document(), path)
+
+
+__all__ = ["BUYER_SIDE", "RunCollector", "not_applicable_reason"]

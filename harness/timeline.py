@@ -1,0 +1,69 @@
+"""POQ timelines: the states a POQ went through as the Buyer saw them (create response,
+polls, notifications), per test, in arrival order."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from harness.evidence import now_rfc3339
+from harness.views import mef_view
+from schemas.dialect import Dialect
+
+SOURCES = ("create", "poll", "notification", "retrieve", "list")
+
+
+class Timelines:
+    """All timelines of a run; ``current_test`` is set by the pytest plugin."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_key: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
+        self.current_test: str | None = None
+
+    def record(
+        self,
+        poq_id: str,
+        source: str,
+        poq_state: str | None,
+        item_states: dict[str, str | None] | None = None,
+        ref: str | None = None,
+        time: str | None = None,
+    ) -> dict[str, Any]:
+        """Add one observation (MEF 79.1 state names) of POQ ``poq_id``."""
+        if source not in SOURCES:
+            raise ValueError(f"timeline source must be one of {', '.join(SOURCES)}")
+        entry = {
+            "time": time or now_rfc3339(),
+            "source": source,
+            "poq_state": poq_state,
+            "item_states": dict(item_states or {}),
+            "ref": ref,
+        }
+        with self._lock:
+            self._by_key.setdefault((str(poq_id), self.current_test), []).append(entry)
+        return entry
+
+    def record_poq(self, poq_json: Any, dialect: Dialect | str, source: str,
+                   ref: str | None = None) -> dict[str, Any] | None:
+        """Record a wire POQ (create/retrieve body); None when it carries no id."""
+        view = mef_view(poq_json, dialect)
+        if view.id is None:
+            return None
+        return self.record(view.id, source, view.state, view.item_states, ref)
+
+    def entries(self, poq_id: str, test: str | None = None) -> list[dict[str, Any]]:
+        with self._lock:
+            if test is not None:
+                return list(self._by_key.get((str(poq_id), test), []))
+            return [e for (pid, _), es in self._by_key.items() if pid == str(poq_id) for e in es]
+
+    def to_list(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [
+                {"poq_id": pid, "test": test, "entries": list(entries)}
+                for (pid, test), entries in self._by_key.items()
+            ]
+
+
+__all__ = ["SOURCES", "Timelines"]
