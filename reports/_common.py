@@ -62,9 +62,7 @@ def counts_by_status(requirements: list[dict[str, Any]]) -> dict[str, int]:
 
 def counts_by_level(requirements: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
     """Status counts per level, in level order; unknown levels follow the known ones."""
-    levels = list(LEVELS) + sorted(
-        {str(r.get("level")) for r in requirements} - set(LEVELS)
-    )
+    levels = list(LEVELS) + sorted({str(r.get("level")) for r in requirements} - set(LEVELS))
     return {
         level: counts_by_status([r for r in requirements if r.get("level") == level])
         for level in levels

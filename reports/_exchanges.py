@@ -85,11 +85,15 @@ def prepare_records(
                     "latency_ms": item.get("latency_ms"),
                     "error": item.get("error"),
                     "truncated": bool(item.get("truncated")),
-                    "request": {"headers": mask_headers(request.get("headers")),
-                                **_part(texts, 2 * n, cap)},
-                    "response": {"status": response.get("status"),
-                                 "headers": mask_headers(response.get("headers")),
-                                 **_part(texts, 2 * n + 1, cap)},
+                    "request": {
+                        "headers": mask_headers(request.get("headers")),
+                        **_part(texts, 2 * n, cap),
+                    },
+                    "response": {
+                        "status": response.get("status"),
+                        "headers": mask_headers(response.get("headers")),
+                        **_part(texts, 2 * n + 1, cap),
+                    },
                 }
             )
         else:

@@ -8,10 +8,10 @@ tolerated (newer minor versions may add them), every other violation is named by
 from __future__ import annotations
 
 import json
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from schemas.results import results_schema
 
 __all__ = ["SUPPORTED_MAJOR", "ResultsError", "check_results", "load_results"]
 
@@ -23,15 +23,12 @@ class ResultsError(ValueError):
     """A results document that cannot be rendered; the message is one readable line."""
 
 
-@lru_cache(maxsize=1)
 def _schema() -> dict[str, Any] | None:
-    """The shipped results schema, or None while the package does not carry one."""
+    """The shipped results schema (schemas.results), or None if the package lacks it."""
     try:
-        text = resources.files("schemas").joinpath("results.schema.json").read_text("utf-8")
-    except (FileNotFoundError, ModuleNotFoundError, OSError):
+        return results_schema()
+    except (FileNotFoundError, OSError, ValueError):
         return None
-    loaded = json.loads(text)
-    return loaded if isinstance(loaded, dict) else None
 
 
 def _major(version: object) -> int | None:

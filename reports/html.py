@@ -79,8 +79,11 @@ def _evidence_label(index: dict[str, dict[str, Any]], ref: str) -> tuple[str, st
         return "missing", f"{ref} (not recorded in this document)"
     if "method" in item:
         status = (item.get("response") or {}).get("status")
-        arrow = f" -> {status}" if status is not None else (" -> no response" if item.get(
-            "error") else "")
+        arrow = (
+            f" -> {status}"
+            if status is not None
+            else (" -> no response" if item.get("error") else "")
+        )
         return "ex", f"{ref}: {item.get('method')} {mask_url(item.get('url'))}{arrow}"
     return "nt", f"{ref}: notification {mask_url(item.get('path'))}"
 
@@ -97,8 +100,14 @@ def _checks(req: dict[str, Any], index: dict[str, dict[str, Any]]) -> list[dict[
 
 
 def _search_text(req: dict[str, Any]) -> str:
-    bits = [req.get("id"), req.get("level"), req.get("actor"), req.get("section"),
-            req.get("paraphrase"), req.get("reason")]
+    bits = [
+        req.get("id"),
+        req.get("level"),
+        req.get("actor"),
+        req.get("section"),
+        req.get("paraphrase"),
+        req.get("reason"),
+    ]
     bits += [c.get("message") for c in req.get("checks") or []]
     bits += [c.get("test") for c in req.get("checks") or []]
     return " ".join(str(b) for b in bits if b).lower()
@@ -111,15 +120,26 @@ def _timelines(doc: dict[str, Any], index: dict[str, dict[str, Any]]) -> list[di
         times = [parse_time(e.get("time")) for e in entries]
         first = next((t for t in times if t is not None), None)
         rows = []
-        for entry, t in zip(entries, times):
+        for entry, t in zip(entries, times, strict=True):
             ref = entry.get("ref")
             kind, label = _evidence_label(index, str(ref)) if ref else ("", "")
-            rows.append({**entry, "offset": (f"+{(t - first).total_seconds():.1f} s"
-                                             if t and first else ""),
-                         "ref_kind": kind, "ref_label": label,
-                         "item_list": sorted((entry.get("item_states") or {}).items())})
-        out.append({"poq_id": tl.get("poq_id"), "test": tl.get("test"), "rows": rows,
-                    "strip": Markup(timeline_strip(entries))})
+            rows.append(
+                {
+                    **entry,
+                    "offset": (f"+{(t - first).total_seconds():.1f} s" if t and first else ""),
+                    "ref_kind": kind,
+                    "ref_label": label,
+                    "item_list": sorted((entry.get("item_states") or {}).items()),
+                }
+            )
+        out.append(
+            {
+                "poq_id": tl.get("poq_id"),
+                "test": tl.get("test"),
+                "rows": rows,
+                "strip": Markup(timeline_strip(entries)),
+            }
+        )
     return out
 
 
@@ -129,12 +149,23 @@ def _context(doc: dict[str, Any]) -> dict[str, Any]:
     index = {str(e.get("id")): e for e in doc.get("exchanges") or []}
     index.update({str(n.get("id")): n for n in doc.get("notifications") or []})
     rows = {
-        id(r): {**r, "checks_view": _checks(r, index), "search": _search_text(r),
-                "ucs": " ".join(str(u) for u in r.get("use_cases") or []) or "general"}
+        id(r): {
+            **r,
+            "checks_view": _checks(r, index),
+            "search": _search_text(r),
+            "ucs": " ".join(str(u) for u in r.get("use_cases") or []) or "general",
+        }
         for r in requirements
     }
-    groups = [(uc, USE_CASE_LABELS.get(uc, f"UC{uc}"), [rows[id(r)] for r in reqs],
-               counts_by_status(reqs)) for uc, reqs in use_case_groups(requirements)]
+    groups = [
+        (
+            uc,
+            USE_CASE_LABELS.get(uc, f"UC{uc}"),
+            [rows[id(r)] for r in reqs],
+            counts_by_status(reqs),
+        )
+        for uc, reqs in use_case_groups(requirements)
+    ]
     failures = [rows[id(r)] for r in requirements if r.get("status") == "fail"]
     js = _resource("report.js")
     script_hash = base64.b64encode(hashlib.sha256(js.encode("utf-8")).digest()).decode()
