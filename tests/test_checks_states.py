@@ -76,3 +76,12 @@ def test_abandonment_after_unable_to_meet_time() -> None:
     late_ready = [(IP, {"1": IP, "2": IP}), (UT, {"1": UT, "2": IP}), (UT, {"1": UT, "2": RDY})]
     assert not check_abandonment(late_ready)[0]
     assert check_abandonment([(RDY, {"1": RDY})])[0]
+
+
+def test_v7_has_no_item_unable_to_meet_time() -> None:
+    assert not check_table29(UT, [AB, RDY])[0]
+    assert check_table29(UT, [AB, RDY], item_utmt=False)[0]
+    assert not check_table29(UT, [IP, RDY], item_utmt=False)[0]
+    v7 = [(IP, {"1": IP, "2": IP}), (UT, {"1": AB, "2": IP})]
+    assert not check_abandonment(v7)[0]
+    assert check_abandonment([(IP, {"1": IP, "2": IP}), (UT, {"1": AB, "2": AB})])[0]

@@ -154,8 +154,14 @@ def _cell_ok(rule: str, count: int, total: int) -> bool:
     return True  # ZERO_OR_MORE
 
 
-def check_table29(poq_state: str | None, item_states: Sequence[str | None]) -> Result:
-    """Table 29 (R100): the POQ state and the set of item states form an allowed combination."""
+def check_table29(
+    poq_state: str | None, item_states: Sequence[str | None], item_utmt: bool = True
+) -> Result:
+    """Table 29 (R100): the POQ state and the set of item states form an allowed combination.
+
+    ``item_utmt=False`` for a dialect without an item UNABLE_TO_MEET_TIME state (v7): the
+    "1 or more items UNABLE_TO_MEET_TIME" cell of a POQ UNABLE_TO_MEET_TIME cannot be shown
+    on the wire and is not required; every other cell still applies."""
     if poq_state not in TABLE_29:
         return failed(f"{poq_state!r} is not a POQ state")
     unknown = [s for s in item_states if s not in TABLE_29[READY]]
@@ -166,6 +172,8 @@ def check_table29(poq_state: str | None, item_states: Sequence[str | None]) -> R
     total = len(item_states)
     problems = []
     for item_state, rule in TABLE_29[poq_state].items():
+        if not item_utmt and item_state == UNABLE_TO_MEET_TIME and rule == ONE_OR_MORE:
+            continue
         count = sum(1 for s in item_states if s == item_state)
         if not _cell_ok(rule, count, total):
             problems.append(f"{count} of {total} items {item_state} (allowed: {rule})")
@@ -200,12 +208,15 @@ def check_ready_items(poq_state: str | None, item_states: Sequence[str | None]) 
 def check_abandonment(snapshots: Sequence[tuple[str | None, Mapping[str, str | None]]]) -> Result:
     """R103: once an item is UNABLE_TO_MEET_TIME, items that were IN_PROGRESS end ABANDONED.
 
+    In a dialect without an item UNABLE_TO_MEET_TIME (v7) the POQ reaching that state is the
+    trigger.
     ``snapshots`` are the observed (POQ state, {item id: item state}) pairs in time order. An
     item counts as IN_PROGRESS at the failure if its last observed state before (or at) the
     snapshot where the failure is first seen was IN_PROGRESS and it was not READY there.
     """
     failure_at = next(
-        (i for i, (_, items) in enumerate(snapshots) if UNABLE_TO_MEET_TIME in items.values()),
+        (i for i, (poq, items) in enumerate(snapshots)
+         if UNABLE_TO_MEET_TIME in items.values() or poq == UNABLE_TO_MEET_TIME),
         None,
     )
     if failure_at is None:
