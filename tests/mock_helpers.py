@@ -76,14 +76,14 @@ def poq(*items: dict[str, Any], instant: bool = True, alternatives: bool = False
     return copy.deepcopy(body)
 
 
-@pytest.fixture(scope="module")
-def seller() -> Iterator[MockServer]:
+@pytest.fixture(scope="module", name="seller")
+def seller_fixture() -> Iterator[MockServer]:
     with MockServer() as server:
         yield server
 
 
-@pytest.fixture()
-def mock(seller: MockServer) -> Iterator[MockServer]:
+@pytest.fixture(name="mock")
+def mock_fixture(seller: MockServer) -> Iterator[MockServer]:
     seller.engine.reset()
     yield seller
     seller.engine.reset()

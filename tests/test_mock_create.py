@@ -10,10 +10,10 @@ from mock_helpers import (
     POQ,
     create,
     eline_item,
-    mock,  # noqa: F401 (fixture)
+    mock_fixture,  # noqa: F401 (fixture)
     modify_item,
     poq,
-    seller,  # noqa: F401 (fixture)
+    seller_fixture,  # noqa: F401 (fixture)
     spec_item,
     uni_item,
 )

@@ -12,10 +12,10 @@ from mock_helpers import (
     create,
     eline_item,
     iso,
-    mock,  # noqa: F401 (fixture)
+    mock_fixture,  # noqa: F401 (fixture)
     poll_final,
     poq,
-    seller,  # noqa: F401 (fixture)
+    seller_fixture,  # noqa: F401 (fixture)
     uni_item,
 )
 

@@ -14,9 +14,9 @@ import requests
 from mock_helpers import (
     BUYER,
     create,
-    mock,  # noqa: F401 (fixture)
+    mock_fixture,  # noqa: F401 (fixture)
     poq,
-    seller,  # noqa: F401 (fixture)
+    seller_fixture,  # noqa: F401 (fixture)
     uni_item,
 )
 
