@@ -1,0 +1,74 @@
+"""Terminal output of ``poq-conformance run``: one status line per finished test and a live
+"waiting for POQ ..." line while deferred POQs are polled. Writes around pytest's output
+capture, so it works while a test is running."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from rich.console import Console
+
+STYLES = {"passed": "green", "failed": "red", "error": "red", "skipped": "yellow"}
+LABELS = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "skipped": "SKIP"}
+
+
+class RunConsole:
+    """Progress sink (see :mod:`harness.progress`) plus per-test lines."""
+
+    def __init__(self, capture_manager: Any | None = None, min_interval_s: float = 0.25) -> None:
+        self._capman = capture_manager
+        self.console = Console(highlight=False)
+        self._tty = self.console.is_terminal
+        self._min_interval = min_interval_s if self._tty else 5.0
+        self._last = 0.0
+        self._shown = False
+
+    @contextlib.contextmanager
+    def _uncaptured(self) -> Iterator[None]:
+        if self._capman is None:
+            yield
+            return
+        with self._capman.global_and_fixture_disabled():
+            yield
+
+    def status(self, text: str) -> None:
+        now = time.monotonic()
+        if now - self._last < self._min_interval:
+            return
+        self._last = now
+        with self._uncaptured():
+            if self._tty:
+                out = self.console.file
+                out.write("\r\x1b[2K  " + text)
+                out.flush()
+                self._shown = True
+            else:
+                self.console.print(f"  {text}", style="dim")
+
+    def clear(self) -> None:
+        self._last = 0.0
+        if self._tty and self._shown:
+            with self._uncaptured():
+                self.console.file.write("\r\x1b[2K")
+                self.console.file.flush()
+            self._shown = False
+
+    def test_done(self, nodeid: str, outcome: str, checks: int, failed: int) -> None:
+        self.clear()
+        label = LABELS.get(outcome, outcome.upper())
+        detail = f"{checks} checks" + (f", {failed} failed" if failed else "")
+        with self._uncaptured():
+            self.console.print(
+                f"[{STYLES.get(outcome, 'white')}]{label:<5}[/] {nodeid} [dim]({detail})[/]"
+            )
+
+
+def stderr_line(text: str) -> None:
+    sys.stderr.write(text + "\n")
+
+
+__all__ = ["RunConsole", "stderr_line"]

@@ -1,0 +1,242 @@
+"""pytest plugin of poq-conformance (entry point ``pytest11: poq_conformance``).
+
+Hooks, options and fixtures only; the logic lives in :mod:`harness.session`. Inert unless
+``--seller-profile`` or ``--mock`` is given: it then registers its markers and nothing
+else, so unrelated test suites in the same environment are untouched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Iterator
+from typing import Any
+
+import pytest
+
+from harness.errors import ConfigError
+
+_STATE = pytest.StashKey["Any"]()
+_CONSOLE = pytest.StashKey["Any"]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("poq-conformance", "MEF 79.1 POQ seller certification")
+    group.addoption("--seller-profile", metavar="FILE", help="seller profile (YAML)")
+    group.addoption("--seller-url", metavar="URL", help="override the profile's base_url")
+    group.addoption("--mock", action="store_true", default=False,
+                    help="start the bundled mock seller and test it")
+    group.addoption("--mock-api", default="v8", choices=("v8", "v7"),
+                    help="dialect of the bundled mock seller profile (default v8)")
+    group.addoption("--mock-scenario", metavar="FILE", help="scenario file for --mock")
+    group.addoption("--poq-results", metavar="PATH", help="write results.json here")
+    group.addoption("--poq-uc", metavar="LIST",
+                    help="run only tests marked with these use cases (e.g. 1,2a,4)")
+    group.addoption("--poq-progress", action="store_true", default=False,
+                    help="one status line per test and live waiting lines (used by the CLI)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "uc(*use_cases): MEF 79.1 use cases a test covers")
+    config.addinivalue_line("markers", "requirements(*ids): requirement IDs a test checks")
+    from harness.session import RunOptions
+
+    opts = RunOptions(
+        profile_path=config.getoption("--seller-profile"),
+        seller_url=config.getoption("--seller-url"),
+        mock=config.getoption("--mock"),
+        mock_api=config.getoption("--mock-api"),
+        mock_scenario=config.getoption("--mock-scenario"),
+        results_path=config.getoption("--poq-results"),
+        use_cases=_split(config.getoption("--poq-uc")),
+    )
+    if not opts.active:
+        return
+    from harness.session import RunState
+
+    try:
+        state = RunState(opts)
+    except ConfigError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config.stash[_STATE] = state
+    config.pluginmanager.register(RunHooks(config, state), "poq-conformance-run")
+    if config.getoption("--poq-progress"):
+        from harness import progress
+        from harness.console import RunConsole
+
+        console = RunConsole(config.pluginmanager.getplugin("capturemanager"))
+        config.stash[_CONSOLE] = console
+        progress.set_sink(console)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    state = config.stash.get(_STATE, None)
+    if state is not None:
+        state.close()
+        del config.stash[_STATE]
+    if config.stash.get(_CONSOLE, None) is not None:
+        from harness import progress
+
+        progress.set_sink(None)
+        del config.stash[_CONSOLE]
+
+
+class RunHooks:
+    """Hooks of an active run, registered only when a seller is configured."""
+
+    def __init__(self, config: pytest.Config, state: Any) -> None:
+        self.config = config
+        self.state = state
+        self.results_path: str | None = None
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        wanted = set(self.state.options.use_cases)
+        for item in items:
+            self.state.tag(item.nodeid, list(_marker_args(item, "uc")),
+                           list(_marker_args(item, "requirements")))
+        if not wanted:
+            return
+        keep = [i for i in items if wanted & set(_marker_args(i, "uc"))]
+        drop = [i for i in items if not wanted & set(_marker_args(i, "uc"))]
+        if drop:
+            self.config.hook.pytest_deselected(items=drop)
+            items[:] = keep
+
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        self.state.begin_test(item.nodeid)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, Any, Any]:
+        result = yield
+        verdict = getattr(item, "funcargs", {}).get("verdict")
+        if verdict is not None and hasattr(verdict, "raise_if_failed"):
+            verdict.raise_if_failed()
+        return result
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        done = self.state.note_report(
+            report.nodeid, report.when, report.outcome, report.duration, _longrepr(report)
+        )
+        if report.when == "teardown":
+            self.state.end_test()
+        console = self.config.stash.get(_CONSOLE, None)
+        if done is not None and console is not None:
+            total, failed = self.state.check_counts(report.nodeid)
+            console.test_done(report.nodeid, done, total, failed)
+
+    def pytest_report_teststatus(self, report: pytest.TestReport) -> tuple[str, str, str] | None:
+        if self.config.stash.get(_CONSOLE, None) is None:
+            return None
+        if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
+            return report.outcome, "", ""
+        return None
+
+    def pytest_sessionfinish(self) -> None:
+        path = self.state.finish()
+        self.results_path = str(path) if path is not None else None
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.results_path:
+            terminalreporter.write_line(f"poq-conformance results: {self.results_path}")
+
+
+# -- fixtures ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def poq_run(request: pytest.FixtureRequest) -> Any:
+    """The run state; skips when no seller was configured (--seller-profile / --mock)."""
+    state = request.config.stash.get(_STATE, None)
+    if state is None:
+        pytest.skip("no seller configured: pass --seller-profile FILE or --mock")
+    return state
+
+
+@pytest.fixture(scope="session")
+def seller_profile(poq_run: Any) -> Any:
+    return poq_run.profile
+
+
+@pytest.fixture(scope="session")
+def dialect(poq_run: Any) -> Any:
+    return poq_run.dialect
+
+
+@pytest.fixture(scope="session")
+def seller(poq_run: Any) -> Any:
+    """SellerClient: every call returns a recorded Exchange."""
+    return poq_run.client
+
+
+@pytest.fixture(scope="session")
+def recorder(poq_run: Any) -> Any:
+    return poq_run.recorder
+
+
+@pytest.fixture(scope="session")
+def listener(poq_run: Any) -> Any:
+    """The Buyer listener, started on first use and stopped at the end of the run."""
+    return poq_run.listener
+
+
+@pytest.fixture(scope="session")
+def timeline(poq_run: Any) -> Any:
+    return poq_run.timelines
+
+
+@pytest.fixture(scope="session")
+def payloads(poq_run: Any) -> Any:
+    from harness.payloads import PayloadBuilder
+
+    return PayloadBuilder(poq_run.profile)
+
+
+@pytest.fixture
+def verdict(poq_run: Any, request: pytest.FixtureRequest) -> Any:
+    return poq_run.verdict(request.node.nodeid)
+
+
+@pytest.fixture
+def capability(poq_run: Any, verdict: Any, request: pytest.FixtureRequest) -> Any:
+    """``capability.require("deferred")``: skip the test when the Seller did not agree
+    to it, recording its requirements as not applicable with the reason."""
+    from harness.gates import CapabilityGate
+
+    return CapabilityGate(poq_run.profile, verdict,
+                          _marker_args(request.node, "requirements"))
+
+
+@pytest.fixture
+def poll_poq(poq_run: Any) -> Callable[..., Any]:
+    """``poll_poq(poq_id)``: poll until final within the profile's deferred limits."""
+    from harness.polling import poll_until_final
+
+    def poll(poq_id: str, max_wait_s: float | None = None, interval_s: float | None = None
+             ) -> Any:
+        d = poq_run.profile.deferred
+        return poll_until_final(
+            poq_run.client, poq_id, poq_run.dialect,
+            max_wait_s=max_wait_s or d.max_wait_s,
+            interval_s=interval_s or d.poll_interval_s,
+            timelines=poq_run.timelines,
+        )
+
+    return poll
+
+
+# -- helpers (kept tiny; no run logic here) --------------------------------------------------
+
+def _split(value: str | None) -> list[str]:
+    return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
+def _marker_args(node: Any, name: str) -> Iterator[str]:
+    for mark in node.iter_markers(name):
+        for arg in mark.args:
+            yield str(arg)
+
+
+def _longrepr(report: pytest.TestReport) -> str | None:
+    if report.passed:
+        return None
+    if report.skipped and isinstance(report.longrepr, tuple):
+        return str(report.longrepr[2])
+    return str(report.longrepr) if report.longrepr else None
