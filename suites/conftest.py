@@ -1,0 +1,80 @@
+"""Session-wide flows shared by several suites (the harness plugin provides the rest).
+
+``deferred_runs`` creates every deferred POQ the profile's test data allows at once and
+polls them together until all are final, so the whole run waits about one deferred timeline.
+``created_poqs`` remembers every POQ id the suites obtained (R32/R59 uniqueness, ownership of
+notifications).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from harness.payloads import PayloadBuilder
+from suites._support import Observation, PoqRun, create, wait_final
+
+
+class CreatedPoqs:
+    """Every POQ id handed out to this buyer during the run, with the request behind it."""
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+        self.requests: dict[str, dict[str, Any]] = {}
+
+    def add(self, run: PoqRun) -> None:
+        if run.id is not None:
+            self.ids.append(run.id)
+            self.requests[run.id] = run.request
+
+
+@pytest.fixture(scope="session")
+def created_poqs() -> CreatedPoqs:
+    return CreatedPoqs()
+
+
+@pytest.fixture(scope="session")
+def observe(timeline: Any) -> Any:
+    """Hook that puts each observation on the run's timeline."""
+
+    def record(run: PoqRun, obs: Observation) -> None:
+        if run.id is not None:
+            timeline.record(run.id, obs.source, obs.view.state, obs.view.item_states,
+                            obs.exchange.id)
+
+    return record
+
+
+def deferred_plan(payloads: PayloadBuilder, profile: Any) -> dict[str, dict[str, Any]]:
+    """The deferred POQs worth creating for this profile, by name."""
+    plan: dict[str, dict[str, Any]] = {"2a": payloads.install_offering(immediate=False)}
+    if profile.has("product_specification") and payloads.has("install_specification"):
+        plan["2b"] = payloads.install_specification(immediate=False)
+    if profile.has("change") and payloads.has("change_product"):
+        plan["2c"] = payloads.change_product(immediate=False)
+    if payloads.has("install_offering_red"):
+        plan["red"] = payloads.red_with_alternatives(immediate=False)
+    if payloads.has("insufficient_information"):
+        plan["rejected"] = payloads.create(
+            ["install_offering", "insufficient_information"], immediate=False)
+    if payloads.has("unable_to_meet_time"):
+        delay = max(1.0, min(3.0, profile.deferred.max_wait_s / 4))
+        plan["utmt"] = payloads.unable_to_meet_time(delay_s=delay)
+    return plan
+
+
+@pytest.fixture(scope="session")
+def deferred_runs(
+    seller: Any, seller_profile: Any, dialect: Any, payloads: PayloadBuilder,
+    created_poqs: CreatedPoqs, observe: Any,
+) -> dict[str, PoqRun]:
+    """All deferred POQs of the plan, created first, then polled together to the end."""
+    runs: dict[str, PoqRun] = {}
+    for name, request in deferred_plan(payloads, seller_profile).items():
+        run = create(seller, dialect, name, request, observe)
+        created_poqs.add(run)
+        runs[name] = run
+    cfg = seller_profile.deferred
+    wait_final(seller, runs.values(), cfg.poll_interval_s, cfg.max_wait_s, observe)
+    return runs

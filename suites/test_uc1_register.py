@@ -1,0 +1,103 @@
+"""Use case 1: Register for POQ Notifications, Action START / STOP (MEF 79.1 8.3.1; R4, R8).
+
+START is ``POST /hub`` (201 with the id and the echoed callback and query), STOP is
+``DELETE /hub/{id}`` (204). Alternative paths of 8.3.1.3: an error for a registration the
+seller cannot process (unknown id, invalid return address) and for a seller that only gives
+Immediate Responses.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from harness.checks import errors
+from suites._support import judge, skip_ids
+
+
+def _registration_expected(profile: Any) -> bool:
+    return profile.has("deferred") or profile.has("notifications")
+
+
+@pytest.mark.uc("1")
+@pytest.mark.requirements("R4", "R8")
+def test_register_and_unregister(seller: Any, seller_profile: Any, dialect: Any, verdict: Any,
+                                 listener: Any) -> None:
+    """START answers 201 with id, callback and query; (v8) GET shows it; STOP answers 204."""
+    if not _registration_expected(seller_profile):
+        skip_ids(verdict, ["R4"], "the seller gives Immediate Responses only", applicable=False)
+        pytest.skip("immediate-only seller: see test_immediate_only_seller_refuses")
+    query = f"eventType={dialect.wire_event_type('POQ_STATE_CHANGE')}"
+    reg = seller.register(listener.callback_url, query)
+    ev = [reg]
+    body = reg.json if isinstance(reg.json, dict) else {}
+    created = reg.status == 201 and bool(body.get("id"))
+    verdict.check("R8", reg.status is not None, f"register answered HTTP {reg.status}",
+                  evidence=ev)
+    if seller_profile.has("deferred"):
+        verdict.check("R4", created, f"a seller with Deferred Responses accepts a "
+                      f"registration: HTTP {reg.status}, id {body.get('id')!r}", evidence=ev)
+    verdict.check("R8", created, f"START answered HTTP {reg.status} with id "
+                  f"{body.get('id')!r} (expected 201 and an id)", evidence=ev)
+    if not created:
+        return
+    verdict.check("R8", body.get("callback") == listener.callback_url,
+                  f"callback echoed as {body.get('callback')!r}", evidence=ev)
+    verdict.check("R8", body.get("query") == query,
+                  f"query {query!r} echoed as {body.get('query')!r}", evidence=ev)
+    hub_id = str(body["id"])
+    if seller_profile.has("hub_get") and dialect.api == "v8":
+        got = seller.get_hub(hub_id)
+        gbody = got.json if isinstance(got.json, dict) else {}
+        verdict.check("R8", got.status == 200 and gbody.get("id") == body["id"]
+                      and gbody.get("callback") == listener.callback_url,
+                      f"GET /hub/{hub_id} answered HTTP {got.status} with {gbody!r:.200}",
+                      evidence=[got])
+    stop = seller.unregister(hub_id)
+    verdict.check("R8", stop.status == 204 and not (stop.text or "").strip(),
+                  f"STOP answered HTTP {stop.status} (expected 204 with an empty body)",
+                  evidence=[stop])
+    again = seller.unregister(hub_id)
+    verdict.check("R8", again.status == 404,
+                  f"STOP of an already removed registration answered HTTP {again.status} "
+                  "(expected 404)", evidence=[again])
+    judge(verdict, ["R8"], errors.check_error_body(again.status, again.json), [again])
+
+
+@pytest.mark.uc("1")
+@pytest.mark.requirements("R8")
+@pytest.mark.parametrize("callback", ["", "not a url", "ftp://buyer.example/listener"])
+def test_register_invalid_callback(seller: Any, seller_profile: Any, verdict: Any,
+                                   callback: str) -> None:
+    """Invalid Return Address Information is a failure with a MEF Error body, not a 201."""
+    if not _registration_expected(seller_profile):
+        pytest.skip("immediate-only seller: see test_immediate_only_seller_refuses")
+    reg = seller.register(callback)
+    ev = [reg]
+    body = reg.json
+    if reg.ok and isinstance(body, dict) and body.get("id"):
+        seller.unregister(str(body["id"]))  # leave no registration behind
+    judge(verdict, ["R8"], errors.check_rejected_as_invalid(reg.status), ev)
+    if reg.status is not None and 400 <= reg.status < 500:
+        judge(verdict, ["R8"], errors.check_error_body(reg.status, body), ev)
+        judge(verdict, ["R8"], errors.check_no_success_attributes(
+            body, errors.HUB_SUCCESS_ATTRIBUTES, "registration failure"), ev)
+
+
+@pytest.mark.uc("1")
+@pytest.mark.requirements("R8")
+def test_immediate_only_seller_refuses(seller: Any, seller_profile: Any, dialect: Any,
+                                       verdict: Any, listener: Any) -> None:
+    """8.3.1.3 path 2: a seller that only answers immediately returns an error (v8: 501)."""
+    if _registration_expected(seller_profile):
+        pytest.skip("the seller gives Deferred Responses or supports notifications")
+    reg = seller.register(listener.callback_url)
+    body = reg.json
+    if reg.ok and isinstance(body, dict) and body.get("id"):
+        seller.unregister(str(body["id"]))
+    expected = (501,) if dialect.api == "v8" else (400, 403, 422, 501)
+    verdict.check("R8", reg.status in expected,
+                  f"registration to an immediate-only seller answered HTTP {reg.status} "
+                  f"(expected {list(expected)}, not a silent accept)", evidence=[reg])
+    judge(verdict, ["R8"], errors.check_error_body(reg.status, body), [reg])

@@ -1,0 +1,201 @@
+"""Use case 2 answered with a Deferred Response, then followed to its end (8.3.2, section 9).
+
+The POQs come from the session fixture ``deferred_runs`` (created together, polled together).
+The acknowledgement is judged under R27-R34 (2a/2b) or R55-R62 (2c); the observed life cycle
+under Figure 2, Figure 3, Table 29 and R95-R103. A seller may answer at once even when a
+deferred answer was allowed (O5): such POQs are judged as immediate answers instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from harness.checks import echo, items, poq, states
+from schemas.dialect import (
+    ACKNOWLEDGED,
+    IN_PROGRESS,
+    READY,
+    REJECTED,
+    UNABLE_TO_MEET_TIME,
+)
+from suites._support import PoqRun, judge, skip_ids, state_history
+
+ACK_IDS = {  # name -> (code, correspond, id, state, items, dates, echo)
+    "2a": ("R27", "R28", "R29", ("R30",), ("R31",), ("R33",), "R34"),
+    "2c": ("R55", "R70", "R56", ("R57", "R60"), ("R58", "R61"), ("R60",), "R62"),
+}
+DEFERRED_IDS = ["R27", "R28", "R29", "R30", "R31", "R33", "R34", "R55", "R56", "R57", "R58",
+                "R60", "R61", "R62", "R96", "R98", "R99", "R100", "R102", "R103"]
+
+
+def _need_deferred(profile: Any, verdict: Any, ids: list[str]) -> None:
+    if not profile.has("deferred"):
+        skip_ids(verdict, ids, "the seller profile declares no Deferred Response",
+                 applicable=False)
+        pytest.skip("seller does not provide deferred responses")
+
+
+def _deferred(runs: dict[str, PoqRun], verdict: Any, ids: list[str]) -> list[PoqRun]:
+    """Runs the seller really answered deferred (O5 immediate answers set aside)."""
+    chosen = [r for r in runs.values() if r.created and not r.immediate]
+    for run in runs.values():
+        if run.created and run.immediate:
+            verdict.check("O5", True, f"POQ {run.id} ({run.name}) was answered at once although "
+                          "a deferred answer was allowed", evidence=[run.create])
+    if not chosen:
+        skip_ids(verdict, ids, "the seller answered no request with a Deferred Response")
+    return chosen
+
+
+@pytest.mark.uc("2a", "2b", "2c")
+@pytest.mark.requirements("R27", "R28", "R29", "R30", "R31", "R33", "R34", "R55", "R56", "R57",
+                          "R58", "R60", "R61", "R62", "R70", "O5")
+def test_deferred_acknowledgement(seller_profile: Any, dialect: Any, verdict: Any,
+                                  deferred_runs: dict[str, PoqRun]) -> None:
+    """Every deferred create: 201, id, ACKNOWLEDGED POQ and items, create date, echo."""
+    _need_deferred(seller_profile, verdict, DEFERRED_IDS[:14])
+    for run in deferred_runs.values():
+        code, correspond, id_, state_ids, item_ids, date_ids, echo_id = ACK_IDS[
+            "2c" if run.name == "2c" else "2a"]
+        ev = [run.create]
+        verdict.check(code, run.create.status is not None,
+                      f"{run.name}: seller response code HTTP {run.create.status}", evidence=ev)
+        if not run.created:
+            for req_id in (id_, *state_ids, echo_id):
+                verdict.check(req_id, False, f"{run.name}: valid deferred request not accepted "
+                              f"(HTTP {run.create.status}, {run.create.error or 'no id'})",
+                              evidence=ev)
+            continue
+        if run.immediate:
+            continue
+        body = run.create.json
+        judge(verdict, [id_], poq.check_poq_id(body), ev)
+        for req_id in state_ids:
+            judge(verdict, [req_id], poq.check_poq_state_is(body, dialect, ACKNOWLEDGED), ev)
+        for req_id in date_ids:
+            judge(verdict, [req_id], poq.check_creation_date(body, dialect), ev)
+        resp_items = items.items_of(body)
+        judge(verdict, [correspond], items.check_item_correspondence(
+            run.request["productOfferingQualificationItem"], resp_items), ev)
+        for item in resp_items:
+            for req_id in item_ids:
+                judge(verdict, [req_id], items.check_item_state_is(item, dialect, ACKNOWLEDGED),
+                      ev)
+            if run.name != "2c":
+                judge(verdict, ["R33"], items.check_item_state_is(item, dialect, ACKNOWLEDGED),
+                      ev)
+        judge(verdict, [echo_id], echo.check_echo(run.request, body, "acknowledgement"), ev)
+    if not any(r.name == "2c" for r in deferred_runs.values()):
+        skip_ids(verdict, ["R55", "R56", "R57", "R58", "R60", "R61", "R62"],
+                 "no deferred 2c POQ (capability 'change' or test_data.change_product missing)")
+
+
+@pytest.mark.uc("2a", "2b", "2c")
+@pytest.mark.requirements("R32", "R59")
+def test_poq_ids_unique(verdict: Any, deferred_runs: dict[str, PoqRun], created_poqs: Any) -> None:
+    """R32/R59: no two POQs share an identifier (all POQs created in the run so far)."""
+    ids = [r.id for r in deferred_runs.values() if r.id] + [
+        i for i in created_poqs.ids if i not in {r.id for r in deferred_runs.values()}]
+    if len(ids) < 2:
+        skip_ids(verdict, ["R32", "R59"], "fewer than two POQs were created")
+        return
+    ev = [r.create for r in deferred_runs.values()][:6]
+    judge(verdict, ["R32", "R59"], poq.check_unique_ids(ids), ev)
+
+
+@pytest.mark.uc("flow")
+@pytest.mark.requirements("R96", "R98", "R99", "R100", "R102")
+def test_deferred_life_cycle(seller_profile: Any, dialect: Any, verdict: Any,
+                             deferred_runs: dict[str, PoqRun]) -> None:
+    """Every observed state follows Figure 2 / Figure 3, every snapshot Table 29."""
+    _need_deferred(seller_profile, verdict, ["R96", "R98", "R99", "R100", "R102"])
+    item_utmt = dialect.supports_item_state(UNABLE_TO_MEET_TIME)
+    for run in _deferred(deferred_runs, verdict, ["R96", "R98", "R99", "R100", "R102"]):
+        ev = run.evidence()
+        if run.timed_out:
+            verdict.check("R96", False, f"{run.name}: POQ {run.id} not final after "
+                          f"{seller_profile.deferred.max_wait_s} s (last "
+                          f"{run.last.view.state if run.last else None})", evidence=ev)
+        final_body = run.last.exchange.json if run.last else {}
+        logged = state_history(final_body.get("stateChange") if isinstance(final_body, dict)
+                               else None, dialect.mef_poq_state)
+        judge(verdict, ["R96"], states.check_poq_sequence(run.poq_states()), ev)
+        if logged:
+            judge(verdict, ["R96"], states.check_poq_sequence(logged), ev)
+        for history in run.item_states().values():
+            judge(verdict, ["R102"], states.check_item_sequence(history), ev)
+        for obs in run.observations:
+            poq_state, item_states = obs.view.state, list(obs.view.item_states.values())
+            oev = [obs.exchange]
+            judge(verdict, ["R100"], states.check_table29(poq_state, item_states, item_utmt), oev)
+            if poq_state == IN_PROGRESS:
+                judge(verdict, ["R99"], states.check_in_progress_items(poq_state, item_states),
+                      oev)
+            if poq_state == READY:
+                judge(verdict, ["R98"], states.check_ready_items(poq_state, item_states), oev)
+
+
+@pytest.mark.uc("flow")
+@pytest.mark.requirements("R96", "R102", "R100")
+def test_rejected_path(seller_profile: Any, dialect: Any, verdict: Any,
+                       deferred_runs: dict[str, PoqRun]) -> None:
+    """Insufficient information ends the POQ REJECTED with the bad item REJECTED (Table 29)."""
+    _need_deferred(seller_profile, verdict, ["R96", "R102"])
+    run = deferred_runs.get("rejected")
+    if run is None or not run.created or run.immediate:
+        skip_ids(verdict, ["R96", "R102"], "no deferred POQ with insufficient information "
+                 "(test_data.insufficient_information missing or answered at once)")
+        return
+    final = run.final
+    ev = run.evidence()
+    verdict.check("R96", final is not None and final.state == REJECTED,
+                  f"POQ with insufficient information ended {final.state if final else None}",
+                  evidence=ev)
+    bad = final.item("2") if final else None
+    verdict.check("R102", bad is not None and bad.state == REJECTED,
+                  f"item with insufficient information ended {bad.state if bad else None}",
+                  evidence=ev)
+
+
+@pytest.mark.uc("flow")
+@pytest.mark.requirements("R96", "R102", "R103")
+def test_unable_to_meet_time_path(seller_profile: Any, dialect: Any, verdict: Any,
+                                  deferred_runs: dict[str, PoqRun]) -> None:
+    """A requested completion date the seller cannot meet ends UNABLE_TO_MEET_TIME; items
+    still in progress at that moment are abandoned (R103)."""
+    _need_deferred(seller_profile, verdict, ["R96", "R102", "R103"])
+    run = deferred_runs.get("utmt")
+    if run is None or not run.created or run.immediate:
+        skip_ids(verdict, ["R103"], "no deferred POQ that cannot meet its requested date "
+                 "(test_data.unable_to_meet_time missing or answered at once)")
+        return
+    final = run.final
+    ev = run.evidence()
+    verdict.check("R96", final is not None and final.state == UNABLE_TO_MEET_TIME,
+                  f"POQ whose requested completion date passed ended "
+                  f"{final.state if final else None}", evidence=ev)
+    slow = final.item("1") if final else None
+    if dialect.supports_item_state(UNABLE_TO_MEET_TIME):
+        verdict.check("R102", slow is not None and slow.state == UNABLE_TO_MEET_TIME,
+                      f"item that could not meet the date ended {slow.state if slow else None}",
+                      evidence=ev)
+    snapshots = run.snapshots()
+    result = states.check_abandonment(snapshots)
+    if result[0] and not _other_item_pending_at_failure(snapshots):
+        verdict.not_tested("R103", "no other item was still in progress when the time ran out "
+                           f"(observed {run.poq_states()})", evidence=ev)
+    else:
+        judge(verdict, ["R103"], result, ev)
+
+
+def _other_item_pending_at_failure(snapshots: list[tuple[Any, dict[str, Any]]]) -> bool:
+    """Whether an item other than the slow one ("1") was still being worked on in the last
+    snapshot before the failure was seen (else R103 had nothing to act on)."""
+    pending = False
+    for poq_state, items_ in snapshots:
+        if poq_state == UNABLE_TO_MEET_TIME or UNABLE_TO_MEET_TIME in items_.values():
+            return pending
+        pending = any(k != "1" and v in (ACKNOWLEDGED, IN_PROGRESS) for k, v in items_.items())
+    return False
