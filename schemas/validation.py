@@ -264,22 +264,23 @@ def _branch(error: ValidationError) -> list[ValidationError] | None:
 
 
 def _discriminator_violation(error: ValidationError) -> Iterator[Violation]:
+    """A oneOf whose @type names no branch: say so at the @type itself."""
     path = list(error.absolute_path)
-    mapping = (
-        (error.schema.get("discriminator") or {}).get("mapping") or {}
-        if isinstance(error.schema, dict)
-        else {}
-    )
-    instance = error.instance
-    if mapping and isinstance(instance, dict):
-        names = ", ".join(sorted(mapping))
-        if "@type" not in instance:
-            yield Violation(_pointer((*path, "@type")), f"required property is missing ({names})")
-        else:
-            shown = _short(repr(instance["@type"]), 80)
-            yield Violation(_pointer((*path, "@type")), f"{shown} is not one of: {names}")
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    mapping = (schema.get("discriminator") or {}).get("mapping") or {}
+    if not mapping:
+        yield Violation(_pointer(path), _short(error.message))
         return
-    yield Violation(_pointer(path), _short(error.message))
+    names = ", ".join(sorted(mapping))
+    instance = error.instance
+    if not isinstance(instance, dict):
+        shown = _short(repr(instance), 80)
+        yield Violation(_pointer(path), f"{shown} is not an object with @type one of: {names}")
+    elif "@type" not in instance:
+        yield Violation(_pointer((*path, "@type")), f"required property is missing ({names})")
+    else:
+        shown = _short(repr(instance["@type"]), 80)
+        yield Violation(_pointer((*path, "@type")), f"{shown} is not one of: {names}")
 
 
 def _missing_name(error: ValidationError) -> str | None:

@@ -231,3 +231,11 @@ def test_validation_is_fast_for_a_typical_create_body() -> None:
         validate("v8", "ProductOfferingQualification_Create", body)
     per_call_ms = (time.perf_counter() - start) / rounds * 1000
     assert per_call_ms < 5, per_call_ms  # measured ~0.5 ms; generous for a loaded CI box
+
+
+def test_a_place_that_is_not_an_object_is_reported_once() -> None:
+    body = v8_create()
+    body["productOfferingQualificationItem"][0]["product"]["place"][0]["place"] = "Main St 1"
+    found = validate("v8", "ProductOfferingQualification_Create", body)
+    assert pointers(found) == ["/productOfferingQualificationItem/0/product/place/0/place"]
+    assert "GeographicSiteRef" in found[0].message
