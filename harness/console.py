@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
 STYLES = {"passed": "green", "failed": "red", "error": "red", "skipped": "yellow"}
 LABELS = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "skipped": "SKIP"}
@@ -47,7 +48,7 @@ class RunConsole:
                 out.flush()
                 self._shown = True
             else:
-                self.console.print(f"  {text}", style="dim")
+                self.console.print(f"  {escape(text)}", style="dim")
 
     def clear(self) -> None:
         self._last = 0.0
@@ -63,7 +64,7 @@ class RunConsole:
         detail = f"{checks} checks" + (f", {failed} failed" if failed else "")
         with self._uncaptured():
             self.console.print(
-                f"[{STYLES.get(outcome, 'white')}]{label:<5}[/] {nodeid} [dim]({detail})[/]"
+                f"[{STYLES.get(outcome, 'white')}]{label:<5}[/] {escape(nodeid)} [dim]({detail})[/]"
             )
 
 

@@ -30,6 +30,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--poq-results", metavar="PATH", help="write results.json here")
     group.addoption("--poq-uc", metavar="LIST",
                     help="run only tests marked with these use cases (e.g. 1,2a,4)")
+    group.addoption("--poq-is-mock", action="store_true", default=False,
+                    help="mark the results as a run against the bundled mock (used by the CLI)")
     group.addoption("--poq-progress", action="store_true", default=False,
                     help="one status line per test and live waiting lines (used by the CLI)")
 
@@ -45,6 +47,7 @@ def pytest_configure(config: pytest.Config) -> None:
         mock=config.getoption("--mock"),
         mock_api=config.getoption("--mock-api"),
         mock_scenario=config.getoption("--mock-scenario"),
+        is_mock=config.getoption("--poq-is-mock"),
         results_path=config.getoption("--poq-results"),
         use_cases=_split(config.getoption("--poq-uc")),
     )

@@ -30,6 +30,7 @@ class RunOptions:
     mock: bool = False
     mock_api: str = "v8"
     mock_scenario: str | None = None
+    is_mock: bool = False  # the Seller is the bundled mock, started by someone else
     results_path: str | None = None
     use_cases: list[str] = field(default_factory=list)
 
@@ -66,7 +67,7 @@ class RunState:
         self.timelines = Timelines()
         self.collector = RunCollector(
             catalogue, profile, self.recorder, self.timelines,
-            mock=options.mock, use_cases=options.use_cases,
+            mock=options.mock or options.is_mock, use_cases=options.use_cases,
         )
         self.client = SellerClient(profile, self.recorder)
         self._listener: Listener | None = None

@@ -1,0 +1,137 @@
+"""What ``poq-conformance run`` does: resolve the Seller (profile or bundled mock), make
+sure it answers, run the installed ``suites`` package through pytest with our plugin,
+then render the reports and turn the results into an exit code."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+
+from harness.client import POQ, SellerClient
+from harness.errors import ConfigError
+from harness.evidence import Recorder
+from harness.mock_process import MockSeller
+from harness.profile import Profile, bundled_profile_path, load_profile
+
+PYTEST_USAGE_CODES = {2: "run interrupted", 3: "internal error in pytest or the suites",
+                      4: "pytest usage error (see above)"}
+
+
+@dataclass(slots=True)
+class RunRequest:
+    mock: bool = False
+    api: str = "v8"
+    scenario: str | None = None
+    profile_path: str | None = None
+    seller_url: str | None = None
+    use_cases: list[str] = field(default_factory=list)
+    keyword: str | None = None
+    report_dir: Path = Path("reports")
+
+
+def preflight(profile: Profile) -> None:
+    """Fail fast (ConfigError) when nothing answers at the Seller's base URL; any HTTP
+    answer, even an error status, means the Seller is there."""
+    client = SellerClient(profile, Recorder())
+    try:
+        ex = client.request("GET", POQ, params={"limit": 1},
+                            timeout_s=min(profile.seller.timeout_s, 10.0))
+    finally:
+        client.close()
+    if ex.status is None:
+        raise ConfigError(f"seller unreachable at {profile.seller.base_url}: {ex.error}")
+
+
+@contextlib.contextmanager
+def seller_under_test(req: RunRequest) -> Iterator[tuple[Profile, str]]:
+    """The profile to use and its path; starts (and finally stops) the mock if asked."""
+    if req.mock:
+        path = str(bundled_profile_path(f"mock-{req.api}"))
+        profile = load_profile(path)
+        with MockSeller(req.scenario) as mock:
+            yield profile.with_base_url(req.seller_url or mock.base_url(profile.api)), path
+        return
+    assert req.profile_path is not None
+    profile = load_profile(req.profile_path)
+    if req.seller_url:
+        profile = profile.with_base_url(req.seller_url)
+    yield profile, req.profile_path
+
+
+def pytest_args(req: RunRequest, profile: Profile, profile_path: str, results: Path) -> list[str]:
+    import suites
+
+    suites_dir = str(Path(suites.__file__).resolve().parent)
+    args = [
+        suites_dir,
+        "-p", "poq_conformance",
+        "-p", "no:cacheprovider",
+        "--rootdir", suites_dir,
+        "-q", "--tb=short", "--no-header",
+        "--seller-profile", profile_path,
+        "--seller-url", profile.seller.base_url,
+        "--poq-results", str(results),
+        "--poq-progress",
+    ]
+    if req.mock:
+        args.append("--poq-is-mock")
+    if req.use_cases:
+        args += ["--poq-uc", ",".join(req.use_cases)]
+    if req.keyword:
+        args += ["-k", req.keyword]
+    return args
+
+
+def execute(req: RunRequest) -> int:
+    """Run and report; returns the process exit code (0, 1, or 2 via ConfigError)."""
+    import pytest
+
+    out = Console(highlight=False, soft_wrap=True)
+    report_dir = req.report_dir
+    results = report_dir / "results.json"
+    with seller_under_test(req) as (profile, profile_path):
+        preflight(profile)
+        out.print(f"[bold]poq-conformance[/] certifying {escape(profile.seller.base_url)} "
+                  f"(API {profile.api}, profile {escape(profile.name)})")
+        report_dir.mkdir(parents=True, exist_ok=True)
+        results.unlink(missing_ok=True)
+        code = int(pytest.main(pytest_args(req, profile, profile_path, results)))
+    if code == 5:
+        raise ConfigError("no test selected (check --uc / -k)")
+    if code in PYTEST_USAGE_CODES or not results.is_file():
+        raise ConfigError(f"run did not complete: {PYTEST_USAGE_CODES.get(code, code)}")
+    from harness.cli_run import read_summary, summary_line
+
+    doc = read_summary(results)
+    _render_reports(out, results, report_dir)
+    must_failed = int(doc["summary"]["must_failed"])
+    style = "red" if must_failed else "green"
+    out.print(f"[{style}]{summary_line(doc)}[/]")
+    return 1 if must_failed else 0
+
+
+def _render_reports(out: Console, results: Path, report_dir: Path) -> None:
+    try:
+        import reports
+    except ImportError:
+        out.print("reports: the reports package is not installed; only results.json written")
+        return
+    render_all = getattr(reports, "render_all", None)
+    if render_all is None:
+        out.print("reports: reports.render_all is not available; only results.json written")
+        return
+    try:
+        written = render_all(results, report_dir)
+    except Exception as exc:  # a report writer bug must not hide the verdict
+        out.print(f"[yellow]reports: could not render reports: {escape(str(exc))}[/]")
+        return
+    for name, path in (written or {}).items():
+        out.print(f"{name}: {escape(str(path))}")
+
+
+__all__ = ["RunRequest", "execute", "preflight", "pytest_args", "seller_under_test"]
