@@ -181,3 +181,61 @@ def skip_ids(verdict: Any, ids: Iterable[str], reason: str, applicable: bool = T
             verdict.not_tested(req_id, reason)
         else:
             verdict.not_applicable(req_id, reason)
+
+
+_V8_ONLY = "not representable in v7 (the v7 API has no such attribute)"
+
+
+class GuardedVerdict:
+    """The plugin's verdict, made to follow the profile: a check of an ID whose catalogue
+    ``applies_when`` condition is false for this seller (capability not declared, attribute
+    not representable in the dialect, no test data) is recorded ``not_applicable`` with the
+    reason instead of pass or fail. Everything else is passed through unchanged."""
+
+    def __init__(self, inner: Any, profile: Any, catalogue: Any) -> None:
+        self._inner = inner
+        self._profile = profile
+        self._catalogue = catalogue
+        self._said: set[str] = set()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def inapplicable(self, req_id: str) -> str | None:
+        """Why ``req_id`` does not apply to this seller, or None when it does."""
+        try:
+            requirement = self._catalogue.get(req_id)
+        except KeyError:
+            return None
+        for key in requirement.applies_when:
+            holds = self._profile.condition(key)
+            if holds is False:
+                if key == "v8_only":
+                    return _V8_ONLY
+                if key in ("immediate", "deferred", "notifications", "product_specification",
+                           "change", "list", "alternates", "hub_get"):
+                    return f"the seller profile does not declare capability '{key}'"
+                return f"the profile has no test_data.{key}"
+        return None
+
+    def check(self, req_id: str, condition: Any, message: str | None = None,
+              evidence: Iterable[Any] = ()) -> bool:
+        reason = self.inapplicable(req_id)
+        if reason is not None:
+            if req_id not in self._said:
+                self._said.add(req_id)
+                self._inner.not_applicable(req_id, reason)
+            return True
+        return bool(self._inner.check(req_id, condition, message, evidence=evidence))
+
+    def not_tested(self, req_id: str, reason: str, evidence: Iterable[Any] = ()) -> None:
+        why = self.inapplicable(req_id)
+        if why is not None:
+            self.not_applicable(req_id, why, evidence)
+        else:
+            self._inner.not_tested(req_id, reason, evidence=evidence)
+
+    def not_applicable(self, req_id: str, reason: str, evidence: Iterable[Any] = ()) -> None:
+        if req_id not in self._said:
+            self._said.add(req_id)
+            self._inner.not_applicable(req_id, reason, evidence=evidence)

@@ -13,7 +13,20 @@ from typing import Any
 import pytest
 
 from harness.payloads import PayloadBuilder
-from suites._support import Observation, PoqRun, create, wait_final
+from suites._support import GuardedVerdict, Observation, PoqRun, create, wait_final
+
+
+@pytest.fixture(scope="session")
+def catalogue() -> Any:
+    from schemas.catalogue import load_catalogue
+
+    return load_catalogue()
+
+
+@pytest.fixture
+def verdict(verdict: Any, seller_profile: Any, catalogue: Any) -> GuardedVerdict:
+    """The plugin's verdict, following the profile's capabilities and the dialect."""
+    return GuardedVerdict(verdict, seller_profile, catalogue)
 
 
 class CreatedPoqs:

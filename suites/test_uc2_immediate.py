@@ -83,6 +83,7 @@ def judge_immediate(
     for check in (poq.check_poq_id(body), poq.check_creation_date(body, dialect),
                   poq.check_seller_contact(body), poq.check_items_present(body)):
         judge(verdict, [ids.fields], check, ev)
+    judge(verdict, ["R22"], poq.check_seller_contact(body), ev)
     for req_id in ids.state:
         judge(verdict, [req_id], poq.check_poq_state_is(body, dialect, READY), ev)
     req_items = request["productOfferingQualificationItem"]
@@ -162,7 +163,7 @@ def _create(seller: Any, request: dict[str, Any]) -> Any:
 
 
 @pytest.mark.uc("2a")
-@pytest.mark.requirements("R3", "R15", "R36", "R37", "R38", "R39", "R40", "R42", "R43", "R44",
+@pytest.mark.requirements("R3", "R15", "R22", "R36", "R37", "R38", "R39", "R40", "R42", "R43", "R44",
                           "D3", "O6", "O7", "R95", "R101")
 def test_2a_install_offering(seller: Any, seller_profile: Any, dialect: Any, verdict: Any,
                              payloads: PayloadBuilder) -> None:
@@ -258,9 +259,8 @@ def test_2a_several_items_in_one_poq(seller: Any, seller_profile: Any, dialect: 
                                      verdict: Any, payloads: PayloadBuilder) -> None:
     """R42: with several items, each answer maps to exactly one request item (any order)."""
     _require_immediate(seller_profile, verdict, ["R42"])
-    paths = ["install_offering"]
-    paths += [p for p in ("install_offering_red", "install_specification") if payloads.has(p)]
-    if len(paths) < 2:
-        paths.append("install_offering")
+    second = "install_offering_red" if payloads.has("install_offering_red") else (
+        "install_offering")
+    paths = ["install_offering", second]
     request = payloads.create(paths, immediate=True)
     judge_immediate(verdict, dialect, request, _create(seller, request), UC2A)
