@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
-from referencing import Registry, Resource
+from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 __all__ = [
@@ -71,7 +71,9 @@ def _check_api(api: str) -> str:
 
 @cache
 def _load(api: str, kind: str) -> MappingProxyType[str, Any]:
-    text = resources.files("schemas").joinpath(api, _DOCS[kind]).read_text(encoding="utf-8")
+    text = (
+        resources.files("schemas").joinpath(api).joinpath(_DOCS[kind]).read_text(encoding="utf-8")
+    )
     return MappingProxyType(yaml.safe_load(text))
 
 
@@ -107,8 +109,7 @@ def type_names(api: str) -> list[str]:
 @cache
 def _registry(api: str) -> Registry:
     resources_ = [
-        (_uri(api, kind), Resource(contents=dict(_load(api, kind)), specification=DRAFT202012))
-        for kind in _DOCS
+        (_uri(api, kind), DRAFT202012.create_resource(dict(_load(api, kind)))) for kind in _DOCS
     ]
     return Registry().with_resources(resources_)
 

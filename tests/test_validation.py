@@ -239,3 +239,19 @@ def test_a_place_that_is_not_an_object_is_reported_once() -> None:
     found = validate("v8", "ProductOfferingQualification_Create", body)
     assert pointers(found) == ["/productOfferingQualificationItem/0/product/place/0/place"]
     assert "GeographicSiteRef" in found[0].message
+
+
+def test_concurrent_calls_agree() -> None:
+    """The mock seller validates from several waitress threads at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    good, bad = v8_create(), v8_create()
+    bad["productOfferingQualificationItem"][0]["action"] = "remove"
+
+    def run(i: int) -> list[Violation]:
+        return validate("v8", "ProductOfferingQualification_Create", good if i % 2 else bad)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(run, range(200)))
+    assert all(r == [] for r in results[1::2])
+    assert all(pointers(r) == ["/productOfferingQualificationItem/0/action"] for r in results[::2])
