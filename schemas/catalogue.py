@@ -30,6 +30,7 @@ __all__ = [
     "Inconsistency",
     "Requirement",
     "load_catalogue",
+    "load_catalogue_file",
     "parse_catalogue",
 ]
 
@@ -315,7 +316,7 @@ def parse_catalogue(data: Any, source: str = "<catalogue>") -> Catalogue:
         prefix = rid.rstrip("0123456789")
         if raw["level"] not in _PREFIX_LEVELS[prefix]:
             raise CatalogueError(
-                f"{source}: requirements[{rid}].level: {raw['level']!r} does not fit an "
+                f"{source}: requirements[{rid}].level: {raw['level']!r} does not fit a "
                 f"{prefix}-requirement (expected {' or '.join(_PREFIX_LEVELS[prefix])})"
             )
         v7 = raw["fields"]["v7"]
@@ -323,6 +324,11 @@ def parse_catalogue(data: Any, source: str = "<catalogue>") -> Catalogue:
             raise CatalogueError(
                 f"{source}: requirements[{rid}].applies_when: fields.v7 says "
                 f"{NOT_REPRESENTABLE_V7!r}, so applies_when must contain v8_only"
+            )
+        if v7 != NOT_REPRESENTABLE_V7 and "v8_only" in raw["applies_when"]:
+            raise CatalogueError(
+                f"{source}: requirements[{rid}].applies_when: v8_only needs fields.v7 to be "
+                f"{NOT_REPRESENTABLE_V7!r}"
             )
         reqs.append(
             Requirement(
