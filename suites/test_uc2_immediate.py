@@ -163,8 +163,8 @@ def _create(seller: Any, request: dict[str, Any]) -> Any:
 
 
 @pytest.mark.uc("2a")
-@pytest.mark.requirements("R3", "R15", "R22", "R36", "R37", "R38", "R39", "R40", "R42", "R43", "R44",
-                          "D3", "O6", "O7", "R95", "R101")
+@pytest.mark.requirements("R3", "R15", "R22", "R36", "R37", "R38", "R39", "R40", "R42", "R43",
+                          "R44", "D3", "O6", "O7", "R95", "R101")
 def test_2a_install_offering(seller: Any, seller_profile: Any, dialect: Any, verdict: Any,
                              payloads: PayloadBuilder) -> None:
     """2a: one INSTALL item by product offering, answered READY with a green/yellow result."""

@@ -67,3 +67,15 @@ def test_empty_list() -> None:
     assert c.check_empty(200, [])[0]
     assert not c.check_empty(200, [{"id": "a"}])[0]
     assert not c.check_empty(404, None)[0]
+
+
+def test_v7_date_only_rows() -> None:
+    rows = [{"id": "a", "state": "done.ready", "requestedPOQCompletionDate": "2030-02-01"}]
+    assert c.check_rows_match(rows, {"requestedPOQCompletionDate.gt": "2030-02-01T10:00:00Z"})[0]
+    assert c.check_rows_match(rows, {"requestedPOQCompletionDate.lt": "2030-02-01T10:00:00Z"})[0]
+    later = {"requestedPOQCompletionDate.gt": "2030-02-02T00:00:00Z"}
+    assert not c.check_rows_match(rows, later)[0]
+    created = {"requestedPOQCompletionDate": "2030-02-01T10:00:00Z"}
+    assert c.check_summary_fields(rows[0], created, V7)[0]
+    assert not c.check_summary_fields(rows[0], {"requestedPOQCompletionDate":
+                                                "2030-02-03T10:00:00Z"}, V7)[0]

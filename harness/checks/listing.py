@@ -9,7 +9,7 @@ than", and the v7 OpenAPI describes ``requestedPOQCompletionDate.gt`` as "on or 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime, timezone
 from typing import Any
 
 from harness.checks._result import Result, failed, joined, passed
@@ -29,6 +29,40 @@ def parse_instant(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo is not None else None
 
 
+def parse_day(value: Any) -> date | None:
+    """A date-only value (v7 list rows carry ``requestedPOQCompletionDate`` as ``date``)."""
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _compare(value: Any, bound: Any, op: str) -> bool | None:
+    """Inclusive range test; at day granularity when the row only carries a date."""
+    got, limit = parse_instant(value), parse_instant(bound)
+    if limit is None:
+        return None
+    if got is not None:
+        return got >= limit if op == "gt" else got <= limit
+    day = parse_day(value)
+    if day is None:
+        return None
+    limit_day = limit.astimezone(timezone.utc).date()
+    return day >= limit_day if op == "gt" else day <= limit_day
+
+
+def same_moment(row_value: Any, sent: Any) -> bool:
+    """A listed date equals the one sent (as an instant, or as the UTC day of a v7 date)."""
+    sent_at = parse_instant(sent)
+    if parse_instant(row_value) is not None:
+        return parse_instant(row_value) == sent_at
+    day = parse_day(row_value)
+    return day is not None and sent_at is not None and (
+        day == sent_at.astimezone(timezone.utc).date())
+
+
 def row_matches(row: Mapping[str, Any], filters: Mapping[str, str]) -> tuple[bool, str]:
     """Whether one list row satisfies the (wire) query filters, with the first reason not."""
     for name, wanted in filters.items():
@@ -37,10 +71,10 @@ def row_matches(row: Mapping[str, Any], filters: Mapping[str, str]) -> tuple[boo
         field, _, op = name.partition(".")
         value = row.get(field)
         if op in ("gt", "lt"):
-            got, bound = parse_instant(value), parse_instant(wanted)
-            if got is None or bound is None:
+            inside = _compare(value, wanted, op)
+            if inside is None:
                 return False, f"{field}={value!r} cannot be compared with {name}={wanted}"
-            if (op == "gt" and got < bound) or (op == "lt" and got > bound):
+            if not inside:
                 return False, f"{field}={value} outside {name}={wanted}"
         elif value != wanted:
             return False, f"{field}={value!r} does not equal {wanted!r}"
@@ -92,7 +126,7 @@ def check_summary_fields(
             if key not in row:
                 problems.append(f"{key} missing (the POQ was created with one)")
             elif key == "requestedPOQCompletionDate":
-                if parse_instant(row[key]) != parse_instant(created[key]):
+                if not same_moment(row[key], created[key]):
                     problems.append(f"{key} {row[key]!r} differs from {created[key]!r}")
             elif row[key] != created[key]:
                 problems.append(f"{key} {row[key]!r} differs from {created[key]!r}")
@@ -178,7 +212,9 @@ __all__ = [
     "check_rows_match",
     "check_summary_fields",
     "header",
+    "parse_day",
     "parse_instant",
     "row_matches",
+    "same_moment",
     "throttled",
 ]

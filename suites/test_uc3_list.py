@@ -1,0 +1,192 @@
+"""Use case 3: Retrieve POQ List (MEF 79.1 8.3.3; R78-R81, alternative paths of 8.3.3.3).
+
+The module creates its own POQs, labelled with a project and external ids no other POQ of the
+seller carries, and requested completion dates one day apart, so each filter can be seen to
+keep exactly the POQs it should. Ranges are inclusive (Table 24: "the same as or later").
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from harness.checks import errors, listing
+from harness.payloads import PayloadBuilder, now, rfc3339
+from suites._support import PoqRun, create, judge, wait_final
+
+pytestmark = pytest.mark.uc("3")
+LIST_IDS = ["R78", "R79", "R80", "R81"]
+
+
+class ListSetup:
+    """Three POQs of one project: ids, requests and the requested dates they carry."""
+
+    def __init__(self, project: str, runs: list[PoqRun], dates: list[str]) -> None:
+        self.project = project
+        self.runs = runs
+        self.dates = dates
+
+    @property
+    def ids(self) -> list[str]:
+        return [r.id for r in self.runs if r.id]
+
+    def request_of(self, poq_id: str) -> dict[str, Any]:
+        return next(r.request for r in self.runs if r.id == poq_id)
+
+
+@pytest.fixture(scope="module")
+def list_setup(seller: Any, seller_profile: Any, dialect: Any, payloads: PayloadBuilder,
+               created_poqs: Any) -> ListSetup:
+    if not seller_profile.has("list"):
+        pytest.skip("the seller profile declares no use case 3")
+    project = payloads.unique_label("poq-list")
+    base = now().replace(microsecond=0) + timedelta(days=30)
+    dates = [rfc3339(base + timedelta(days=n)) for n in range(3)]
+    immediate = seller_profile.has("immediate")
+    runs = []
+    for n, date in enumerate(dates):
+        request = payloads.install_offering(
+            immediate=immediate, projectId=project, externalId=f"{project}-ext-{n}",
+            requestedPOQCompletionDate=date)
+        run = create(seller, dialect, f"list-{n}", request)
+        created_poqs.add(run)
+        runs.append(run)
+    if not immediate:
+        cfg = seller_profile.deferred
+        wait_final(seller, runs, cfg.poll_interval_s, cfg.max_wait_s)
+    if not all(r.created for r in runs):
+        pytest.skip("the POQs to list could not be created (judged by the use case 2 suites)")
+    return ListSetup(project, runs, dates)
+
+
+def _list(seller: Any, verdict: Any, params: dict[str, Any]) -> tuple[Any, list[Any]]:
+    """GET the list, judge R78/R80 on the answer, return the exchange and its rows."""
+    exchange = seller.list_poqs(params)
+    verdict.check("R78", exchange.status is not None,
+                  f"list {params} answered HTTP {exchange.status}", evidence=[exchange])
+    rows = exchange.json
+    ok = exchange.status == 200 and isinstance(rows, list)
+    verdict.check("R80", ok, f"list {params}: HTTP {exchange.status}, "
+                  f"{'a list of ' + str(len(rows)) if isinstance(rows, list) else 'no list'}",
+                  evidence=[exchange])
+    return exchange, rows if ok else []
+
+
+def _complete(exchange: Any, rows: list[Any]) -> bool:
+    """Whether the page holds every match (not capped by the seller)."""
+    if listing.throttled(exchange.response_headers):
+        return False
+    total = listing.header(exchange.response_headers, "X-Total-Count")
+    return not (total is not None and total.isdigit() and int(total) > len(rows))
+
+
+@pytest.mark.requirements("R78", "R80", "R81")
+def test_summary_fields(seller: Any, dialect: Any, verdict: Any, list_setup: ListSetup) -> None:
+    """Each listed POQ carries id, state, create date and the buyer's labels (Table 26)."""
+    exchange, rows = _list(seller, verdict, {"projectId": list_setup.project})
+    mine = [r for r in rows if isinstance(r, dict) and r.get("id") in list_setup.ids]
+    judge(verdict, ["R80"], listing.check_membership(rows, list_setup.ids, [],
+                                                     _complete(exchange, rows)), [exchange])
+    for row in mine:
+        judge(verdict, ["R81"], listing.check_summary_fields(
+            row, list_setup.request_of(row["id"]), dialect), [exchange])
+    if not mine:
+        verdict.check("R81", False, "none of the created POQs was listed", evidence=[exchange])
+
+
+FILTERS = {
+    # name -> (params builder, indexes of the created POQs that match)
+    "externalId": (lambda s, d: {"externalId": f"{s.project}-ext-1"}, [1]),
+    "projectId": (lambda s, d: {"projectId": s.project}, [0, 1, 2]),
+    "requestedPOQCompletionDate.gt": (
+        lambda s, d: {"projectId": s.project, "requestedPOQCompletionDate.gt": s.dates[1]},
+        [1, 2]),
+    "requestedPOQCompletionDate.lt": (
+        lambda s, d: {"projectId": s.project, "requestedPOQCompletionDate.lt": s.dates[1]},
+        [0, 1]),
+    "state": (lambda s, d: {"projectId": s.project,
+                            "state": d.wire_poq_state(s.runs[0].final.state)
+                            if s.runs[0].final and s.runs[0].final.state else "x"}, [0, 1, 2]),
+    "state (no match)": (lambda s, d: {"projectId": s.project,
+                                       "state": d.wire_poq_state("ACKNOWLEDGED")}, []),
+}
+
+
+@pytest.mark.requirements("R78", "R80")
+@pytest.mark.parametrize("name", list(FILTERS))
+def test_filter_really_filters(seller: Any, dialect: Any, verdict: Any, list_setup: ListSetup,
+                               name: str) -> None:
+    """Every row satisfies the filter; the created POQs that match are listed, others not."""
+    build, matching = FILTERS[name]
+    params = build(list_setup, dialect)
+    exchange, rows = _list(seller, verdict, params)
+    ev = [exchange]
+    include = [list_setup.runs[i].id for i in matching]
+    exclude = [r.id for n, r in enumerate(list_setup.runs) if n not in matching]
+    judge(verdict, ["R80"], listing.check_rows_match(rows, params), ev)
+    judge(verdict, ["R80"], listing.check_membership(rows, include, exclude,
+                                                     _complete(exchange, rows)), ev)
+
+
+@pytest.mark.requirements("R78", "R80")
+def test_creation_date_range(seller: Any, dialect: Any, verdict: Any,
+                             list_setup: ListSetup) -> None:
+    """(v8) creationDate.gt / .lt around the POQs' creation keep or drop them all."""
+    if not dialect.has_creation_date:
+        pytest.skip("v7 has no creationDate filter")
+    created = [listing.parse_instant(r.create.json.get("creationDate")) for r in list_setup.runs]
+    if not all(created):
+        verdict.not_tested("R80", "the created POQs carry no creationDate to filter on")
+        return
+    before = rfc3339(min(created) - timedelta(minutes=5))  # type: ignore[type-var]
+    for params, matching in (({"creationDate.gt": before}, list_setup.ids),
+                             ({"creationDate.lt": before}, [])):
+        params = {"projectId": list_setup.project, **params}
+        exchange, rows = _list(seller, verdict, params)
+        exclude = [i for i in list_setup.ids if i not in matching]
+        judge(verdict, ["R80"], listing.check_rows_match(rows, params), [exchange])
+        judge(verdict, ["R80"], listing.check_membership(rows, matching, exclude,
+                                                         _complete(exchange, rows)), [exchange])
+
+
+@pytest.mark.requirements("R78", "R80")
+def test_empty_list_when_nothing_matches(seller: Any, verdict: Any, payloads: PayloadBuilder,
+                                         list_setup: ListSetup) -> None:
+    """8.3.3.3 path 2: no POQ matches -> success with an empty list."""
+    params = {"externalId": payloads.unique_label("poq-none")}
+    exchange = seller.list_poqs(params)
+    verdict.check("R78", exchange.status is not None, f"HTTP {exchange.status}",
+                  evidence=[exchange])
+    judge(verdict, ["R80"], listing.check_empty(exchange.status, exchange.json), [exchange])
+
+
+@pytest.mark.requirements("R78", "R80")
+def test_pagination(seller: Any, verdict: Any, list_setup: ListSetup) -> None:
+    """offset/limit pages agree with the unpaged list and with the count headers."""
+    whole_ex, whole = _list(seller, verdict, {"projectId": list_setup.project})
+    pages = []
+    for offset in range(0, max(len(whole), 1) + 1):
+        params = {"projectId": list_setup.project, "offset": offset, "limit": 1}
+        exchange, rows = _list(seller, verdict, params)
+        judge(verdict, ["R80"], listing.check_page(rows, exchange.response_headers, 1, offset),
+              [exchange])
+        if not rows:
+            break
+        pages.append((rows, exchange.response_headers))
+    judge(verdict, ["R80"], listing.check_pages(pages, whole), [whole_ex])
+
+
+@pytest.mark.requirements("R78", "R79")
+def test_invalid_query_is_a_failure(seller: Any, verdict: Any) -> None:
+    """8.3.3.3 path 1: a request the seller cannot process (unknown state value) is a
+    failure with a MEF Error body and no list content."""
+    exchange = seller.list_poqs({"state": "noSuchState"})
+    ev = [exchange]
+    verdict.check("R78", exchange.status is not None, f"HTTP {exchange.status}", evidence=ev)
+    judge(verdict, ["R79"], errors.check_rejected_as_invalid(exchange.status), ev)
+    if exchange.status is not None and 400 <= exchange.status < 500:
+        judge(verdict, ["R79"], errors.check_error_body(exchange.status, exchange.json), ev)
+        judge(verdict, ["R79"], errors.check_no_success_attributes(
+            exchange.json, errors.LIST_ROW_ATTRIBUTES, "list failure"), ev)
