@@ -7,6 +7,12 @@ import click
 from mock_seller.scenario import ScenarioError, load_scenario
 
 
+class _ConfigProblem(click.ClickException):
+    """One line on stderr, exit code 2 (a usage/configuration problem the user can fix)."""
+
+    exit_code = 2
+
+
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535),
@@ -22,11 +28,11 @@ def mock(host: str, port: int, scenario: str, threads: int) -> None:
     try:
         loaded = load_scenario(scenario)
     except ScenarioError as exc:
-        raise click.BadParameter(str(exc), param_hint="--scenario") from None
+        raise _ConfigProblem(str(exc)) from None
     try:
         serve(loaded, host=host, port=port, threads=threads)
     except OSError as exc:
-        raise click.UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        raise _ConfigProblem(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
 def main() -> None:

@@ -11,7 +11,6 @@ from mock_seller.scenario import Alternate, Interval, Scenario
 from mock_seller.timeutil import format_datetime
 from schemas.dialect import (
     ABANDONED,
-    IN_PROGRESS,
     READY,
     REJECTED,
     UNABLE_TO_MEET_TIME,
@@ -189,7 +188,9 @@ def find_row(record: PoqRecord, dialect: Dialect) -> dict[str, Any]:
     if dialect.has_creation_date:
         row["creationDate"] = format_datetime(record.created)
     if record.requested_raw is not None:
-        row["requestedPOQCompletionDate"] = record.requested_raw
+        # v7 defines this list field as format "date" (the definition is the contract)
+        raw = record.requested_raw
+        row["requestedPOQCompletionDate"] = raw if dialect.has_creation_date else raw[:10]
     if record.external_id is not None:
         row["externalId"] = record.external_id
     if record.project_id is not None:
@@ -222,4 +223,4 @@ def event_body(
     }
 
 
-__all__ = ["IN_PROGRESS", "event_body", "find_row", "item_wire_state", "poq_to_wire"]
+__all__ = ["event_body", "find_row", "item_wire_state", "poq_to_wire"]
