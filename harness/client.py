@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from harness.auth import Authenticator, AuthError
@@ -158,7 +159,12 @@ class SellerClient:
         except requests.exceptions.SSLError as exc:
             ex.error = f"TLS error: {_root(exc)}"
         except requests.exceptions.ConnectionError as exc:
-            ex.error = f"seller unreachable: {_root(exc)}"
+            if _is_read_timeout(exc):
+                ex.error = f"timeout: no response within {timeout:g} s"
+            else:
+                root = _root(exc)
+                unreachable = root in ("connection refused", "host name not found")
+                ex.error = f"{'seller unreachable' if unreachable else 'connection error'}: {root}"
         except requests.RequestException as exc:
             ex.error = f"request failed: {_root(exc)}"
         else:
@@ -214,6 +220,12 @@ _KNOWN = (
     ("RemoteDisconnected", "connection closed without a response"),
     ("Connection aborted", "connection closed without a response"),
 )
+
+
+def _is_read_timeout(exc: BaseException) -> bool:
+    """requests reports a read timeout under urllib3 retries as a ConnectionError."""
+    inner = exc.args[0] if exc.args else None
+    return isinstance(getattr(inner, "reason", None), ReadTimeoutError)
 
 
 def _root(exc: BaseException) -> str:
