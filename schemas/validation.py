@@ -34,6 +34,7 @@ __all__ = [
     "openapi_document",
     "type_names",
     "validate",
+    "validate_list",
 ]
 
 #: Deeper JSON than this is reported as one violation instead of being walked.
@@ -192,6 +193,23 @@ def validate(api: str, type_name: str, instance: object) -> list[Violation]:
     except RecursionError:
         return [Violation("", "document too complex to validate")]
     return sorted(found, key=lambda v: (v.pointer, v.message))
+
+
+def validate_list(api: str, item_type: str, instance: object) -> list[Violation]:
+    """Violations of a JSON array whose entries are ``item_type`` (a 422 body, list rows).
+
+    Pointers start at the array: ``/2/code`` is entry 2's code.
+    """
+    _validator(_check_api(api), item_type)  # unknown names fail even for an empty list
+    if not isinstance(instance, list):
+        shown = _short(repr(instance), 80)
+        return [Violation("", f"{shown} is not of type 'array'")]
+    found: list[Violation] = []
+    for index, entry in enumerate(instance):
+        found.extend(
+            Violation(f"/{index}{v.pointer}", v.message) for v in validate(api, item_type, entry)
+        )
+    return found
 
 
 def is_valid(api: str, type_name: str, instance: object) -> bool:

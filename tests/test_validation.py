@@ -255,3 +255,19 @@ def test_concurrent_calls_agree() -> None:
         results = list(pool.map(run, range(200)))
     assert all(r == [] for r in results[1::2])
     assert all(pointers(r) == ["/productOfferingQualificationItem/0/action"] for r in results[::2])
+
+
+def test_validate_list_prefixes_entry_index() -> None:
+    from schemas.validation import validate_list
+
+    body = [
+        {"code": "missingProperty", "reason": "r", "propertyPath": "/x"},
+        {"code": "noSuchCode", "reason": "r"},
+        {"reason": "r"},
+    ]
+    found = validate_list("v8", "Error422", body)
+    assert pointers(found) == ["/1/code", "/2/code"]
+    assert validate_list("v8", "Error422", []) == []
+    assert pointers(validate_list("v7", "ProductOfferingQualification_Find", {"id": 1})) == [""]
+    with pytest.raises(UnknownType):
+        validate_list("v8", "NoSuchType", [])
