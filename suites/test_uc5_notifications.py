@@ -1,0 +1,235 @@
+"""Use case 5: notifications to a real buyer listener (MEF 79.1 8.3.5; R4-R6, R91-R94).
+
+Three phases run one after the other, each with its own deferred POQ:
+A. registered for every type: each state change of the POQ and its items is notified (R5,
+   R92), v8 events carry the new state (R93, R94) and it is a state really passed through;
+   an immediate POQ created meanwhile gets no notification (R92);
+B. registered for POQ state changes only: no item events arrive (R91);
+C. unregistered: nothing arrives at all (R6).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from harness.checks import notifications as nt
+from harness.payloads import PayloadBuilder
+from suites._support import PoqRun, create, judge, merged_history, skip_ids, state_history
+from suites._support import wait_final as poll_final
+
+pytestmark = pytest.mark.uc("5")
+NOTIFY_IDS = ["R4", "R5", "R6", "R91", "R92", "R93", "R94"]
+
+
+@dataclass
+class Phase:
+    """One registration phase and what the listener received for its POQs."""
+
+    name: str
+    registered: set[str] | None
+    register_exchange: Any = None
+    unregister_exchange: Any = None
+    run: PoqRun | None = None
+    immediate: PoqRun | None = None
+    notes: list[Any] = field(default_factory=list)
+    active: bool = True
+    problem: str | None = None
+
+    def for_run(self) -> list[Any]:
+        return nt.for_poq(self.notes, self.run.id) if self.run and self.run.id else []
+
+    def histories(self, dialect: Any) -> tuple[list[str], dict[str, list[str]]]:
+        """What the POQ and its items went through: the seller's logs, else the polls."""
+        run = self.run
+        if run is None or run.last is None:
+            return [], {}
+        body = run.last.exchange.json if isinstance(run.last.exchange.json, dict) else {}
+        poq_history = merged_history(run.poq_states(),
+                                     state_history(body.get("stateChange"), dialect.mef_poq_state))
+        logs = {str(i.get("id")): state_history(i.get("stateChange"), dialect.mef_item_state)
+                for i in body.get("productOfferingQualificationItem") or [] if isinstance(i, dict)}
+        items = {k: merged_history(v, logs.get(k, [])) for k, v in run.item_states().items()}
+        return poq_history, items
+
+
+def _expected(phase: Phase, dialect: Any) -> list[Any]:
+    """Predicates for the notifications the phase's POQ must produce."""
+    poq_history, item_histories = phase.histories(dialect)
+    wants = phase.registered if phase.registered is not None else set(nt.MEF_TYPES)
+    poq_id = phase.run.id if phase.run else None
+    preds = []
+    changes = poq_history[1:]
+    if "POQ_STATE_CHANGE" in wants:
+        for state in changes:
+            preds.append(_pred(dialect, poq_id, "POQ_STATE_CHANGE", None, state))
+    if "POQ_ITEM_STATE_CHANGE" in wants:
+        for item_id, history in item_histories.items():
+            for state in history[1:]:
+                preds.append(_pred(dialect, poq_id, "POQ_ITEM_STATE_CHANGE", item_id, state))
+    return preds
+
+
+def _pred(dialect: Any, poq_id: Any, kind: str, item_id: str | None, state: str) -> Any:
+    def match(note: Any) -> bool:
+        if nt.poq_id_of(note) != poq_id or nt.event_type(note, dialect) != kind:
+            return False
+        event = nt.event_payload(note)
+        if item_id is not None and event.get("poqItemId") != item_id:
+            return False
+        if not dialect.events_carry_state:
+            return True
+        translate = dialect.mef_item_state if item_id else dialect.mef_poq_state
+        return translate(event.get("state")) == state
+
+    return match
+
+
+@pytest.fixture(scope="module")
+def phases(seller: Any, seller_profile: Any, dialect: Any, payloads: PayloadBuilder,
+           listener: Any, created_poqs: Any, observe: Any) -> dict[str, Phase]:
+    if not (seller_profile.has("notifications") and seller_profile.has("deferred")):
+        pytest.skip("the seller profile declares no notifications or no deferred responses")
+    cfg = seller_profile.deferred
+    wait_s = seller_profile.notifications.max_wait_s
+    quiet = min(2.0, max(0.5, 3 * cfg.poll_interval_s))
+    poq_type = dialect.wire_event_type("POQ_STATE_CHANGE")
+    plan = [Phase("A", None), Phase("B", {"POQ_STATE_CHANGE"}), Phase("C", set(), active=False)]
+    result: dict[str, Phase] = {}
+    for phase in plan:
+        hub_id = None
+        if phase.active:
+            query = None if phase.registered is None else f"eventType={poq_type}"
+            phase.register_exchange = seller.register(listener.callback_url, query)
+            body = phase.register_exchange.json
+            if phase.register_exchange.status == 201 and isinstance(body, dict) and body.get("id"):
+                hub_id = str(body["id"])
+            else:
+                phase.problem = f"registration failed: HTTP {phase.register_exchange.status}"
+        since = listener.mark()
+        paths = ["install_offering"]
+        if payloads.has("install_offering_red"):
+            paths.append("install_offering_red")
+        phase.run = create(seller, dialect, f"uc5-{phase.name}",
+                           payloads.create(paths, immediate=False), observe)
+        created_poqs.add(phase.run)
+        if phase.name == "A" and seller_profile.has("immediate"):
+            phase.immediate = create(seller, dialect, "uc5-immediate",
+                                     payloads.install_offering(immediate=True), observe)
+            created_poqs.add(phase.immediate)
+        poll_final(seller, [phase.run], cfg.poll_interval_s, cfg.max_wait_s, observe)
+        if phase.active and hub_id:
+            listener.wait_for_all(_expected(phase, dialect), wait_s, since)
+        # A quiet period: anything more (late or unwanted events) arrives now or never.
+        listener.wait_for(lambda n: False, quiet, since)
+        phase.notes = [n for n in listener.notifications[since:]]
+        if hub_id:
+            phase.unregister_exchange = seller.unregister(hub_id)
+        result[phase.name] = phase
+    return result
+
+
+def _owned_poqs(phases: dict[str, Phase], created_poqs: Any) -> list[str]:
+    return list(created_poqs.ids)
+
+
+@pytest.mark.requirements("R4", "R5", "R92", "R93", "R94")
+def test_every_state_change_is_notified(dialect: Any, verdict: Any,
+                                        phases: dict[str, Phase]) -> None:
+    """Registered for all types: one notification per POQ and item state change."""
+    phase = phases["A"]
+    ev = [phase.register_exchange, *(phase.run.evidence(3) if phase.run else [])]
+    if phase.problem or phase.run is None or not phase.run.created or phase.run.immediate:
+        why = phase.problem or "the POQ was not answered with a Deferred Response"
+        skip_ids(verdict, ["R5", "R92", "R93", "R94"], why)
+        if phase.problem:
+            verdict.check("R4", False, f"a seller with Deferred Responses: {why}", evidence=ev)
+        return
+    notes = phase.for_run()
+    poq_history, item_histories = phase.histories(dialect)
+    result = nt.check_events_cover_history(notes, poq_history, item_histories, None, dialect)
+    judge(verdict, ["R5", "R4", "R92"], result, [*ev, *notes[:6]])
+    if not notes:
+        return
+    if dialect.events_carry_state:
+        for note in notes:
+            kind = nt.event_type(note, dialect)
+            req = "R93" if kind == "POQ_STATE_CHANGE" else "R94"
+            judge(verdict, [req], nt.check_event_carries_state(note, dialect), [note])
+        judge(verdict, ["R93", "R94"], nt.check_event_states_real(
+            notes, poq_history, item_histories, dialect), notes[:6])
+    else:
+        for req in ("R93", "R94"):
+            verdict.not_applicable(req, "v7 events carry only references, no state")
+
+
+@pytest.mark.requirements("R92")
+def test_events_name_owned_poqs_and_are_consistent(seller: Any, dialect: Any, verdict: Any,
+                                                   phases: dict[str, Phase],
+                                                   created_poqs: Any) -> None:
+    """Each event names a POQ this buyer created; (v7) retrieving it shows that POQ with
+    the item the event names."""
+    notes = [n for p in phases.values() for n in p.notes]
+    if not notes:
+        verdict.not_tested("R92", "no notification was received")
+        return
+    judge(verdict, ["R92"], nt.check_only_owned(notes, _owned_poqs(phases, created_poqs)),
+          notes[:6])
+    if dialect.events_carry_state:
+        return
+    for note in notes[:10]:
+        event = nt.event_payload(note)
+        got = seller.get_poq(str(event.get("id")))
+        ids = [i.get("id") for i in (got.json or {}).get("productOfferingQualificationItem", [])
+               ] if isinstance(got.json, dict) else []
+        ok = got.ok and (event.get("poqItemId") is None or event.get("poqItemId") in ids)
+        verdict.check("R92", ok, f"event {event!r:.120} retrieved as HTTP {got.status} with "
+                      f"items {ids}", evidence=[note, got])
+
+
+@pytest.mark.requirements("R92")
+def test_no_notification_for_immediate_poq(dialect: Any, verdict: Any,
+                                           phases: dict[str, Phase]) -> None:
+    """A POQ answered immediately reaches its end in the response: nothing is notified."""
+    run = phases["A"].immediate
+    if run is None or not run.created or not run.immediate:
+        verdict.not_tested("R92", "no POQ was answered immediately while registered")
+        return
+    notes = nt.for_poq(phases["A"].notes, run.id)
+    judge(verdict, ["R92"], nt.check_none(notes, f"for immediately answered POQ {run.id}"),
+          [run.create, *notes[:5]])
+
+
+@pytest.mark.requirements("R91", "R5")
+def test_only_registered_types(dialect: Any, verdict: Any, phases: dict[str, Phase]) -> None:
+    """Registered for POQ state changes only: no item state change notification."""
+    phase = phases["B"]
+    if phase.problem or phase.run is None or not phase.run.created or phase.run.immediate:
+        skip_ids(verdict, ["R91"], phase.problem or "no deferred POQ in the filtered phase")
+        return
+    notes = phase.for_run()
+    ev = [phase.register_exchange, *notes[:6]]
+    judge(verdict, ["R91"], nt.check_only_registered_types(notes, phase.registered, dialect), ev)
+    poq_history, item_histories = phase.histories(dialect)
+    judge(verdict, ["R5"], nt.check_events_cover_history(
+        notes, poq_history, item_histories, phase.registered, dialect), ev)
+
+
+@pytest.mark.requirements("R6", "R4")
+def test_nothing_after_unregistration(dialect: Any, verdict: Any,
+                                      phases: dict[str, Phase]) -> None:
+    """STOP worked (204) and with no registration left nothing is sent (R6)."""
+    for name in ("A", "B"):
+        stop = phases[name].unregister_exchange
+        if stop is not None:
+            verdict.check("R4", stop.status == 204,
+                          f"phase {name}: STOP answered HTTP {stop.status}", evidence=[stop])
+    phase = phases["C"]
+    if phase.run is None or not phase.run.created or phase.run.immediate:
+        verdict.not_tested("R6", "no deferred POQ was created after unregistration")
+        return
+    notes = [n for n in phase.notes if nt.poq_id_of(n) == phase.run.id]
+    judge(verdict, ["R6"], nt.check_none(notes, f"for POQ {phase.run.id} with no registration"),
+          [*phase.run.evidence(3), *notes[:5]])
