@@ -37,7 +37,6 @@ ENUMS = {
         "poq_states": "MEFPOQTaskStateType",
         "item_states": "MEFPOQItemTaskStateType",
         "time_units": "TimeUnit",
-        "event_types": "PoqEventType",
         "actions": "PoqProductActionType",
         "confidences": "MEFServiceabilityColor",
         "delivery_types": "DeliveryType",
@@ -76,6 +75,14 @@ def test_dialect_values_equal_our_schema_enums(api: str) -> None:
     for attribute, enum_name in ENUMS[api].items():
         wire = set(getattr(dialect, attribute).values())
         assert wire == set(enums[enum_name]), f"{api} {attribute} vs {enum_name}"
+    events = notification_document(api)["components"]["schemas"]
+    pinned = {
+        value
+        for name in ("PoqStateChangeEvent", "PoqItemStateChangeEvent", "PoqCreateEvent")
+        if name in events
+        for value in events[name]["allOf"][1]["properties"]["eventType"]["enum"]
+    }
+    assert pinned == set(dialect.event_types.values())
     assert dialect.has_delivery_type == (api == "v8")
     assert ("DeliveryType" in enums) == dialect.has_delivery_type
 
