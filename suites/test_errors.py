@@ -1,0 +1,119 @@
+"""Failure responses of Create POQ (R35, R41, R63, R69 and the response-code IDs).
+
+Requests that break the API definitions (malformed JSON, not an object, missing or empty item
+list, wrong types) must be refused with 400 or 422, never accepted (2xx) nor crash the seller
+(5xx), and the refusal carries a MEF Error body and none of the attributes of a success.
+Retrieve (R86) and list (R79) failures are judged in their use case suites.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from harness.checks import errors
+from harness.payloads import PayloadBuilder
+from suites._support import judge
+
+pytestmark = pytest.mark.uc("2a", "2c")
+
+Mutation = Callable[[dict[str, Any]], Any]
+
+
+def _drop(key: str) -> Mutation:
+    def mutate(body: dict[str, Any]) -> dict[str, Any]:
+        body.pop(key, None)
+        return body
+
+    return mutate
+
+
+def _set(key: str, value: Any) -> Mutation:
+    def mutate(body: dict[str, Any]) -> dict[str, Any]:
+        body[key] = value
+        return body
+
+    return mutate
+
+
+def _item_set(key: str, value: Any) -> Mutation:
+    def mutate(body: dict[str, Any]) -> dict[str, Any]:
+        body["productOfferingQualificationItem"][0][key] = value
+        return body
+
+    return mutate
+
+
+INVALID: dict[str, Mutation | str] = {
+    "malformed JSON": '{"instantSyncQualification": true, ',
+    "array instead of object": "[]",
+    "no items": _drop("productOfferingQualificationItem"),
+    "empty item list": _set("productOfferingQualificationItem", []),
+    "items not a list": _set("productOfferingQualificationItem", {"id": "1"}),
+    "flag not a boolean": _set("provideAlternative", "sometimes"),
+    "unknown item action": _item_set("action", "explode"),
+    "item without product": _item_set("product", None),
+}
+
+# (use case path, immediate?) -> IDs that judge the refusal
+MODES = {
+    ("install_offering", True): ("R36", "R41"),
+    ("install_offering", False): ("R27", "R35"),
+    ("change_product", True): ("R64", "R69"),
+    ("change_product", False): ("R55", "R63"),
+}
+
+
+def _send(seller: Any, base: dict[str, Any], mutation: Mutation | str) -> Any:
+    if isinstance(mutation, str):
+        return seller.request("POST", "productOfferingQualification", raw_body=mutation,
+                              headers={"Content-Type": "application/json"})
+    return seller.create_poq(mutation(json.loads(json.dumps(base))))
+
+
+@pytest.mark.requirements("R27", "R35", "R36", "R41", "R55", "R63", "R64", "R69")
+@pytest.mark.parametrize("mode", list(MODES), ids=[f"{p}-{'immediate' if i else 'deferred'}"
+                                                   for p, i in MODES])
+def test_invalid_create_is_refused(seller: Any, seller_profile: Any, verdict: Any,
+                                   payloads: PayloadBuilder, mode: tuple[str, bool]) -> None:
+    """Every broken request: 400/422, a MEF Error body, no POQ attributes."""
+    path, immediate = mode
+    code_id, leak_id = MODES[mode]
+    if not payloads.has(path):
+        verdict.not_tested(leak_id, f"the profile has no test_data.{path}")
+        pytest.skip(f"no test_data.{path}")
+    base = payloads.create(path, immediate=immediate)
+    for name, mutation in INVALID.items():
+        exchange = _send(seller, base, mutation)
+        ev = [exchange]
+        verdict.check(code_id, exchange.status is not None,
+                      f"{name}: seller response code HTTP {exchange.status}", evidence=ev)
+        ok, why = errors.check_rejected_as_invalid(exchange.status)
+        verdict.check(leak_id, ok, f"{name}: {why}", evidence=ev)
+        if not ok:
+            continue
+        judge(verdict, [leak_id], _named(name, errors.check_error_body(
+            exchange.status, exchange.json)), ev)
+        judge(verdict, [leak_id], _named(name, errors.check_no_success_attributes(
+            exchange.json, what="refused create")), ev)
+
+
+def _named(name: str, result: tuple[bool, str]) -> tuple[bool, str]:
+    return result[0], f"{name}: {result[1]}"
+
+
+@pytest.mark.requirements("R36", "R41")
+def test_immediate_refused_by_deferred_only_seller(seller: Any, seller_profile: Any,
+                                                    verdict: Any,
+                                                    payloads: PayloadBuilder) -> None:
+    """Immediate Response Only to a seller without immediate answers: an error (Table 6),
+    carrying no POQ attributes."""
+    if seller_profile.has("immediate"):
+        pytest.skip("the seller provides immediate responses")
+    exchange = seller.create_poq(payloads.install_offering(immediate=True))
+    ev = [exchange]
+    judge(verdict, ["R41"], errors.check_is_failure(exchange.status), ev)
+    judge(verdict, ["R41"], errors.check_no_success_attributes(exchange.json), ev)
