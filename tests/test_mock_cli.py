@@ -39,6 +39,8 @@ def test_process_serves_and_stops_cleanly(command: list[str], sig: int) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        proc.stdout.close()  # type: ignore[union-attr]
+        proc.stderr.close()  # type: ignore[union-attr]
 
 
 def test_scenario_option_and_bad_scenario(tmp_path) -> None:  # type: ignore[no-untyped-def]
