@@ -22,7 +22,8 @@ def _default_data() -> dict:
 
 @pytest.mark.parametrize("patch,where", [
     (lambda d: d.update(response_mode="sometimes"), "/response_mode"),
-    (lambda d: d["catalogue"]["offerings"][0].update(place="maybe"), "/catalogue/offerings/0/place"),
+    (lambda d: d["catalogue"]["offerings"][0].update(place="maybe"),
+     "/catalogue/offerings/0/place"),
     (lambda d: d["rules"][0]["then"].update(confidence="BLUE"), "/rules/0/then/confidence"),
     (lambda d: d["deferred"].update(item_interval=0), "/deferred/item_interval"),
     (lambda d: d.update(colour="red"), "(top level)"),
