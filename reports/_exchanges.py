@@ -15,7 +15,8 @@ from reports._mask import mask_body, mask_headers, mask_url
 
 __all__ = ["BODY_BUDGET", "MAX_BODY", "embed_json", "prepare_records"]
 
-BODY_BUDGET = 12_000_000  # characters of body text in one report, all exchanges together
+TOTAL_BUDGET = 16_000_000  # characters of embedded records (the page stays under 20 MB)
+BODY_BUDGET = 12_000_000  # at most this much of it body text, all exchanges together
 MAX_BODY = 200_000  # no single body shows more than this
 MIN_BODY = 1_024  # and the budget never cuts one below this
 
@@ -29,18 +30,29 @@ def _body_text(body: Any) -> tuple[str | None, bool]:
     return json.dumps(mask_body(body), ensure_ascii=False, separators=(",", ":")), True
 
 
-def _cap_for(sizes: list[int]) -> int:
-    """The largest per-body cap (within MIN..MAX) whose total fits the budget."""
-    if sum(min(s, MAX_BODY) for s in sizes) <= BODY_BUDGET:
+def _cap_for(sizes: list[int], overhead: int = 0) -> int:
+    """The largest per-body cap (within MIN..MAX) whose total fits the budget, once the
+    rest of the records (``overhead``: URLs, headers, ...) has taken its share."""
+    budget = max(min(BODY_BUDGET, TOTAL_BUDGET - overhead), BODY_BUDGET // 6)
+    if sum(min(s, MAX_BODY) for s in sizes) <= budget:
         return MAX_BODY
     lo, hi = MIN_BODY, MAX_BODY
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        if sum(min(s, mid) for s in sizes) <= BODY_BUDGET:
+        if sum(min(s, mid) for s in sizes) <= budget:
             lo = mid
         else:
             hi = mid - 1
     return lo
+
+
+def _overhead(item: dict[str, Any]) -> int:
+    """Rough size of a record without its bodies (headers, URL, fixed fields)."""
+    size = 300 + len(str(item.get("url") or item.get("path") or "")) + len(str(item.get("test")))
+    for part in (item.get("request"), item.get("response"), item):
+        if isinstance(part, dict) and isinstance(part.get("headers"), dict):
+            size += sum(len(str(k)) + len(str(v)) + 6 for k, v in part["headers"].items())
+    return size
 
 
 def _part(texts: dict[int, tuple[str | None, bool]], key: int, cap: int) -> dict[str, Any]:
@@ -68,7 +80,8 @@ def prepare_records(
         else:
             texts[2 * n] = _body_text(item.get("body"))
             texts[2 * n + 1] = (None, False)
-    cap = _cap_for([len(t) for t, _ in texts.values() if t is not None])
+    overhead = sum(_overhead(item) for _, item in sources)
+    cap = _cap_for([len(t) for t, _ in texts.values() if t is not None], overhead)
     out_ex: list[dict[str, Any]] = []
     out_nt: list[dict[str, Any]] = []
     for n, (kind, item) in enumerate(sources):

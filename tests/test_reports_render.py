@@ -226,3 +226,12 @@ def test_masking_helpers() -> None:
     assert MASK not in mask_url("http://h/p?state=done&limit=2")
     assert "s3cret" not in mask_url("http://user:s3cret@h/p?token=abc&x=1")
     assert "abc" not in mask_url("http://h/p?token=abc&x=1")
+
+
+def test_large_run_stays_under_20_mb() -> None:
+    doc = sample_results(exchanges=5000, big_body_bytes=300_000, seed=7)
+    html = reports.render_html(doc)
+    assert len(html.encode("utf-8")) < 20_000_000
+    data = _data_blob(html)
+    assert len(data["exchanges"]) == 5000
+    assert any(e["response"]["cut"] for e in data["exchanges"])
