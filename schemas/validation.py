@@ -27,6 +27,7 @@ from referencing.jsonschema import DRAFT202012
 
 __all__ = [
     "MAX_DEPTH",
+    "MAX_VIOLATIONS",
     "UnknownType",
     "Violation",
     "is_valid",
@@ -39,6 +40,8 @@ __all__ = [
 
 #: Deeper JSON than this is reported as one violation instead of being walked.
 MAX_DEPTH = 64
+#: Validation stops after this many violations (one more says that it stopped).
+MAX_VIOLATIONS = 1000
 _MAX_MESSAGE = 300
 _DOCS = {"openapi": "openapi.yaml", "notification": "notification.yaml"}
 
@@ -187,11 +190,18 @@ def validate(api: str, type_name: str, instance: object) -> list[Violation]:
     deep = _too_deep(instance)
     if deep is not None:
         return [Violation(deep, f"JSON nested deeper than {MAX_DEPTH} levels")]
+    found: dict[Violation, None] = {}
     try:
-        errors = list(validator.iter_errors(instance))
-        found = {v: None for e in errors for v in _violations(e, instance)}
-    except RecursionError:
-        return [Violation("", "document too complex to validate")]
+        for error in validator.iter_errors(instance):
+            found.update((v, None) for v in _violations(error, instance))
+            if len(found) >= MAX_VIOLATIONS:
+                found[
+                    Violation("", f"more than {MAX_VIOLATIONS} violations; the rest are not listed")
+                ] = None
+                break
+    except (RecursionError, ValueError, TypeError, OverflowError) as exc:
+        # odd values (e.g. integers too long to print) must not escape as exceptions
+        found[Violation("", f"document cannot be validated ({type(exc).__name__})")] = None
     return sorted(found, key=lambda v: (v.pointer, v.message))
 
 
@@ -219,7 +229,7 @@ def is_valid(api: str, type_name: str, instance: object) -> bool:
         return False
     try:
         return bool(validator.is_valid(instance))
-    except RecursionError:
+    except (RecursionError, ValueError, TypeError, OverflowError):
         return False
 
 

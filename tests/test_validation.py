@@ -271,3 +271,21 @@ def test_validate_list_prefixes_entry_index() -> None:
     assert pointers(validate_list("v7", "ProductOfferingQualification_Find", {"id": 1})) == [""]
     with pytest.raises(UnknownType):
         validate_list("v8", "NoSuchType", [])
+
+
+def test_violations_are_capped_for_huge_bad_documents() -> None:
+    from schemas.validation import MAX_VIOLATIONS
+
+    body = {"relatedContactInformation": [1] * 20_000}
+    start = time.perf_counter()
+    found = validate("v8", "ProductOfferingQualification_Create", body)
+    assert time.perf_counter() - start < 5
+    assert len(found) == MAX_VIOLATIONS + 1
+    assert any(v.pointer == "" and "not listed" in v.message for v in found)
+
+
+def test_values_that_cannot_be_printed_do_not_raise() -> None:
+    huge = 10**5000  # longer than Python will turn into text by default
+    found = validate("v8", "Error", {"reason": huge})
+    assert found and found[0].pointer == ""
+    assert not is_valid("v8", "Error", {"reason": huge})
