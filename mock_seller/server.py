@@ -21,6 +21,8 @@ READY_LINE = "POQ mock seller listening on http://{host}:{port}"
 
 
 def _server(app: Flask, host: str, port: int, threads: int) -> Any:
+    # waitress warns "Task queue depth is N" under any burst; that is load, not a fault
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     return create_server(app, host=host, port=port, threads=threads, ident="poq-mock-seller",
                          clear_untrusted_proxy_headers=True, channel_timeout=30)
 
