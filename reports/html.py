@@ -132,11 +132,17 @@ def _timelines(doc: dict[str, Any], index: dict[str, dict[str, Any]]) -> list[di
                     "item_list": sorted((entry.get("item_states") or {}).items()),
                 }
             )
+        states: list[str] = []
+        for entry in entries:
+            state = str(entry.get("poq_state"))
+            if not states or states[-1] != state:
+                states.append(state)  # the summary shows transitions, not every poll
         out.append(
             {
                 "poq_id": tl.get("poq_id"),
                 "test": tl.get("test"),
                 "rows": rows,
+                "states": states,
                 "strip": Markup(timeline_strip(entries)),
             }
         )

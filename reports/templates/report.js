@@ -62,7 +62,8 @@
       box.appendChild(el("p", "nobody", "(no body)"));
       return box;
     }
-    box.appendChild(el("pre", "json", part.json ? pretty(part.body) : part.body));
+    var looksJson = part.json || /^\s*[\[{]/.test(part.body);
+    box.appendChild(el("pre", "json", looksJson ? pretty(part.body) : part.body));
     if (part.cut) {
       box.appendChild(el("p", "cut", "[truncated: showing " + part.body.length + " of " +
         part.size + " characters]"));
