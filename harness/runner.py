@@ -5,6 +5,7 @@ then render the reports and turn the results into an exit code."""
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,10 +64,17 @@ def seller_under_test(req: RunRequest) -> Iterator[tuple[Profile, str]]:
     yield profile, req.profile_path
 
 
-def pytest_args(req: RunRequest, profile: Profile, profile_path: str, results: Path) -> list[str]:
-    import suites
+def suites_path() -> Path:
+    """Folder of the installed ``suites`` package, located without importing it: pytest
+    collects it as files (the harness never imports the suites)."""
+    spec = importlib.util.find_spec("suites")
+    if spec is None or not spec.submodule_search_locations:
+        raise ConfigError("the conformance suites package (suites) is not installed")
+    return Path(list(spec.submodule_search_locations)[0]).resolve()
 
-    suites_dir = str(Path(suites.__file__).resolve().parent)
+
+def pytest_args(req: RunRequest, profile: Profile, profile_path: str, results: Path) -> list[str]:
+    suites_dir = str(suites_path())
     args = [
         suites_dir,
         "-p", "poq_conformance",
