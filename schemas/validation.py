@@ -23,6 +23,11 @@ import yaml
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 from referencing import Registry
+
+try:  # Rust validator: a fast yes for valid documents; details still come from jsonschema
+    import jsonschema_rs
+except ImportError:  # pragma: no cover - it ships with schemathesis
+    jsonschema_rs = None  # type: ignore[assignment]
 from referencing.jsonschema import DRAFT202012
 
 __all__ = [
@@ -177,6 +182,35 @@ def _validator(api: str, type_name: str) -> Draft202012Validator:
     return Draft202012Validator(schema, registry=_registry(api), format_checker=_FORMATS)
 
 
+@cache
+def _fast_validator(api: str, type_name: str) -> Any:
+    """A jsonschema_rs validator with our format checkers, or None when unavailable."""
+    if jsonschema_rs is None:
+        return None
+    kind = _index(api)[type_name]
+    try:
+        registry = jsonschema_rs.Registry([(_uri(api, k), dict(_load(api, k))) for k in _DOCS])
+        return jsonschema_rs.Draft202012Validator(
+            {"$ref": f"{_uri(api, kind)}#/components/schemas/{type_name}"},
+            registry=registry,
+            validate_formats=True,
+            formats={"date-time": _is_date_time, "date": _is_date, "uri": _is_uri},
+        )
+    except Exception:  # pragma: no cover - an incompatible jsonschema_rs: use jsonschema
+        return None
+
+
+def _fast_is_valid(api: str, type_name: str, instance: object) -> bool:
+    """True only when the fast validator is sure the instance is valid."""
+    fast = _fast_validator(api, type_name)
+    if fast is None:
+        return False
+    try:
+        return bool(fast.is_valid(instance))
+    except Exception:  # values it cannot take (huge integers, ...): ask jsonschema
+        return False
+
+
 # -- validation -------------------------------------------------------------------------
 
 
@@ -190,6 +224,8 @@ def validate(api: str, type_name: str, instance: object) -> list[Violation]:
     deep = _too_deep(instance)
     if deep is not None:
         return [Violation(deep, f"JSON nested deeper than {MAX_DEPTH} levels")]
+    if _fast_is_valid(api, type_name, instance):
+        return []
     found: dict[Violation, None] = {}
     try:
         for error in validator.iter_errors(instance):
@@ -227,6 +263,8 @@ def is_valid(api: str, type_name: str, instance: object) -> bool:
     validator = _validator(_check_api(api), type_name)
     if _too_deep(instance) is not None:
         return False
+    if _fast_is_valid(api, type_name, instance):
+        return True
     try:
         return bool(validator.is_valid(instance))
     except (RecursionError, ValueError, TypeError, OverflowError):
@@ -235,19 +273,30 @@ def is_valid(api: str, type_name: str, instance: object) -> bool:
 
 def _too_deep(instance: object) -> str | None:
     """Pointer of the first node below MAX_DEPTH, or None (iterative: no recursion)."""
-    stack: list[tuple[object, int, tuple[str | int, ...]]] = [(instance, 0, ())]
+    if not isinstance(instance, (dict, list)):
+        return None
+    stack: list[tuple[dict[Any, Any] | list[Any], int]] = [(instance, 0)]
     while stack:
-        node, depth, path = stack.pop()
-        if isinstance(node, dict):
-            children: Iterable[tuple[str | int, object]] = node.items()
-        elif isinstance(node, list):
-            children = enumerate(node)
-        else:
-            continue
+        node, depth = stack.pop()
         if depth >= MAX_DEPTH:
-            return _pointer(path)
-        stack.extend((child, depth + 1, (*path, key)) for key, child in children)
+            return _deep_pointer(instance)
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
     return None
+
+
+def _deep_pointer(instance: object) -> str:
+    """The path to a node below MAX_DEPTH (only called when there is one)."""
+    stack: list[tuple[object, tuple[str | int, ...]]] = [(instance, ())]
+    while stack:
+        node, path = stack.pop()
+        if len(path) >= MAX_DEPTH and isinstance(node, (dict, list)):
+            return _pointer(path)
+        if isinstance(node, dict):
+            stack.extend((child, (*path, key)) for key, child in node.items())
+        elif isinstance(node, list):
+            stack.extend((child, (*path, i)) for i, child in enumerate(node))
+    return ""
 
 
 def _violations(error: ValidationError, root: object) -> Iterator[Violation]:
