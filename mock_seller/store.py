@@ -88,31 +88,32 @@ class MemoryStore:
             hi = len(part.created) if query.created_to is None else bisect.bisect_right(
                 part.created, query.created_to.timestamp())
             candidates = part.order[lo:hi] if (lo, hi) != (0, len(part.order)) else part.order
-        checks = _predicates(query)
-        if not checks:
-            return list(candidates)
-        return [r for r in candidates if all(check(r) for check in checks)]
+        return _filter(candidates, query)
 
     def clear(self) -> None:
         self._parts.clear()
 
 
-def _predicates(q: ListQuery) -> list:  # type: ignore[type-arg]
-    checks = []
+def _filter(records: list[PoqRecord], q: ListQuery) -> list[PoqRecord]:
+    """Apply the filters, one list comprehension each (fast at 100k records). The result may
+    be the store's own list: callers read it under the engine lock and never mutate it."""
+    out = records
     if q.state is not None:
-        checks.append(lambda r, s=q.state: r.state == s)
+        out = [r for r in out if r.state == q.state]
     if q.project_id is not None:
-        checks.append(lambda r, v=q.project_id: r.project_id == v)
+        out = [r for r in out if r.project_id == q.project_id]
     if q.external_id is not None:
-        checks.append(lambda r, v=q.external_id: r.external_id == v)
+        out = [r for r in out if r.external_id == q.external_id]
     if q.created_from is not None:
         start = q.created_from.timestamp()
-        checks.append(lambda r, t=start: r.created_ts >= t)
+        out = [r for r in out if r.created_ts >= start]
     if q.created_to is not None:
         end = q.created_to.timestamp()
-        checks.append(lambda r, t=end: r.created_ts <= t)
+        out = [r for r in out if r.created_ts <= end]
     if q.requested_from is not None:
-        checks.append(lambda r, t=q.requested_from: r.requested is not None and r.requested >= t)
+        low = q.requested_from
+        out = [r for r in out if r.requested is not None and r.requested >= low]
     if q.requested_to is not None:
-        checks.append(lambda r, t=q.requested_to: r.requested is not None and r.requested <= t)
-    return checks
+        high = q.requested_to
+        out = [r for r in out if r.requested is not None and r.requested <= high]
+    return out

@@ -135,16 +135,17 @@ def test_2c_modify_inventory_product(mock: MockServer, api: str) -> None:
     assert item["serviceabilityConfidence"] == "green"
 
 
-def test_seller_that_always_answers_at_once(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_seller_that_always_answers_at_once() -> None:
+    import dataclasses
+
     from mock_seller.scenario import load_scenario
 
-    scenario = load_scenario("default")
-    with MockServer(scenario=scenario.__class__(**{
-            **{f: getattr(scenario, f) for f in scenario.__slots__},
-            "response_mode": "immediate"})) as server:
+    scenario = dataclasses.replace(load_scenario("default"), response_mode="immediate")
+    with MockServer(scenario=scenario) as server:
         out = create(server, poq(eline_item(), instant=False)).json()
         assert out["state"] == "done"  # O5: immediate even though deferred was allowed
         assert out["instantSyncQualification"] is False
+        assert "expectedPOQCompletionDate" not in out
 
 
 @pytest.mark.parametrize("api", ["v8", "v7"])

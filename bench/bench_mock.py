@@ -1,0 +1,163 @@
+"""Benchmark of the mock seller (not a test): requests per second for immediate create and for
+retrieve under a concurrent load generator, and memory / list latency with 100k stored POQs.
+
+    .venv/bin/python bench/bench_mock.py [--seconds 5] [--clients 8] [--poqs 100000]
+
+The seller runs as its own process (``python -m mock_seller``) on 127.0.0.1 so the load
+generator does not share its interpreter; the 100k-POQ part fills an in-process engine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from typing import Any
+
+import requests
+
+V8 = "/mefApi/sonata/productOfferingQualification/v8"
+BODY: dict[str, Any] = {
+    "instantSyncQualification": True,
+    "provideAlternative": False,
+    "externalId": "bench",
+    "relatedContactInformation": [{"role": "buyerContactInformation", "name": "Bench",
+                                   "number": "+1-555-0100", "emailAddress": "b@example.com"}],
+    "productOfferingQualificationItem": [{
+        "id": "1", "action": "add",
+        "product": {"productOffering": {"id": "000073"},
+                    "productConfiguration": {"@type": "urn:mef:lso:spec:sonata:access-eline-ovc:"
+                                             "v5.0.0:all", "maximumFrameSize": 1526}}}],
+}
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _load(url_for: Any, method: str, seconds: float, clients: int, limit: int
+          ) -> tuple[int, int, float, list[str]]:
+    """Run ``clients`` threads for ``seconds`` (or ``limit`` requests in all)."""
+    done = errors = 0
+    ids: list[str] = []
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def worker(n: int) -> None:
+        nonlocal done, errors
+        session = requests.Session()
+        i = 0
+        while time.monotonic() < stop:
+            with lock:
+                if done + errors >= limit:
+                    break
+            if method == "POST":
+                resp = session.post(url_for(n, i), json=BODY, timeout=10)
+            else:
+                resp = session.get(url_for(n, i), timeout=10)
+            i += 1
+            with lock:
+                if resp.status_code in (200, 201):
+                    done += 1
+                    if method == "POST":
+                        ids.append(resp.json()["id"])
+                else:
+                    errors += 1
+        session.close()
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
+    started = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return done, errors, time.monotonic() - started, ids
+
+
+def http_part(seconds: float, clients: int, limit: int) -> None:
+    proc = subprocess.Popen([sys.executable, "-m", "mock_seller", "--host", "127.0.0.1",
+                             "--port", "0", "--threads", str(clients)],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline().strip()  # type: ignore[union-attr]
+        root = line.rsplit(" ", 1)[-1]
+        base = root + V8 + "/productOfferingQualification"
+        done, errors, took, ids = _load(lambda n, i: base, "POST", seconds, clients, limit)
+        print(f"immediate create : {done / took:8.1f} req/s  ({done} ok, {errors} errors, "
+              f"{took:.1f} s, {clients} clients)")
+        done, errors, took, _ = _load(lambda n, i: f"{base}/{ids[(n * 7919 + i) % len(ids)]}",
+                                      "GET", seconds, clients, limit)
+        print(f"retrieve         : {done / took:8.1f} req/s  ({done} ok, {errors} errors, "
+              f"{took:.1f} s, {clients} clients)")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)
+        proc.stdout.close()  # type: ignore[union-attr]
+
+
+def memory_part(poqs: int) -> None:
+    from mock_seller.engine import Engine
+    from mock_seller.scenario import load_scenario
+    from mock_seller.store import ListQuery
+
+    engine = Engine(load_scenario())
+    gc.collect()
+    before = _rss_mb()
+    started = time.monotonic()
+    for i in range(poqs):
+        body = dict(BODY, externalId=f"ext-{i}", projectId=f"proj-{i % 100}")
+        engine.create("v8", body, "http://127.0.0.1/x")
+    took = time.monotonic() - started
+    gc.collect()
+    after = _rss_mb()
+    print(f"store {poqs} POQs : {after - before:8.1f} MB RSS more "
+          f"({(after - before) * 1024 * 1024 / poqs:.0f} B per POQ; engine create "
+          f"{poqs / took:.0f}/s without HTTP)")
+    for label, query, limit in [
+        ("list first page (no filter)", ListQuery(), 100),
+        ("list externalId filter", ListQuery(external_id=f"ext-{poqs // 2}"), None),
+        ("list projectId + state", ListQuery(project_id="proj-7", state="READY"), 50),
+        ("list state filter (scan)", ListQuery(state="READY"), 100),
+    ]:
+        engine.scenario = dataclass_replace(engine.scenario, too_many_records=None)
+        t0 = time.perf_counter()
+        page = engine.list("v8", query, 0, limit)
+        ms = (time.perf_counter() - t0) * 1000
+        print(f"{label:28s}: {ms:7.1f} ms  (total {page.total}, page {len(page.rows)})")
+    t0 = time.perf_counter()
+    some = engine.list("v8", ListQuery(external_id="ext-1"), 0, 1).rows[0]["id"]
+    for _ in range(1000):
+        engine.retrieve("v8", some)
+    print(f"engine retrieve           : {(time.perf_counter() - t0):7.3f} ms per call")
+    engine.close()
+
+
+def dataclass_replace(obj: Any, **changes: Any) -> Any:
+    import dataclasses
+
+    return dataclasses.replace(obj, **changes)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=5.0, help="per HTTP measurement")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent client threads")
+    parser.add_argument("--limit", type=int, default=20000, help="max requests per measurement")
+    parser.add_argument("--poqs", type=int, default=100_000, help="POQs stored for memory")
+    args = parser.parse_args()
+    print(f"mock seller benchmark  (pid {os.getpid()}, loopback only)")
+    http_part(args.seconds, args.clients, args.limit)
+    memory_part(args.poqs)
+
+
+if __name__ == "__main__":
+    main()
