@@ -92,9 +92,27 @@ def _write_html(tmp_path: Path, doc: dict, name: str = "report.html") -> Path:
     return path
 
 
+ERROR_EXCHANGE = {
+    "id": "ex-9999",
+    "test": None,
+    "method": "GET",
+    "url": "http://127.0.0.1:9/refused",
+    "request": {"headers": {}, "body": "raw {text"},
+    "response": None,
+    "latency_ms": None,
+    "started": "2026-11-20T09:30:00.000Z",
+    "error": "connection refused",
+    "truncated": False,
+}
+
+
 @pytest.fixture(scope="module")
 def doc() -> dict:
-    return sample_results(exchanges=200)
+    built = sample_results(exchanges=200)
+    built["exchanges"].append(dict(ERROR_EXCHANGE))
+    failing = next(r for r in built["requirements"] if r["status"] == "fail")
+    failing["checks"][-1]["evidence"].append(ERROR_EXCHANGE["id"])
+    return built
 
 
 @pytest.fixture()
@@ -169,6 +187,14 @@ def test_exchange_is_built_on_expand(page: Page) -> None:
     assert "Request" in record.inner_text() and "Response" in record.inner_text()
     body = record.locator("pre.json").last.inner_text()
     assert re.search(r'^\{\n  "', body), "bodies are pretty-printed JSON"
+    assert page.errors == []
+
+
+def test_exchange_without_response_expands(page: Page) -> None:
+    evidence = page.page.locator(f"#failures details.ev[data-ref={ERROR_EXCHANGE['id']}]")
+    evidence.locator("summary").click()
+    text = evidence.locator(".record").inner_text()
+    assert "error: connection refused" in text and "raw {" in text
     assert page.errors == []
 
 

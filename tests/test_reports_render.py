@@ -235,3 +235,45 @@ def test_large_run_stays_under_20_mb() -> None:
     data = _data_blob(html)
     assert len(data["exchanges"]) == 5000
     assert any(e["response"]["cut"] for e in data["exchanges"])
+
+
+def _error_exchange(doc: dict) -> dict:
+    """An exchange that never got a response (connection refused), recorded as such."""
+    ex = {
+        "id": f"ex-{len(doc['exchanges']) + 1}",
+        "test": None,
+        "method": "GET",
+        "url": "http://127.0.0.1:9/x",
+        "request": {"headers": {}, "body": "raw text <b>"},
+        "response": None,
+        "latency_ms": None,
+        "started": "2026-11-20T09:30:00.000Z",
+        "error": "connection refused",
+        "truncated": False,
+    }
+    doc["exchanges"].append(ex)
+    failing = next(r for r in doc["requirements"] if r["status"] == "fail")
+    failing["checks"][-1]["evidence"].insert(0, ex["id"])
+    return ex
+
+
+def test_minimal_and_odd_documents_render(tmp_path: Path) -> None:
+    doc = sample_results()
+    ex = _error_exchange(doc)
+    assert reports.check_results(doc)
+    html = reports.render_html(doc)
+    assert f"{ex['id']}: GET http://127.0.0.1:9/x -&gt; no response" in html
+    record = next(e for e in _data_blob(html)["exchanges"] if e["id"] == ex["id"])
+    assert record["response"]["status"] is None and record["request"]["json"] is False
+
+    empty = {
+        **sample_results(),
+        "requirements": [],
+        "tests": [],
+        "exchanges": [],
+        "notifications": [],
+        "timelines": [],
+    }
+    written = reports.render_all(_write(tmp_path, empty))
+    assert "0 of 0 requirements shown" in written["html"].read_text(encoding="utf-8")
+    assert "No MUST requirement failed." in written["md"].read_text(encoding="utf-8")
