@@ -39,13 +39,13 @@ def use_case_chart(rows: list[tuple[str, dict[str, int]]]) -> str:
         f'viewBox="0 0 {label_w + bar_w + 60} {height}" width="{label_w + bar_w + 60}" '
         f'height="{height}" aria-label="Requirement results by use case">'
     ]
-    x = label_w
+    lx = label_w
     for status in STATUSES:
         parts.append(
-            f'<rect x="{x}" y="6" width="12" height="12" fill="{STATUS_COLOURS[status]}"/>'
-            f'<text x="{x + 16}" y="16" class="lg">{_e(STATUS_LABELS[status])}</text>'
+            f'<rect x="{lx}" y="6" width="12" height="12" fill="{STATUS_COLOURS[status]}"/>'
+            f'<text x="{lx + 16}" y="16" class="lg">{_e(STATUS_LABELS[status])}</text>'
         )
-        x += 110
+        lx += 110
     for n, (uc, counts) in enumerate(rows):
         y = top + n * row_h
         total = sum(counts.values())

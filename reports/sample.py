@@ -141,9 +141,9 @@ def sample_results(
             body = _poq_body(poq_id, state, uc)
             if big_body_bytes and n_ex % 50 == 1:
                 body["note"] = "x" * big_body_bytes
-            status = 201 if create else 200
+            code = 201 if create else 200
             if "error" in nodeid and not create:
-                status, body = (
+                code, body = (
                     404,
                     {
                         "code": "notFound",
@@ -166,7 +166,7 @@ def sample_results(
                         "body": _poq_body(poq_id, "", uc) if create else None,
                     },
                     "response": {
-                        "status": status,
+                        "status": code,
                         "headers": {"Content-Type": "application/json;charset=utf-8"},
                         "body": body,
                     },
