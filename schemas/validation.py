@@ -23,12 +23,12 @@ import yaml
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 from referencing import Registry
+from referencing.jsonschema import DRAFT202012
 
 try:  # Rust validator: a fast yes for valid documents; details still come from jsonschema
     import jsonschema_rs
 except ImportError:  # pragma: no cover - it ships with schemathesis
     jsonschema_rs = None  # type: ignore[assignment]
-from referencing.jsonschema import DRAFT202012
 
 __all__ = [
     "MAX_DEPTH",
