@@ -68,7 +68,9 @@ class Page:
 
     def __init__(self, browser: Any, path: Path) -> None:
         self.errors: list[str] = []
+        self.requests: list[str] = []
         self.page = browser.new_page(viewport={"width": 1300, "height": 1000})
+        self.page.on("request", lambda r: self.requests.append(r.url))
         self.page.set_default_timeout(5_000)
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
@@ -125,6 +127,9 @@ def page(browser: Any, doc: dict, tmp_path: Path) -> Iterator[Page]:
 def test_loads_without_console_errors_and_takes_screenshot(page: Page, doc: dict) -> None:
     assert page.page.title().startswith("POQ conformance report")
     assert page.errors == []
+    page.page.locator("#all-exchanges > summary").click()
+    page.page.locator("#pg-list details.ev > summary").first.click()
+    assert [u for u in page.requests if not u.startswith(("file:", "data:"))] == []
     total = len(doc["requirements"])
     assert page.count_text() == f"{total} of {total} requirements shown"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -241,3 +246,20 @@ def test_hostile_bodies_never_execute(browser: Any, tmp_path: Path, strip_csp: b
         assert loaded.errors == []
     finally:
         loaded.page.close()
+
+
+def test_install_script_is_a_fast_no_op_when_installed() -> None:
+    if _chromium() is None:
+        pytest.skip("chromium is not installed here")
+    import subprocess
+    import time
+
+    started = time.perf_counter()
+    proc = subprocess.run(
+        ["bash", str(ROOT / ".ci" / "install-browser.sh")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0 and "already installed" in proc.stdout
+    assert time.perf_counter() - started < 5
