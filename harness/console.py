@@ -20,9 +20,14 @@ LABELS = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "skipped": "SKIP
 class RunConsole:
     """Progress sink (see :mod:`harness.progress`) plus per-test lines."""
 
-    def __init__(self, capture_manager: Any | None = None, min_interval_s: float = 0.25) -> None:
+    def __init__(
+        self,
+        capture_manager: Any | None = None,
+        min_interval_s: float = 0.25,
+        console: Console | None = None,
+    ) -> None:
         self._capman = capture_manager
-        self.console = Console(highlight=False)
+        self.console = console or Console(highlight=False, soft_wrap=True)
         self._tty = self.console.is_terminal
         self._min_interval = min_interval_s if self._tty else 5.0
         self._last = 0.0

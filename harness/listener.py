@@ -38,8 +38,10 @@ class Listener:
         port: int = 0,
         callback_url: str | None = None,
         record_chars: int = 65536,
+        on_notification: Callable[[Notification], None] | None = None,
     ) -> None:
         self.recorder = recorder
+        self.on_notification = on_notification
         self.host = host
         self.port = port
         self._callback_url = callback_url
@@ -136,6 +138,8 @@ class Listener:
 
     def _record(self, notification: Notification) -> None:
         self.recorder.add_notification(notification)
+        if self.on_notification is not None:
+            self.on_notification(notification)
         with self._cond:
             self._received.append(notification)
             self._cond.notify_all()

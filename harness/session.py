@@ -92,6 +92,9 @@ class RunState:
             self._listener = Listener(
                 self.recorder, cfg.listen_host, cfg.listen_port, cfg.callback_url,
                 self.profile.seller.record_body_chars,
+                on_notification=lambda note: self.timelines.record_notification(
+                    note, self.dialect
+                ),
             ).start()
         return self._listener
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from harness.evidence import now_rfc3339
 from harness.views import mef_view
-from schemas.dialect import Dialect
+from schemas.dialect import POQ_ITEM_STATE_CHANGE, POQ_STATE_CHANGE, Dialect
 
 SOURCES = ("create", "poll", "notification", "retrieve", "list")
 
@@ -51,6 +51,20 @@ class Timelines:
         if view.id is None:
             return None
         return self.record(view.id, source, view.state, view.item_states, ref)
+
+    def record_notification(self, note: Any, dialect: Dialect) -> dict[str, Any] | None:
+        """Record what a notification says about its POQ (v7 events carry no state)."""
+        event = note.event if getattr(note, "error", None) is None else {}
+        poq_id = event.get("id")
+        if poq_id is None:
+            return None
+        kind = dialect.mef_event_type(note.event_type)
+        poq_state, items = None, {}
+        if kind == POQ_STATE_CHANGE:
+            poq_state = dialect.mef_poq_state(event.get("state"))
+        elif kind == POQ_ITEM_STATE_CHANGE and event.get("poqItemId") is not None:
+            items = {str(event["poqItemId"]): dialect.mef_item_state(event.get("state"))}
+        return self.record(str(poq_id), "notification", poq_state, items, note.id)
 
     def entries(self, poq_id: str, test: str | None = None) -> list[dict[str, Any]]:
         with self._lock:

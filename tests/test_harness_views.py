@@ -99,3 +99,25 @@ def test_polling_times_out_and_gives_up() -> None:
     assert 0.15 <= slow.elapsed_s < 2
     err = poll_until_final(client, "err", V8, max_wait_s=5, interval_s=0.01)
     assert err.gave_up is not None and "3 failed polls" in err.gave_up and not err.views
+
+
+def test_notifications_on_the_timeline() -> None:
+    from harness.evidence import Notification
+
+    def note(nid: str, body: object, error: str | None = None) -> Notification:
+        return Notification(id=nid, test=None, path="/p", received="t", monotonic=0.0,
+                            json=body, error=error)
+
+    t = Timelines()
+    v8_state = note("nt-1", {"eventType": "poqStateChangeEvent",
+                             "event": {"id": "p", "state": "terminatedWithError"}})
+    v8_item = note("nt-2", {"eventType": "poqItemStateChangeEvent",
+                            "event": {"id": "p", "poqItemId": "1", "state": "done"}})
+    v7_ref = note("nt-3", {"eventType": "poqStateChangeEvent", "event": {"id": "q"}})
+    broken = note("nt-4", {"event": {"id": "p"}}, error="not JSON")
+    assert t.record_notification(v8_state, V8)["poq_state"] == "UNABLE_TO_MEET_TIME"
+    assert t.record_notification(v8_item, V8)["item_states"] == {"1": "READY"}
+    assert t.record_notification(v7_ref, V7)["poq_state"] is None
+    assert t.record_notification(broken, V8) is None
+    assert [e["ref"] for e in t.entries("p")] == ["nt-1", "nt-2"]
+    assert {e["source"] for e in t.entries("p")} == {"notification"}
