@@ -38,7 +38,7 @@ class Listener:
         port: int = 0,
         callback_url: str | None = None,
         record_chars: int = 65536,
-        on_notification: Callable[[Notification], None] | None = None,
+        on_notification: Callable[[Notification], object] | None = None,
     ) -> None:
         self.recorder = recorder
         self.on_notification = on_notification

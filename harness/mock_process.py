@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import IO
 
 from harness.errors import ConfigError
-from schemas.dialect import BASE_PATHS
+from schemas.dialect import BASE_PATHS, get_dialect
 
 READY_LINE = re.compile(r"POQ mock seller listening on (https?://\S+)")
 
@@ -27,7 +27,7 @@ class MockStartError(ConfigError):
 
 
 def default_scenario() -> Path:
-    return Path(str(resources.files("schemas").joinpath("scenarios", "default.yaml")))
+    return Path(str(resources.files("schemas").joinpath("scenarios").joinpath("default.yaml")))
 
 
 class MockSeller:
@@ -52,7 +52,7 @@ class MockSeller:
     def base_url(self, api: str) -> str:
         if self.root_url is None:
             raise RuntimeError("mock seller not started")
-        return self.root_url + BASE_PATHS[api]
+        return self.root_url + BASE_PATHS[get_dialect(api).api]
 
     def start(self) -> str:
         if self._proc is not None and self.root_url:

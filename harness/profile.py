@@ -186,7 +186,7 @@ def profile_schema() -> dict[str, Any]:
 
 def bundled_profile_path(name: str) -> Path:
     """Path of a profile shipped in ``schemas/profiles`` (``mock-v8``, ``mock-v7``)."""
-    path = Path(str(resources.files("schemas").joinpath("profiles", f"{name}.yaml")))
+    path = Path(str(resources.files("schemas").joinpath("profiles").joinpath(f"{name}.yaml")))
     if not path.is_file():
         raise ConfigError(f"no bundled profile named {name!r}")
     return path

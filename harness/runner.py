@@ -9,6 +9,7 @@ import importlib.util
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -117,10 +118,23 @@ def execute(req: RunRequest) -> int:
 
     doc = read_summary(results)
     _render_reports(out, results, report_dir)
+    _warn_unjudged(out, doc)
     must_failed = int(doc["summary"]["must_failed"])
     style = "red" if must_failed else "green"
     out.print(f"[{style}]{summary_line(doc)}[/]")
     return 1 if must_failed else 0
+
+
+def _warn_unjudged(out: Console, doc: dict[str, Any]) -> None:
+    """Tests that failed or errored without a failed check point at a suite or harness
+    problem (or a crash on bad Seller data): say so, they left requirements unchecked."""
+    failed_by = {c["test"] for r in doc["requirements"] for c in r["checks"]
+                 if c["status"] == "fail"}
+    odd = [t["nodeid"] for t in doc["tests"]
+           if t["outcome"] in ("failed", "error") and t["nodeid"] not in failed_by]
+    if odd:
+        out.print(f"[yellow]warning: {len(odd)} test(s) failed without a failed requirement "
+                  f"check (their requirements may be untested): {escape(', '.join(odd))}[/]")
 
 
 def _render_reports(out: Console, results: Path, report_dir: Path) -> None:
