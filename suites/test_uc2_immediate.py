@@ -102,7 +102,24 @@ def judge_immediate(
              *state_history(item.get("stateChange"), dialect.mef_item_state)],
             deferred=False), ev)
     judge_answers(verdict, dialect, request, resp_items, ids, ev)
+    _say_unreached(verdict, resp_items, ids)
     return body
+
+
+def _say_unreached(verdict: Any, resp_items: list[dict[str, Any]], ids: Ids) -> None:
+    """Options and alternate-related IDs this answer gave no occasion to judge."""
+    if not any("3rdPartyProvider" in i for i in resp_items):
+        verdict.not_tested(ids.third_party, "no answered item named a 3rd party provider "
+                           "(no off-net answer in the test data)")
+    found = [a for i in resp_items for a in items.alternates(i)]
+    if not found:
+        reason = "the answer carried no alternate proposals for the test data used"
+        for req_id in (ids.alt_ids, ids.alt_confidence, ids.alt_fields, ids.alt_guaranteed,
+                       ids.alt_spec):
+            verdict.not_tested(req_id, reason)
+    if not any("3rdPartyProvider" in a for a in found):
+        verdict.not_tested(ids.alt_third_party, "no alternate proposal named a 3rd party "
+                           "provider")
 
 
 def judge_answers(
@@ -237,7 +254,8 @@ def test_2b_install_specification(seller: Any, seller_profile: Any, dialect: Any
 
 @pytest.mark.uc("2c")
 @pytest.mark.requirements("R3", "R64", "R65", "R66", "R67", "R68", "R70", "R71", "R72", "R73",
-                          "R74", "D5", "O11", "O12", "R95", "R101")
+                          "R74", "R75", "R76", "R77", "D5", "D6", "O10", "O11", "O12", "O13",
+                          "O14", "R95", "R101")
 def test_2c_change_product(seller: Any, seller_profile: Any, dialect: Any, verdict: Any,
                            payloads: PayloadBuilder) -> None:
     """2c: CHANGE of an existing product, every item READY with its answer."""
@@ -249,8 +267,10 @@ def test_2c_change_product(seller: Any, seller_profile: Any, dialect: Any, verdi
     if not payloads.has("change_product"):
         skip_ids(verdict, ids, "the profile has no test_data.change_product")
         pytest.skip("no 2c test data")
-    request = payloads.change_product(immediate=True)
+    request = payloads.change_product(immediate=True, provide_alternative=True)
     judge_immediate(verdict, dialect, request, _create(seller, request), UC2C)
+    verdict.not_tested("O10", "the profile's 2c test data keeps the product's offering; a "
+                       "change to another offering is not attempted (either answer is legal)")
 
 
 @pytest.mark.uc("2a")
