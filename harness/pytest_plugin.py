@@ -109,9 +109,7 @@ class RunHooks:
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, Any, Any]:
         result = yield
-        verdict = getattr(item, "funcargs", {}).get("verdict")
-        if verdict is not None and hasattr(verdict, "raise_if_failed"):
-            verdict.raise_if_failed()
+        self.state.raise_if_failed(item.nodeid)
         return result
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:

@@ -15,7 +15,7 @@ from harness.mock_process import MockSeller
 from harness.profile import Profile, bundled_profile_path, load_profile
 from harness.results import RunCollector
 from harness.timeline import Timelines
-from harness.verdicts import Verdict
+from harness.verdicts import Verdict, VerdictFailure
 from schemas.dialect import Dialect, get_dialect
 
 OUTCOME_RANK = {"passed": 0, "skipped": 1, "failed": 2, "error": 3}
@@ -73,6 +73,7 @@ class RunState:
         self._listener: Listener | None = None
         self._outcomes: dict[str, dict[str, Any]] = {}
         self._tags: dict[str, tuple[list[str], list[str]]] = {}
+        self._verdicts: dict[str, list[Verdict]] = {}
 
     @staticmethod
     def _load_profile(options: RunOptions) -> Profile:
@@ -99,7 +100,20 @@ class RunState:
         return self._listener
 
     def verdict(self, nodeid: str) -> Verdict:
-        return Verdict(nodeid, self.collector.known_ids, self.collector.add_check)
+        """A new verdict for test ``nodeid``, remembered so the test fails at its end
+        however the suites wrap the fixture."""
+        made = Verdict(nodeid, self.collector.known_ids, self.collector.add_check)
+        self._verdicts.setdefault(nodeid, []).append(made)
+        return made
+
+    def raise_if_failed(self, nodeid: str) -> None:
+        """Fail test ``nodeid`` (VerdictFailure) when any of its checks failed."""
+        verdicts = self._verdicts.pop(nodeid, [])
+        failed = [v for v in verdicts if v.failures]
+        if len(failed) == 1:
+            failed[0].raise_if_failed()
+        elif failed:
+            raise VerdictFailure("\n".join(v.summary() for v in failed))
 
     def begin_test(self, nodeid: str) -> None:
         self.recorder.current_test = nodeid
@@ -145,7 +159,10 @@ class RunState:
         if phase_outcome == "skipped" and longrepr:
             for req in requirements:
                 self.collector.hint(req, f"test skipped: {longrepr}")
-        return entry["outcome"] if when == "teardown" else None
+        if when == "teardown":
+            self._verdicts.pop(nodeid, None)
+            return str(entry["outcome"])
+        return None
 
     def finish(self) -> Path | None:
         """Fold outcomes into the collector and write results.json when asked to."""

@@ -127,3 +127,30 @@ def test_invalid_profile_is_a_usage_error(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--seller-profile", str(bad))
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*seller.api: must be one of v8, v7*"])
+
+
+def test_wrapped_verdict_fixture_still_fails_the_test(
+    pytester: pytest.Pytester, profile_file: Path
+) -> None:
+    pytester.makeconftest(
+        """
+        import pytest
+
+        class Thin:
+            def __init__(self, inner):
+                self.check = inner.check
+
+        @pytest.fixture
+        def verdict(verdict):
+            return Thin(verdict)
+        """
+    )
+    pytester.makepyfile(
+        """
+        def test_wrapped(verdict):
+            verdict.check("R36", False, "no response code")
+        """
+    )
+    result = pytester.runpytest("--seller-profile", str(profile_file))
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*R36: no response code*"])
