@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+import requests
 import yaml
 
 pytest_plugins = ["pytester"]
@@ -154,3 +155,24 @@ def test_wrapped_verdict_fixture_still_fails_the_test(
     result = pytester.runpytest("--seller-profile", str(profile_file))
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*R36: no response code*"])
+
+
+def test_mock_option_starts_and_stops_the_bundled_mock(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        def test_talks_to_mock(seller, seller_profile, verdict):
+            ex = seller.list_poqs()
+            assert seller_profile.name == "mock-v7"
+            assert "/productOfferingQualification/v7/" in ex.url
+            verdict.check("R84", ex.status == 200, f"list answered {ex.status}", evidence=[ex])
+        """
+    )
+    out = pytester.path / "r.json"
+    result = pytester.runpytest("--mock", "--mock-api", "v7", "--poq-results", str(out))
+    result.assert_outcomes(passed=1)
+    doc = json.loads(out.read_text())
+    assert doc["run"]["mock"] is True and doc["run"]["api"] == "v7"
+    [ex] = doc["exchanges"]
+    assert ex["id"] == "ex-1" and ex["response"]["status"] == 200
+    with pytest.raises(requests.ConnectionError):  # the mock is gone after the session
+        requests.get(doc["run"]["seller"], timeout=2)
