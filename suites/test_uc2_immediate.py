@@ -53,6 +53,17 @@ UC2C = Ids("R3", "R64", "R65", "R66", ("R66", "R67"), ("R68", "R71"), "R70", "R7
            "R74", "D5", "O12", "R75", "R76", "R77", "D6", "O11", "O13", "O14")
 
 OFF_NET = ("OFF_NET_WITH_BUILD", "OFF_NET_WITHOUT_BUILD")
+COMMON = ("R22", "R95", "R101")
+
+
+def all_ids(ids: Ids, *extra: str) -> tuple[str, ...]:
+    """Every ID an immediate answer of this use case is judged under (for the marker)."""
+    found: list[str] = []
+    for value in vars(ids).values():
+        for req_id in value if isinstance(value, tuple) else (value,):
+            if req_id and req_id not in found:
+                found.append(req_id)
+    return (*found, *COMMON, *extra)
 
 
 def _require_immediate(profile: Any, verdict: Any, ids: list[str]) -> None:
@@ -180,8 +191,7 @@ def _create(seller: Any, request: dict[str, Any]) -> Any:
 
 
 @pytest.mark.uc("2a")
-@pytest.mark.requirements("R3", "R15", "R22", "R36", "R37", "R38", "R39", "R40", "R42", "R43",
-                          "R44", "D3", "O6", "O7", "R95", "R101")
+@pytest.mark.requirements(*all_ids(UC2A, "R15"))
 def test_2a_install_offering(seller: Any, seller_profile: Any, dialect: Any, verdict: Any,
                              payloads: PayloadBuilder) -> None:
     """2a: one INSTALL item by product offering, answered READY with a green/yellow result."""
@@ -197,7 +207,7 @@ def test_2a_install_offering(seller: Any, seller_profile: Any, dialect: Any, ver
 
 
 @pytest.mark.uc("2a")
-@pytest.mark.requirements("R36", "R37", "R40", "R42", "O7", "R45", "R46", "R47", "D4", "O8", "O9")
+@pytest.mark.requirements(*all_ids(UC2A))
 def test_2a_red_with_alternatives(seller: Any, seller_profile: Any, dialect: Any, verdict: Any,
                                   payloads: PayloadBuilder) -> None:
     """2a that ends red with Provide Alternate true: alternates are allowed and judged."""
@@ -214,7 +224,7 @@ def test_2a_red_with_alternatives(seller: Any, seller_profile: Any, dialect: Any
 
 
 @pytest.mark.uc("2a")
-@pytest.mark.requirements("O7", "R37", "R39")
+@pytest.mark.requirements(*all_ids(UC2A))
 def test_2a_no_alternates_unless_asked(seller: Any, seller_profile: Any, dialect: Any,
                                        verdict: Any, payloads: PayloadBuilder) -> None:
     """O7: with Provide Alternate false, no alternate proposal even where one exists."""
@@ -225,8 +235,7 @@ def test_2a_no_alternates_unless_asked(seller: Any, seller_profile: Any, dialect
 
 
 @pytest.mark.uc("2b")
-@pytest.mark.requirements("CR1", "R13", "R14", "R16", "R36", "R37", "R38", "R39", "R40", "R42",
-                          "R43", "R44", "O2", "O3")
+@pytest.mark.requirements(*all_ids(UC2B, "R13", "R14", "R16", "O2"))
 def test_2b_install_specification(seller: Any, seller_profile: Any, dialect: Any, verdict: Any,
                                   payloads: PayloadBuilder) -> None:
     """2b: INSTALL by product specification, answered with the best offering under it."""
@@ -253,9 +262,7 @@ def test_2b_install_specification(seller: Any, seller_profile: Any, dialect: Any
 
 
 @pytest.mark.uc("2c")
-@pytest.mark.requirements("R3", "R64", "R65", "R66", "R67", "R68", "R70", "R71", "R72", "R73",
-                          "R74", "R75", "R76", "R77", "D5", "D6", "O10", "O11", "O12", "O13",
-                          "O14", "R95", "R101")
+@pytest.mark.requirements(*all_ids(UC2C, "O10"))
 def test_2c_change_product(seller: Any, seller_profile: Any, dialect: Any, verdict: Any,
                            payloads: PayloadBuilder) -> None:
     """2c: CHANGE of an existing product, every item READY with its answer."""
@@ -274,7 +281,7 @@ def test_2c_change_product(seller: Any, seller_profile: Any, dialect: Any, verdi
 
 
 @pytest.mark.uc("2a")
-@pytest.mark.requirements("R42", "R37", "R40")
+@pytest.mark.requirements(*all_ids(UC2A))
 def test_2a_several_items_in_one_poq(seller: Any, seller_profile: Any, dialect: Any,
                                      verdict: Any, payloads: PayloadBuilder) -> None:
     """R42: with several items, each answer maps to exactly one request item (any order)."""
