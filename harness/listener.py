@@ -183,8 +183,14 @@ def _handler_for(listener: Listener) -> type[BaseHTTPRequestHandler]:
                 length = int(self.headers.get("Content-Length") or 0)
             except ValueError:
                 length = -1
-            if length < 0:
+            chunked = "chunked" in (self.headers.get("Transfer-Encoding") or "").lower()
+            if chunked:
+                raw, error = _read_chunked(self.rfile, MAX_NOTIFICATION_BYTES)
+                if error:
+                    self.close_connection = True
+            elif length < 0:
                 error = "invalid Content-Length"
+                self.close_connection = True
             elif length > MAX_NOTIFICATION_BYTES:
                 error = f"notification larger than {MAX_NOTIFICATION_BYTES} bytes"
                 self.close_connection = True
@@ -199,7 +205,7 @@ def _handler_for(listener: Listener) -> type[BaseHTTPRequestHandler]:
             elif error is None and not body.is_json:
                 error, status = "notification body is not JSON", 400
             elif error is not None:
-                status = 413
+                status = 413 if "larger than" in error else 400
             rec = listener.recorder
             listener._record(
                 Notification(
@@ -233,6 +239,25 @@ def _handler_for(listener: Listener) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(payload)
 
     return Handler
+
+
+def _read_chunked(stream: Any, limit: int) -> tuple[bytes, str | None]:
+    """Read a chunked request body (HTTP/1.1), refusing more than ``limit`` bytes."""
+    data = bytearray()
+    try:
+        while True:
+            line = stream.readline(1024)
+            size = int(line.split(b";", 1)[0].strip() or b"0", 16)
+            if size == 0:
+                while stream.readline(1024).strip():  # trailer section
+                    pass
+                return bytes(data), None
+            if len(data) + size > limit:
+                return b"", f"notification larger than {limit} bytes"
+            data += stream.read(size)
+            stream.readline(1024)  # CRLF after the chunk
+    except (ValueError, OSError):
+        return b"", "malformed chunked body"
 
 
 __all__ = ["LISTENER_PREFIXES", "Listener", "for_poq"]

@@ -124,3 +124,15 @@ def test_oversized_notification_refused(listener: Listener) -> None:
         pass  # the server may close before the client finished sending: also a refusal
     assert listener.notifications[0].error is not None
     assert "larger than" in listener.notifications[0].error
+
+
+def test_chunked_notification_is_read(listener: Listener) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b'{"eventType": "poqStateChangeEvent", '
+        yield b'"event": {"id": "chunky", "state": "done"}}'
+
+    resp = post(listener, f"{V8_LISTENER}/poqStateChangeEvent", data=chunks(),
+                headers={"Content-Type": "application/json"})
+    assert resp.status_code == 204
+    note = listener.wait_for(for_poq("chunky"), timeout=2)
+    assert note is not None and note.error is None and note.event["state"] == "done"
