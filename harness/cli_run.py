@@ -26,10 +26,12 @@ USE_CASES = ("1", "2a", "2b", "2c", "3", "4", "5", "flow")
               help="Scenario file for the bundled mock seller (with --mock).")
 @click.option("--profile", "profile_path", type=click.Path(dir_okay=False), default=None,
               help="Seller profile (YAML) of the Seller to certify.")
-@click.option("--seller-url", default=None, help="Override the profile's seller.base_url.")
-@click.option("--uc", "use_cases", default=None,
+@click.option("--seller-url", metavar="URL", default=None,
+              help="Override the profile's seller.base_url.")
+@click.option("--uc", "use_cases", metavar="LIST", default=None,
               help="Only these use cases, comma separated (1,2a,2b,2c,3,4,5,flow).")
-@click.option("-k", "keyword", default=None, help="Only tests matching this pytest -k expression.")
+@click.option("-k", "keyword", metavar="EXPR", default=None,
+              help="Only tests matching this pytest -k expression.")
 @click.option("--report-dir", type=click.Path(file_okay=False), default="reports",
               show_default=True, help="Where results.json and the reports go.")
 def run(
