@@ -59,20 +59,19 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response:
         status = exc.code or 500
+        allowed: list[str] = list(getattr(exc, "valid_methods", None) or [])
         if status == 404:
             body = error("notFound", "No resource at this path")
         elif status == 405:
             body = error("methodNotAllowed", "Method not allowed on this resource",
-                         f"Allowed: {', '.join(exc.valid_methods or [])}"
-                         if getattr(exc, "valid_methods", None) else None)
+                         f"Allowed: {', '.join(allowed)}" if allowed else None)
         elif status == 413:
             status, body = 400, error("invalidBody", "The request body is too large")
         elif status < 500:
             status, body = 400, error("invalidBody", exc.description or "Bad request")
         else:
             status, body = 500, error("internalError", "Internal server error")
-        headers = {"Allow": ", ".join(exc.valid_methods)} if status == 405 and getattr(
-            exc, "valid_methods", None) else None
+        headers = {"Allow": ", ".join(allowed)} if status == 405 and allowed else None
         return json_response(body, status, headers)
 
     @app.errorhandler(Exception)

@@ -66,7 +66,8 @@ def place_facts(scenario: Scenario, product: dict[str, Any]) -> PlaceFacts:
     for entry in product.get("place") or []:
         if not isinstance(entry, dict):
             continue
-        place = entry.get("place") if isinstance(entry.get("place"), dict) else entry
+        inner = entry.get("place")
+        place: dict[str, Any] = inner if isinstance(inner, dict) else entry
         reps: list[dict[str, Any]] = [place]
         for key in ("fieldedAddressRepresentation", "formattedAddressRepresentation",
                     "labelRepresentation", "geographicPointRepresentation"):
@@ -163,7 +164,7 @@ def plan_item(scenario: Scenario, item: dict[str, Any], product_offering_of_inve
     candidates = [
         (o, _evaluate(scenario, o, action=action, use_case="2b", places=places,
                       configuration=configuration))
-        for o in scenario.offerings_of(spec_id)
+        for o in scenario.offerings_of(str(spec_id))
     ]
     ready = [(o, r) for o, r in candidates if r.outcome == "READY"]
     failing = [(o, r) for o, r in candidates if r.outcome != "READY"]

@@ -166,7 +166,7 @@ def load_scenario(source: str | Path | dict[str, Any] | Scenario | None = None) 
 def _read(source: str | Path) -> tuple[str, str]:
     path = Path(source)
     if not path.exists() and isinstance(source, str) and "/" not in source and "." not in source:
-        bundled = resources.files("schemas").joinpath("scenarios", f"{source}.yaml")
+        bundled = resources.files("schemas").joinpath("scenarios").joinpath(f"{source}.yaml")
         if bundled.is_file():
             return bundled.read_text("utf-8"), f"{source} (bundled)"
         raise ScenarioError(
