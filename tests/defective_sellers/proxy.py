@@ -1,0 +1,176 @@
+"""A defective seller: a Flask proxy (served by waitress on port 0) in front of a real seller
+that rewrites answers with one named defect, the way real implementations go wrong.
+
+Each defect is a function ``(method, path, status, body) -> (status, body)`` applied to the
+upstream answer; everything else passes through unchanged.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import requests
+from flask import Flask, Response, request
+from waitress.server import create_server
+
+Defect = Callable[[str, str, int, Any], tuple[int, Any]]
+
+
+def _items(body: Any) -> list[dict[str, Any]]:
+    if isinstance(body, dict) and isinstance(body.get("productOfferingQualificationItem"), list):
+        return body["productOfferingQualificationItem"]
+    return []
+
+
+def _is_create(method: str, path: str) -> bool:
+    return method == "POST" and path.rstrip("/").endswith("productOfferingQualification")
+
+
+def _is_poq(method: str, path: str) -> bool:
+    return method in ("GET", "POST") and "/productOfferingQualification" in path
+
+
+def no_seller_contact(method: str, path: str, status: int, body: Any) -> tuple[int, Any]:
+    if _is_poq(method, path) and isinstance(body, dict):
+        body["relatedContactInformation"] = [
+            c for c in body.get("relatedContactInformation", [])
+            if c.get("role") != "sellerContactInformation"]
+    return status, body
+
+
+def echo_changed(method: str, path: str, status: int, body: Any) -> tuple[int, Any]:
+    if _is_poq(method, path) and isinstance(body, dict) and "externalId" in body:
+        body["externalId"] = str(body["externalId"]) + "-changed"
+    for item in _items(body):
+        item.get("product", {}).pop("productConfiguration", None)
+    return status, body
+
+
+def item_dropped(method: str, path: str, status: int, body: Any) -> tuple[int, Any]:
+    items = _items(body)
+    if len(items) > 1:
+        del items[-1]
+    elif items:
+        items.append(copy.deepcopy(items[0]))  # one item answered twice
+    return status, body
+
+
+def green_without_interval(method: str, path: str, status: int, body: Any) -> tuple[int, Any]:
+    for item in _items(body):
+        item.pop("installationInterval", None)
+    return status, body
+
+
+def immediate_in_progress(method: str, path: str, status: int, body: Any) -> tuple[int, Any]:
+    if _is_create(method, path) and isinstance(body, dict) and body.get("state") in (
+            "done", "done.ready"):
+        body["state"] = "inProgress"
+    return status, body
+
+
+def unasked_alternates(method: str, path: str, status: int, body: Any) -> tuple[int, Any]:
+    for item in _items(body):
+        if item.get("serviceabilityConfidence"):
+            item["alternateProductOfferingProposal"] = [
+                {"id": "dup", "serviceabilityConfidence": "red",
+                 "installationInterval": {"amount": 1, "units": "businessDays"},
+                 "alternateProduct": {"productOffering": {"id": "X"}}},
+                {"id": "dup", "installationInterval": {"amount": 1, "units": "businessDays"},
+                 "alternateProduct": {"productOffering": {"id": "Y"}}},
+            ]
+    return status, body
+
+
+def unknown_id_ok(method: str, path: str, status: int, body: Any) -> tuple[int, Any]:
+    if method == "GET" and status == 404:
+        return 200, {"id": path.rsplit("/", 1)[-1], "state": "done", "code": "notFound",
+                     "reason": "not found"}
+    return status, body
+
+
+def errors_leak(method: str, path: str, status: int, body: Any) -> tuple[int, Any]:
+    if status >= 400:
+        return (201 if method == "POST" and status == 400 else status), {
+            "id": "leaked", "state": "acknowledged"}
+    return status, body
+
+
+def list_ignores_filter(method: str, path: str, status: int, body: Any) -> tuple[int, Any]:
+    if method == "GET" and path.rstrip("/").endswith("productOfferingQualification") and \
+            isinstance(body, list):
+        return status, [*body, {"id": "foreign-1", "state": "acknowledged",
+                                "creationDate": "2020-01-01T00:00:00Z"}]
+    return status, body
+
+
+def deferred_answered_in_progress(method: str, path: str, status: int, body: Any
+                                  ) -> tuple[int, Any]:
+    if _is_create(method, path) and isinstance(body, dict) and body.get("state") == (
+            "acknowledged"):
+        body["state"] = "inProgress"
+        for item in _items(body):
+            item["state"] = "done"
+    return status, body
+
+
+def ready_while_item_working(method: str, path: str, status: int, body: Any
+                             ) -> tuple[int, Any]:
+    if method == "GET" and isinstance(body, dict) and body.get("state") in (
+            "inProgress", "acknowledged"):
+        body["state"] = "done" if "/v8" in path else "done.ready"
+    return status, body
+
+
+DEFECTS: dict[str, Defect] = {f.__name__: f for f in (
+    no_seller_contact, echo_changed, item_dropped, green_without_interval,
+    immediate_in_progress, unasked_alternates, unknown_id_ok, errors_leak,
+    list_ignores_filter, deferred_answered_in_progress, ready_while_item_working)}
+
+
+def create_app(upstream: str, defect: str) -> Flask:
+    """Proxy every request to ``upstream`` (scheme://host:port) and apply ``defect``."""
+    apply = DEFECTS[defect]
+    app = Flask(__name__)
+    session = requests.Session()
+
+    @app.route("/", defaults={"path": ""}, methods=["GET", "POST", "DELETE", "PUT", "PATCH"])
+    @app.route("/<path:path>", methods=["GET", "POST", "DELETE", "PUT", "PATCH"])
+    def forward(path: str) -> Response:
+        answer = session.request(
+            request.method, f"{upstream}/{path}", params=request.args.to_dict(flat=False),
+            data=request.get_data(), headers={k: v for k, v in request.headers.items()
+                                             if k.lower() not in ("host", "content-length")},
+            timeout=30)
+        try:
+            body: Any = answer.json()
+        except ValueError:
+            return Response(answer.content, answer.status_code,
+                            content_type=answer.headers.get("Content-Type"))
+        status, body = apply(request.method, "/" + path, answer.status_code, body)
+        headers = {k: v for k, v in answer.headers.items() if k.lower().startswith("x-")}
+        return Response(json.dumps(body), status, headers=headers,
+                        content_type="application/json")
+
+    return app
+
+
+class DefectiveSeller:
+    """The proxy on a free port, in a background thread; ``stop()`` ends it."""
+
+    def __init__(self, upstream: str, defect: str) -> None:
+        self.server = create_server(create_app(upstream, defect), host="127.0.0.1", port=0,
+                                    threads=4)
+        self.port = self.server.effective_port  # type: ignore[union-attr]
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def start(self) -> DefectiveSeller:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.close()
+        self.thread.join(timeout=5)
