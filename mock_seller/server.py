@@ -11,6 +11,7 @@ from types import FrameType, TracebackType
 from typing import Any, TextIO
 
 from flask import Flask
+from waitress import wasyncore
 from waitress.server import create_server
 
 from mock_seller.app import create_app, engine_of
@@ -20,11 +21,11 @@ from schemas.dialect import BASE_PATHS, CANTATA_BASE_PATHS
 READY_LINE = "POQ mock seller listening on http://{host}:{port}"
 
 
-def _server(app: Flask, host: str, port: int, threads: int) -> Any:
+def _server(app: Flask, host: str, port: int, threads: int, **adjust: Any) -> Any:
     # waitress warns "Task queue depth is N" under any burst; that is load, not a fault
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     return create_server(app, host=host, port=port, threads=threads, ident="poq-mock-seller",
-                         clear_untrusted_proxy_headers=True, channel_timeout=30)
+                         clear_untrusted_proxy_headers=True, channel_timeout=30, **adjust)
 
 
 def serve(scenario: Any = "default", host: str = "127.0.0.1", port: int = 0, threads: int = 8,
@@ -63,6 +64,7 @@ class MockServer:
         self._server = _server(self.app, host, port, threads)
         self.port: int = self._server.effective_port
         self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
 
     @property
     def engine(self) -> Engine:
@@ -77,20 +79,28 @@ class MockServer:
         return self.root_url + bases[api]  # type: ignore[index]
 
     def start(self) -> MockServer:
-        self._thread = threading.Thread(target=self._server.run, name="poq-mock-waitress",
-                                        daemon=True)
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._run, name="poq-mock-waitress", daemon=True)
         self._thread.start()
         return self
 
-    def stop(self) -> None:
-        logging.getLogger("waitress").setLevel(logging.ERROR)
+    def _run(self) -> None:
+        """Poll in short rounds until asked to stop, then close every socket in this same
+        thread (closing them from another thread races with ``select``)."""
         server = self._server
-        server.task_dispatcher.shutdown()
-        while server._map:  # closing every channel and the listener ends the poll loop
+        try:
+            while not self._stopping.is_set():
+                wasyncore.loop(timeout=0.05, map=server._map, count=1)
+        finally:
+            server.task_dispatcher.shutdown()
             for channel in list(server._map.values()):
                 channel.handle_close()
+
+    def stop(self) -> None:
+        self._stopping.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
+            self._thread = None
         self.engine.close()
 
     def __enter__(self) -> MockServer:
