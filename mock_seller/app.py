@@ -24,6 +24,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config.update(config)
     engine = app.config["ENGINE"] or Engine(load_scenario(app.config["SCENARIO"]))
     app.extensions["poq_mock"] = engine
+    app.url_map.strict_slashes = False  # the guides write GET /productOfferingQualification/
     for family, bases in (("sonata", BASE_PATHS), ("cantata", CANTATA_BASE_PATHS)):
         for api, base in bases.items():
             defaults = {"api": api, "family": family}

@@ -103,3 +103,9 @@ def test_bad_queries_are_400_invalid_query(mock: MockServer, params: dict) -> No
     assert resp.status_code == 400
     assert resp.json()["code"] == "invalidQuery"
     assert isinstance(resp.json(), dict) and "id" not in resp.json()
+
+
+def test_trailing_slash_of_the_guides_is_accepted(mock: MockServer) -> None:
+    created = create(mock, poq(eline_item())).json()
+    resp = requests.get(mock.base_url("v8") + POQ + "/", timeout=5)
+    assert resp.status_code == 200 and [r["id"] for r in resp.json()] == [created["id"]]
