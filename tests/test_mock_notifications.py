@@ -160,7 +160,7 @@ def test_slow_listener_does_not_slow_the_api(mock: MockServer) -> None:
         for _ in range(10):
             assert requests.get(f"{mock.base_url('v8')}{POQ}/{created['id']}",
                                 timeout=5).status_code == 200
-        assert time.monotonic() - started < 1.0
+        assert time.monotonic() - started < 2.0  # delivery would take > 3 s if it blocked
         mock.engine.reset()
 
 
