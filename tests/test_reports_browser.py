@@ -248,7 +248,7 @@ def test_hostile_bodies_never_execute(browser: Any, tmp_path: Path, strip_csp: b
         loaded.page.close()
 
 
-def test_install_script_is_a_fast_no_op_when_installed() -> None:
+def test_install_script_is_a_no_op_when_installed() -> None:
     if _chromium() is None:
         pytest.skip("chromium is not installed here")
     import subprocess
