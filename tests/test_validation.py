@@ -277,9 +277,7 @@ def test_violations_are_capped_for_huge_bad_documents() -> None:
     from schemas.validation import MAX_VIOLATIONS
 
     body = {"relatedContactInformation": [1] * 20_000}
-    start = time.perf_counter()
     found = validate("v8", "ProductOfferingQualification_Create", body)
-    assert time.perf_counter() - start < 5
     assert len(found) == MAX_VIOLATIONS + 1
     assert any(v.pointer == "" and "not listed" in v.message for v in found)
 
