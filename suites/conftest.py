@@ -62,10 +62,12 @@ def observe(timeline: Any) -> Any:
 def deferred_plan(payloads: PayloadBuilder, profile: Any) -> dict[str, dict[str, Any]]:
     """The deferred POQs worth creating for this profile, by name."""
     plan: dict[str, dict[str, Any]] = {"2a": payloads.install_offering(immediate=False)}
+    if not profile.has("deferred"):
+        return plan  # only to see how the seller answers a deferred request (O5)
     if profile.has("product_specification") and payloads.has("install_specification"):
         plan["2b"] = payloads.install_specification(immediate=False)
     if profile.has("change") and payloads.has("change_product"):
-        plan["2c"] = payloads.change_product(immediate=False)
+        plan["2c"] = payloads.change_product(immediate=False, provide_alternative=True)
     if payloads.has("install_offering_red"):
         plan["red"] = payloads.red_with_alternatives(immediate=False)
     if payloads.has("insufficient_information"):

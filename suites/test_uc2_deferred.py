@@ -20,12 +20,14 @@ from schemas.dialect import (
     REJECTED,
     UNABLE_TO_MEET_TIME,
 )
+from suites._answers import UC2A, UC2B, UC2C, all_ids, judge_answers, judge_use_case
 from suites._support import PoqRun, judge, skip_ids, state_history
 
 ACK_IDS = {  # name -> (code, correspond, id, state, items, dates, echo)
     "2a": ("R27", "R28", "R29", ("R30",), ("R31",), ("R33",), "R34"),
     "2c": ("R55", "R70", "R56", ("R57", "R60"), ("R58", "R61"), ("R60",), "R62"),
 }
+OUTCOME_RUNS = ("rejected", "utmt")  # a refusal of these requests is a legal answer
 DEFERRED_IDS = ["R27", "R28", "R29", "R30", "R31", "R33", "R34", "R55", "R56", "R57", "R58",
                 "R60", "R61", "R62", "R96", "R98", "R99", "R100", "R102", "R103"]
 
@@ -62,6 +64,11 @@ def test_deferred_acknowledgement(seller_profile: Any, dialect: Any, verdict: An
         ev = [run.create]
         verdict.check(code, run.create.status is not None,
                       f"{run.name}: seller response code HTTP {run.create.status}", evidence=ev)
+        if not run.created and run.name in OUTCOME_RUNS:
+            verdict.not_tested("R96", f"{run.name}: the seller refused the request "
+                               f"(HTTP {run.create.status}); the outcome was not reached",
+                               evidence=ev)
+            continue
         if not run.created:
             for req_id in (id_, *state_ids, echo_id):
                 verdict.check(req_id, False, f"{run.name}: valid deferred request not accepted "
@@ -202,3 +209,39 @@ def _other_item_pending_at_failure(snapshots: list[tuple[Any, dict[str, Any]]]) 
             return pending
         pending = any(k != "1" and v in (ACKNOWLEDGED, IN_PROGRESS) for k, v in items_.items())
     return False
+
+
+ANSWER_IDS = tuple(dict.fromkeys((*all_ids(UC2A), *all_ids(UC2B), *all_ids(UC2C), "R13",
+                                  "R14", "R15", "R16", "O2")))
+IMMEDIATE_ONLY = {"R36", "R37", "R38", "R39", "R40", "R42", "R43", "R44", "D3", "R64", "R65",
+                  "R66", "R67", "R68", "R71", "R72", "R73", "R74", "D5", "R95", "R101"}
+
+
+@pytest.mark.uc("2a", "2b", "2c")
+@pytest.mark.requirements("R3", "CR1", "R22", "O10",
+                          *(i for i in ANSWER_IDS if i not in IMMEDIATE_ONLY))
+def test_deferred_answers(seller_profile: Any, dialect: Any, verdict: Any,
+                          deferred_runs: dict[str, PoqRun]) -> None:
+    """The final answer of each deferred POQ: the offering or specification asked for,
+    alternates only when allowed and complete, options within their conditions."""
+    _need_deferred(seller_profile, verdict, ["R3"])
+    for run in deferred_runs.values():
+        if run.name in OUTCOME_RUNS:
+            continue
+        able = "CR1" if run.name == "2b" else "R3"
+        verdict.check(able, run.created, f"{run.name}: deferred create answered HTTP "
+                      f"{run.create.status}", evidence=[run.create])
+        final = run.final
+        if run.immediate or final is None:
+            continue
+        body = run.last.exchange.json if run.last else {}
+        ev = [run.last.exchange] if run.last else []
+        ids = {"2b": UC2B, "2c": UC2C}.get(run.name, UC2A)
+        judge_answers(verdict, dialect, run.request, items.items_of(body), ids, ev,
+                      immediate=False)
+        judge_use_case(verdict, dialect, run.name, run.request, body, ev)
+        if poq.contacts(body, poq.SELLER_CONTACT):
+            judge(verdict, ["R22"], poq.check_seller_contact(body), ev)
+    if "2c" in deferred_runs:
+        verdict.not_tested("O10", "the profile's 2c test data keeps the product's offering; a "
+                           "change to another offering is not attempted (either answer is legal)")

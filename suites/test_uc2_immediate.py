@@ -8,7 +8,6 @@ table per use case.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -17,53 +16,8 @@ from harness.checks import echo, items, poq, states
 from harness.payloads import PayloadBuilder
 from harness.views import mef_view
 from schemas.dialect import READY
+from suites._answers import UC2A, UC2B, UC2C, Ids, all_ids, judge_answers, judge_use_case
 from suites._support import judge, skip_ids, state_history
-
-
-@dataclass(frozen=True)
-class Ids:
-    """Which requirement IDs a use case's immediate answer is judged under."""
-
-    able: str  # R3 / CR1: able to answer
-    code: str
-    echo: str
-    fields: str
-    state: tuple[str, ...]
-    items_ready: tuple[str, ...]
-    correspond: str
-    confidence: str
-    interval: str
-    delivery: str
-    guaranteed: str
-    alternates_allowed: str | None
-    alt_confidence: str
-    alt_fields: str
-    alt_ids: str
-    alt_guaranteed: str
-    third_party: str
-    alt_third_party: str
-    alt_spec: str
-
-
-UC2A = Ids("R3", "R36", "R37", "R38", ("R39",), ("R40",), "R42", "R43", "R44", "R44", "D3",
-           "O7", "R45", "R46", "R47", "D4", "O6", "O8", "O9")
-UC2B = Ids("CR1", "R36", "R37", "R38", ("R39",), ("R40",), "R42", "R43", "R44", "R44", "D3",
-           None, "R45", "R46", "R47", "D4", "O6", "O8", "O3")
-UC2C = Ids("R3", "R64", "R65", "R66", ("R66", "R67"), ("R68", "R71"), "R70", "R72", "R73",
-           "R74", "D5", "O12", "R75", "R76", "R77", "D6", "O11", "O13", "O14")
-
-OFF_NET = ("OFF_NET_WITH_BUILD", "OFF_NET_WITHOUT_BUILD")
-COMMON = ("R22", "R95", "R101")
-
-
-def all_ids(ids: Ids, *extra: str) -> tuple[str, ...]:
-    """Every ID an immediate answer of this use case is judged under (for the marker)."""
-    found: list[str] = []
-    for value in vars(ids).values():
-        for req_id in value if isinstance(value, tuple) else (value,):
-            if req_id and req_id not in found:
-                found.append(req_id)
-    return (*found, *COMMON, *extra)
 
 
 def _require_immediate(profile: Any, verdict: Any, ids: list[str]) -> None:
@@ -112,78 +66,8 @@ def judge_immediate(
             [dialect.mef_item_state(item.get("state")),
              *state_history(item.get("stateChange"), dialect.mef_item_state)],
             deferred=False), ev)
-    judge_answers(verdict, dialect, request, resp_items, ids, ev)
-    _say_unreached(verdict, resp_items, ids)
+    judge_answers(verdict, dialect, request, resp_items, ids, ev, immediate=True)
     return body
-
-
-def _say_unreached(verdict: Any, resp_items: list[dict[str, Any]], ids: Ids) -> None:
-    """Options and alternate-related IDs this answer gave no occasion to judge."""
-    if not any("3rdPartyProvider" in i for i in resp_items):
-        verdict.not_tested(ids.third_party, "no answered item named a 3rd party provider "
-                           "(no off-net answer in the test data)")
-    found = [a for i in resp_items for a in items.alternates(i)]
-    if not found:
-        reason = "the answer carried no alternate proposals for the test data used"
-        for req_id in (ids.alt_ids, ids.alt_confidence, ids.alt_fields, ids.alt_guaranteed,
-                       ids.alt_spec):
-            verdict.not_tested(req_id, reason)
-    if not any("3rdPartyProvider" in a for a in found):
-        verdict.not_tested(ids.alt_third_party, "no alternate proposal named a 3rd party "
-                           "provider")
-
-
-def judge_answers(
-    verdict: Any, dialect: Any, request: dict[str, Any], resp_items: list[dict[str, Any]],
-    ids: Ids, ev: list[Any],
-) -> None:
-    """Item answer content: confidence, interval, delivery type, alternates (Tables 15-17)."""
-    asked_alternates = request.get("provideAlternative") is True
-    for item in resp_items:
-        if dialect.mef_item_state(item.get("state")) != READY:
-            continue
-        judge(verdict, [ids.confidence], items.check_confidence(item, dialect), ev)
-        judge(verdict, [ids.interval], items.check_installation_interval(item, dialect), ev)
-        if dialect.has_delivery_type:
-            judge(verdict, [ids.delivery], items.check_delivery_type(item, dialect), ev)
-            judge(verdict, [ids.delivery], items.check_product_offering(item, dialect), ev)
-            _third_party(verdict, dialect, item, ids.third_party, ev)
-        elif ids.delivery != ids.interval:
-            verdict.not_applicable(ids.delivery, "Delivery Type is not representable in v7")
-        judge(verdict, [ids.guaranteed], items.check_guaranteed_until(item), ev)
-        if ids.alternates_allowed:
-            judge(verdict, [ids.alternates_allowed],
-                  items.check_alternates_allowed(item, asked_alternates, dialect), ev)
-        found = items.alternates(item)
-        if ids.alternates_allowed is None and found:
-            verdict.check("O2", True, f"2b item {item.get('id')!r} lists {len(found)} "
-                          "additional offerings as alternates (allowed)", evidence=ev)
-        if not found:
-            continue
-        judge(verdict, [ids.alt_ids], items.check_alternate_ids_unique(item), ev)
-        for alt in found:
-            judge(verdict, [ids.alt_confidence], items.check_alternate_confidence(alt, dialect), ev)
-            judge(verdict, [ids.alt_fields], items.check_alternate_interval(alt, dialect), ev)
-            if dialect.has_delivery_type:
-                judge(verdict, [ids.alt_fields],
-                      items.check_alternate_delivery_type(alt, dialect), ev)
-                _third_party(verdict, dialect, alt, ids.alt_third_party, ev)
-            judge(verdict, [ids.alt_guaranteed],
-                  items.check_guaranteed_until(alt, "alternate"), ev)
-        verdict.check(ids.alt_spec, True, f"{len(found)} alternate proposals observed; their "
-                      "product offering or specification may differ from the request",
-                      evidence=ev)
-
-
-def _third_party(verdict: Any, dialect: Any, entry: dict[str, Any], req_id: str,
-                 ev: list[Any]) -> None:
-    """O6/O8/O11/O13: a 3rd party provider is only named for an off-net delivery."""
-    named = [k for k in ("3rdPartyProvider", "3rdPartyProviderProductOffering") if k in entry]
-    if not named:
-        return
-    kind = dialect.mef_delivery_type(entry.get("deliveryType"))
-    verdict.check(req_id, kind in OFF_NET,
-                  f"{entry.get('id')!r} names {named} with delivery type {kind}", evidence=ev)
 
 
 def _create(seller: Any, request: dict[str, Any]) -> Any:
@@ -199,11 +83,8 @@ def test_2a_install_offering(seller: Any, seller_profile: Any, dialect: Any, ver
     request = payloads.install_offering(immediate=True)
     exchange = _create(seller, request)
     body = judge_immediate(verdict, dialect, request, exchange, UC2A)
-    if body is None:
-        return
-    for sent, got in items.match_items(request["productOfferingQualificationItem"],
-                                       items.items_of(body)):
-        judge(verdict, ["R15"], items.check_offering_matches(sent, got), [exchange])
+    if body is not None:
+        judge_use_case(verdict, dialect, "2a", request, body, [exchange])
 
 
 @pytest.mark.uc("2a")
@@ -253,12 +134,7 @@ def test_2b_install_specification(seller: Any, seller_profile: Any, dialect: Any
     if body is None:
         skip_ids(verdict, ["R13", "R14", "R16"], "the 2b request was not answered")
         return
-    for sent, got in items.match_items(request["productOfferingQualificationItem"],
-                                       items.items_of(body)):
-        judge(verdict, ["R16"], items.check_specification_matches(sent, got), [exchange])
-        judge(verdict, ["R13"], items.check_offering_under_specification(got, dialect),
-              [exchange])
-        judge(verdict, ["R14"], items.check_best_offering(got, dialect), [exchange])
+    judge_use_case(verdict, dialect, "2b", request, body, [exchange])
 
 
 @pytest.mark.uc("2c")

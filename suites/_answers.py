@@ -1,0 +1,162 @@
+"""What an answered POQ item must and may carry, shared by the immediate and deferred suites.
+
+2a/2b and 2c carry the same obligations under different IDs (R36-R47 vs R64-R77), so one
+routine judges all with an ID table per use case.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from harness.checks import items
+from schemas.dialect import READY
+from suites._support import judge
+
+
+@dataclass(frozen=True)
+class Ids:
+    """Which requirement IDs a use case's immediate answer is judged under."""
+
+    able: str  # R3 / CR1: able to answer
+    code: str
+    echo: str
+    fields: str
+    state: tuple[str, ...]
+    items_ready: tuple[str, ...]
+    correspond: str
+    confidence: str
+    interval: str
+    delivery: str
+    guaranteed: str
+    alternates_allowed: str | None
+    alt_confidence: str
+    alt_fields: str
+    alt_ids: str
+    alt_guaranteed: str
+    third_party: str
+    alt_third_party: str
+    alt_spec: str
+
+
+UC2A = Ids("R3", "R36", "R37", "R38", ("R39",), ("R40",), "R42", "R43", "R44", "R44", "D3",
+           "O7", "R45", "R46", "R47", "D4", "O6", "O8", "O9")
+UC2B = Ids("CR1", "R36", "R37", "R38", ("R39",), ("R40",), "R42", "R43", "R44", "R44", "D3",
+           None, "R45", "R46", "R47", "D4", "O6", "O8", "O3")
+UC2C = Ids("R3", "R64", "R65", "R66", ("R66", "R67"), ("R68", "R71"), "R70", "R72", "R73",
+           "R74", "D5", "O12", "R75", "R76", "R77", "D6", "O11", "O13", "O14")
+
+OFF_NET = ("OFF_NET_WITH_BUILD", "OFF_NET_WITHOUT_BUILD")
+COMMON = ("R22", "R95", "R101")
+
+
+def all_ids(ids: Ids, *extra: str) -> tuple[str, ...]:
+    """Every ID an immediate answer of this use case is judged under (for the marker)."""
+    found: list[str] = []
+    for value in vars(ids).values():
+        for req_id in value if isinstance(value, tuple) else (value,):
+            if req_id and req_id not in found:
+                found.append(req_id)
+    return (*found, *COMMON, *extra)
+
+
+def _say_unreached(verdict: Any, resp_items: list[dict[str, Any]], ids: Ids) -> None:
+    """Options and alternate-related IDs this answer gave no occasion to judge."""
+    if not any("3rdPartyProvider" in i for i in resp_items):
+        verdict.not_tested(ids.third_party, "no answered item named a 3rd party provider "
+                           "(no off-net answer in the test data)")
+    found = [a for i in resp_items for a in items.alternates(i)]
+    if not found:
+        reason = "the answer carried no alternate proposals for the test data used"
+        for req_id in (ids.alt_ids, ids.alt_confidence, ids.alt_fields, ids.alt_guaranteed,
+                       ids.alt_spec):
+            verdict.not_tested(req_id, reason)
+    if not any("3rdPartyProvider" in a for a in found):
+        verdict.not_tested(ids.alt_third_party, "no alternate proposal named a 3rd party "
+                           "provider")
+
+
+def judge_answers(
+    verdict: Any, dialect: Any, request: dict[str, Any], resp_items: list[dict[str, Any]],
+    ids: Ids, ev: list[Any], immediate: bool,
+) -> None:
+    """Item answer content: confidence, interval, delivery type, alternates (Tables 15-17).
+
+    For the final answer of a deferred POQ the confidence, interval, delivery type and
+    guaranteed-until date are judged by use case 4 (R83, D7); alternates and the options
+    here are judged the same way for both response styles."""
+    asked_alternates = request.get("provideAlternative") is True
+    for item in resp_items:
+        if dialect.mef_item_state(item.get("state")) != READY:
+            continue
+        if dialect.has_delivery_type:
+            _third_party(verdict, dialect, item, ids.third_party, ev)
+        if immediate:
+            _immediate_item(verdict, dialect, item, ids, ev)
+        if ids.alternates_allowed:
+            judge(verdict, [ids.alternates_allowed],
+                  items.check_alternates_allowed(item, asked_alternates, dialect), ev)
+        found = items.alternates(item)
+        if ids.alternates_allowed is None and found:
+            verdict.check("O2", True, f"2b item {item.get('id')!r} lists {len(found)} "
+                          "additional offerings as alternates (allowed)", evidence=ev)
+        if found:
+            _alternates(verdict, dialect, item, found, ids, ev)
+    _say_unreached(verdict, resp_items, ids)
+
+
+def _immediate_item(verdict: Any, dialect: Any, item: dict[str, Any], ids: Ids,
+                    ev: list[Any]) -> None:
+    judge(verdict, [ids.confidence], items.check_confidence(item, dialect), ev)
+    judge(verdict, [ids.interval], items.check_installation_interval(item, dialect), ev)
+    if dialect.has_delivery_type:
+        judge(verdict, [ids.delivery], items.check_delivery_type(item, dialect), ev)
+        judge(verdict, [ids.delivery], items.check_product_offering(item, dialect), ev)
+    elif ids.delivery != ids.interval:
+        verdict.not_applicable(ids.delivery, "Delivery Type is not representable in v7")
+    judge(verdict, [ids.guaranteed], items.check_guaranteed_until(item), ev)
+
+
+def _alternates(verdict: Any, dialect: Any, item: dict[str, Any], found: list[dict[str, Any]],
+                ids: Ids, ev: list[Any]) -> None:
+    judge(verdict, [ids.alt_ids], items.check_alternate_ids_unique(item), ev)
+    for alt in found:
+        judge(verdict, [ids.alt_confidence], items.check_alternate_confidence(alt, dialect), ev)
+        judge(verdict, [ids.alt_fields], items.check_alternate_interval(alt, dialect), ev)
+        if dialect.has_delivery_type:
+            judge(verdict, [ids.alt_fields],
+                  items.check_alternate_delivery_type(alt, dialect), ev)
+            _third_party(verdict, dialect, alt, ids.alt_third_party, ev)
+        judge(verdict, [ids.alt_guaranteed],
+              items.check_guaranteed_until(alt, "alternate"), ev)
+    verdict.check(ids.alt_spec, True, f"{len(found)} alternate proposals observed; their "
+                  "product offering or specification may differ from the request",
+                  evidence=ev)
+
+
+def _third_party(verdict: Any, dialect: Any, entry: dict[str, Any], req_id: str,
+                 ev: list[Any]) -> None:
+    """O6/O8/O11/O13: a 3rd party provider is only named for an off-net delivery."""
+    named = [k for k in ("3rdPartyProvider", "3rdPartyProviderProductOffering") if k in entry]
+    if not named:
+        return
+    kind = dialect.mef_delivery_type(entry.get("deliveryType"))
+    verdict.check(req_id, kind in OFF_NET,
+                  f"{entry.get('id')!r} names {named} with delivery type {kind}", evidence=ev)
+
+
+def judge_use_case(verdict: Any, dialect: Any, name: str, request: dict[str, Any],
+                   body: dict[str, Any], ev: list[Any]) -> None:
+    """R15 (2a answers the offering asked for), R13/R14/R16 (2b: an offering of the
+    specification asked for, the best one)."""
+    for sent, got in items.match_items(request["productOfferingQualificationItem"],
+                                       items.items_of(body)):
+        if dialect.mef_item_state(got.get("state")) != READY:
+            continue
+        product = sent.get("product") if isinstance(sent.get("product"), dict) else {}
+        if name == "2b":
+            judge(verdict, ["R16"], items.check_specification_matches(sent, got), ev)
+            judge(verdict, ["R13"], items.check_offering_under_specification(got, dialect), ev)
+            judge(verdict, ["R14"], items.check_best_offering(got, dialect), ev)
+        elif "productOffering" in product and product.get("id") is None:
+            judge(verdict, ["R15"], items.check_offering_matches(sent, got), ev)
