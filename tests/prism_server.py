@@ -8,6 +8,7 @@ answers, ``/mefApi/sonata/productOfferingQualification/v7/productOfferingQualifi
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -115,10 +116,8 @@ class PrismServer:
         """Terminate Prism's process group (node may spawn children), then reap it."""
         proc, self.proc = self.proc, None
         if proc is not None and proc.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
             try:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
