@@ -1,0 +1,111 @@
+"""Suite helpers: verdicts follow the profile, deferred POQs are polled together to the end."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from harness.evidence import Exchange
+from harness.payloads import PayloadBuilder
+from harness.profile import bundled_profile_path, load_profile
+from harness.verdicts import Verdict
+from schemas.catalogue import load_catalogue
+from schemas.dialect import V8
+from suites._support import GuardedVerdict, create, merged_history, wait_final
+from suites.conftest import deferred_plan
+
+CATALOGUE = load_catalogue()
+
+
+def _verdict(api: str = "v8", **caps: bool) -> tuple[GuardedVerdict, Verdict]:
+    profile = load_profile(bundled_profile_path(f"mock-{api}"))
+    profile = replace(profile, capabilities=replace(profile.capabilities, **caps))
+    inner = Verdict("t", {r.id for r in CATALOGUE})
+    return GuardedVerdict(inner, profile, CATALOGUE), inner
+
+
+def test_inapplicable_ids_are_not_judged() -> None:
+    guarded, inner = _verdict("v7")
+    assert guarded.check("R45", False, "alternate confidence") is True
+    assert [c.status for c in inner.checks] == ["not_applicable"]
+    assert "not representable in v7" in inner.checks[0].message
+    guarded.check("R45", False, "again")
+    assert len(inner.checks) == 1
+
+
+def test_applicable_ids_pass_and_fail_through() -> None:
+    guarded, inner = _verdict("v8")
+    assert guarded.check("R45", False, "alternate confidence") is False
+    assert inner.failures and inner.failures[0].requirement == "R45"
+
+
+def test_capability_not_declared() -> None:
+    guarded, inner = _verdict("v8", deferred=False)
+    guarded.not_tested("R30", "never reached")
+    assert inner.checks[0].status == "not_applicable"
+    assert "capability 'deferred'" in inner.checks[0].message
+
+
+class FakeSeller:
+    """Answers create with ACKNOWLEDGED, then READY on the second poll of each POQ."""
+
+    def __init__(self) -> None:
+        self.polls: dict[str, int] = {}
+        self.count = 0
+
+    def _exchange(self, body: Any, status: int = 200) -> Exchange:
+        self.count += 1
+        return Exchange(id=f"ex-{self.count}", test=None, method="GET", url="u",
+                        status=status, json=body)
+
+    def create_poq(self, request: dict[str, Any]) -> Exchange:
+        poq_id = f"P{self.count}"
+        items = [{"id": i["id"], "state": "acknowledged"}
+                 for i in request["productOfferingQualificationItem"]]
+        return self._exchange({"id": poq_id, "state": "acknowledged",
+                               "productOfferingQualificationItem": items}, 201)
+
+    def get_poq(self, poq_id: str) -> Exchange:
+        n = self.polls[poq_id] = self.polls.get(poq_id, 0) + 1
+        state = "inProgress" if n < 2 else "done"
+        return self._exchange({"id": poq_id, "state": state,
+                               "productOfferingQualificationItem": [{"id": "1",
+                                                                     "state": state}]})
+
+
+def test_runs_polled_together_to_the_end() -> None:
+    seller = FakeSeller()
+    request = {"productOfferingQualificationItem": [{"id": "1"}]}
+    runs = [create(seller, V8, f"r{n}", request) for n in range(3)]
+    assert all(r.created and not r.immediate for r in runs)
+    seen = []
+    wait_final(seller, runs, 0.0, 5.0, lambda run, obs: seen.append(run.id))
+    assert all(r.final is not None and r.final.state == "READY" for r in runs)
+    assert [r.poq_states() for r in runs][0] == ["ACKNOWLEDGED", "IN_PROGRESS", "READY"]
+    assert len(seen) == 6 and set(seller.polls.values()) == {2}
+
+
+def test_timeout_is_recorded() -> None:
+    seller = FakeSeller()
+    seller.get_poq = lambda poq_id: seller._exchange(  # type: ignore[method-assign]
+        {"id": poq_id, "state": "inProgress", "productOfferingQualificationItem": []})
+    run = create(seller, V8, "slow", {"productOfferingQualificationItem": [{"id": "1"}]})
+    wait_final(seller, [run], 0.01, 0.05)
+    assert run.timed_out and run.final is None
+
+
+def test_history_prefers_the_sellers_log() -> None:
+    assert merged_history(["ACKNOWLEDGED", "READY"], []) == ["ACKNOWLEDGED", "READY"]
+    assert merged_history(["ACKNOWLEDGED", "ACKNOWLEDGED", None, "READY"], []) == [
+        "ACKNOWLEDGED", "READY"]
+    logged = ["ACKNOWLEDGED", "IN_PROGRESS", "READY"]
+    assert merged_history(["ACKNOWLEDGED", "READY"], logged) == logged
+
+
+def test_deferred_plan_follows_the_profile() -> None:
+    profile = load_profile(bundled_profile_path("mock-v8"))
+    plan = deferred_plan(PayloadBuilder(profile), profile)
+    assert set(plan) == {"2a", "2b", "2c", "red", "rejected", "utmt"}
+    assert all(p["instantSyncQualification"] is False for p in plan.values())
+    no_deferred = replace(profile, capabilities=replace(profile.capabilities, deferred=False))
+    assert set(deferred_plan(PayloadBuilder(no_deferred), no_deferred)) == {"2a"}
