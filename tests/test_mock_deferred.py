@@ -144,3 +144,17 @@ def test_many_deferred_poqs_share_one_scheduler(mock: MockServer) -> None:
     for poq_id in ids:
         assert poll_final(mock, poq_id)["state"] == "done"
     assert mock.engine.scheduler.pending() == 0
+
+
+def test_concurrent_buyers_always_see_consistent_states(mock: MockServer) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(n: int) -> str:
+        api = "v8" if n % 2 else "v7"
+        body = poq(eline_item("a"), uni_item("b", api=api), eline_item("c"), instant=False)
+        created = create(mock, body, api).json()
+        return _watch(mock, api, created["id"], timeout=10)[-1]["state"]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        finals = list(pool.map(one, range(16)))
+    assert set(finals) == {"done", "done.ready"}
