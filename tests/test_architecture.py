@@ -14,7 +14,7 @@ OURS = {"harness", "mock_seller", "schemas", "reports", "suites"}
 ALLOWED = {
     "schemas": set(),
     "reports": {"schemas"},
-    "mock_seller": {"schemas"},
+    "mock_seller": {"schemas", "reports"},
     "harness": {"schemas", "reports"},
     "suites": {"harness", "schemas"},
 }
