@@ -1,7 +1,8 @@
 """Failure responses of Create POQ (R35, R41, R63, R69 and the response-code IDs).
 
 Requests that break the API definitions (malformed JSON, not an object, missing or empty item
-list, wrong types) must be refused with 400 or 422, never accepted (2xx) nor crash the seller
+list, wrong types) or a rule no answer could satisfy (two items with one id: R42 could not
+hold) must be refused with 400 or 422, never accepted (2xx) nor crash the seller
 (5xx), and the refusal carries a MEF Error body and none of the attributes of a success.
 Retrieve (R86) and list (R79) failures are judged in their use case suites.
 """
@@ -56,6 +57,10 @@ INVALID: dict[str, Mutation | str] = {
     "flag not a boolean": _set("provideAlternative", "sometimes"),
     "unknown item action": _item_set("action", "explode"),
     "item without product": _item_set("product", None),
+    "two items with one id": lambda body: {
+        **body, "productOfferingQualificationItem": [
+            body["productOfferingQualificationItem"][0],
+            dict(body["productOfferingQualificationItem"][0])]},
 }
 
 # (use case path, immediate?) -> IDs that judge the refusal

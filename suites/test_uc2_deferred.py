@@ -79,8 +79,12 @@ def test_deferred_acknowledgement(seller_profile: Any, dialect: Any, verdict: An
             continue
         body = run.create.json
         judge(verdict, [id_], poq.check_poq_id(body), ev)
+        expected = poq.check_expected_completion(body)
+        note = (f"; {expected[1]}" if expected[0] else "; no expectedPOQCompletionDate "
+                "(Table 12 lists it, no requirement ID makes it mandatory)")
         for req_id in state_ids:
-            judge(verdict, [req_id], poq.check_poq_state_is(body, dialect, ACKNOWLEDGED), ev)
+            ok, message = poq.check_poq_state_is(body, dialect, ACKNOWLEDGED)
+            verdict.check(req_id, ok, message + note, evidence=ev)
         for req_id in date_ids:
             judge(verdict, [req_id], poq.check_creation_date(body, dialect), ev)
         resp_items = items.items_of(body)

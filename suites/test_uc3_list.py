@@ -166,6 +166,10 @@ def test_empty_list_when_nothing_matches(seller: Any, verdict: Any, payloads: Pa
 def test_pagination(seller: Any, verdict: Any, list_setup: ListSetup) -> None:
     """offset/limit pages agree with the unpaged list and with the count headers."""
     whole_ex, whole = _list(seller, verdict, {"projectId": list_setup.project})
+    first, first_rows = _list(seller, verdict, {"projectId": list_setup.project, "limit": 1})
+    if len(first_rows) > 1 and listing.header(first.response_headers, "X-Result-Count") is None:
+        # MEF 79.1 does not require pagination (the v8 guide only recommends it, D4 there).
+        pytest.skip("the seller ignores limit: pagination not supported")
     pages = []
     for offset in range(0, max(len(whole), 1) + 1):
         params = {"projectId": list_setup.project, "offset": offset, "limit": 1}
