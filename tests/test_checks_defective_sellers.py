@@ -34,6 +34,7 @@ CASES = {
     "deferred_answered_in_progress": ("test_uc2_deferred.py", "acknowledgement",
                                       {"R30", "R31"}),
     "ready_while_item_working": ("test_uc2_deferred.py", "life_cycle", {"R98", "R100"}),
+    "rejected_item_with_answer": ("test_uc4_retrieve.py", "deferred_results", {"R90"}),
 }
 
 

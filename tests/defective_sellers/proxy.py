@@ -125,7 +125,17 @@ def ready_while_item_working(method: str, path: str, status: int, body: Any
     return status, body
 
 
+def rejected_item_with_answer(method: str, path: str, status: int, body: Any
+                              ) -> tuple[int, Any]:
+    for item in _items(body):
+        if item.get("state") == "rejected":
+            item["serviceabilityConfidence"] = "red"
+            item["installationInterval"] = {"amount": 1, "units": "businessDays"}
+    return status, body
+
+
 DEFECTS: dict[str, Defect] = {f.__name__: f for f in (
+    rejected_item_with_answer,
     no_seller_contact, echo_changed, item_dropped, green_without_interval,
     immediate_in_progress, unasked_alternates, unknown_id_ok, errors_leak,
     list_ignores_filter, deferred_answered_in_progress, ready_while_item_working)}
