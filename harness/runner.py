@@ -82,6 +82,8 @@ def pytest_args(req: RunRequest, profile: Profile, profile_path: str, results: P
         "-p", "no:cacheprovider",
         "--rootdir", suites_dir,
         "-q", "--tb=short", "--no-header",
+        # the CLI imported our packages before pytest started; rewriting them is not needed
+        "-W", "ignore::pytest.PytestAssertRewriteWarning",
         "--seller-profile", profile_path,
         "--seller-url", profile.seller.base_url,
         "--poq-results", str(results),
