@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from defective_sellers.proxy import DefectiveSeller
 
 from harness.mock_process import MockSeller
@@ -35,6 +36,12 @@ CASES = {
                                       {"R30", "R31"}),
     "ready_while_item_working": ("test_uc2_deferred.py", "life_cycle", {"R98", "R100"}),
     "rejected_item_with_answer": ("test_uc4_retrieve.py", "deferred_results", {"R90"}),
+    "notify_without_state": ("test_uc5_notifications.py", "every_state_change",
+                             {"R93", "R94"}),
+    "notify_missing_item_events": ("test_uc5_notifications.py", "every_state_change",
+                                   {"R5"}),
+    "notify_unregistered_type": ("test_uc5_notifications.py", "only_registered", {"R91"}),
+    "notify_after_unregister": ("test_uc5_notifications.py", "after_unregistration", {"R6"}),
 }
 
 
@@ -48,10 +55,19 @@ def mock_seller() -> Iterator[MockSeller]:
         seller.stop()
 
 
+def _profile(tmp: Path) -> Path:
+    """The mock's v8 profile with short notification waits (missing events end a wait)."""
+    data = yaml.safe_load(bundled_profile_path("mock-v8").read_text(encoding="utf-8"))
+    data["notifications"]["max_wait_s"] = 3
+    path = tmp / "profile.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
 def _run_suite(seller_url: str, suite: str, keyword: str, out: Path) -> dict:
     command = [
         sys.executable, "-m", "pytest", str(ROOT / "suites" / suite), "-k", keyword,
-        "-q", "-p", "no:cacheprovider", "--seller-profile", str(bundled_profile_path("mock-v8")),
+        "-q", "-p", "no:cacheprovider", "--seller-profile", str(_profile(out.parent)),
         "--seller-url", seller_url, "--poq-results", str(out),
     ]
     subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)

@@ -141,25 +141,95 @@ DEFECTS: dict[str, Defect] = {f.__name__: f for f in (
     list_ignores_filter, deferred_answered_in_progress, ready_while_item_working)}
 
 
+Relay = Callable[[str, Any], list[tuple[str, Any]]]
+
+
+def notify_without_state(path: str, body: Any) -> list[tuple[str, Any]]:
+    if isinstance(body, dict) and isinstance(body.get("event"), dict):
+        body["event"].pop("state", None)
+    return [(path, body)]
+
+
+def notify_missing_item_events(path: str, body: Any) -> list[tuple[str, Any]]:
+    return [] if path.endswith("poqItemStateChangeEvent") else [(path, body)]
+
+
+def notify_unregistered_type(path: str, body: Any) -> list[tuple[str, Any]]:
+    sent = [(path, body)]
+    if path.endswith("poqStateChangeEvent") and isinstance(body, dict):
+        extra = copy.deepcopy(body)
+        extra["eventType"] = "poqItemStateChangeEvent"
+        extra.setdefault("event", {})["poqItemId"] = "1"
+        sent.append((path.replace("poqStateChangeEvent", "poqItemStateChangeEvent"), extra))
+    return sent
+
+
+def notify_after_unregister(path: str, body: Any) -> list[tuple[str, Any]]:
+    return [(path, body)]  # the defect is in STOP: answered 204 but never forwarded
+
+
+RELAYS: dict[str, Relay] = {f.__name__: f for f in (
+    notify_without_state, notify_missing_item_events, notify_unregistered_type,
+    notify_after_unregister)}
+
+
+def _identity(method: str, path: str, status: int, body: Any) -> tuple[int, Any]:
+    return status, body
+
+
 def create_app(upstream: str, defect: str) -> Flask:
-    """Proxy every request to ``upstream`` (scheme://host:port) and apply ``defect``."""
-    apply = DEFECTS[defect]
+    """Proxy every request to ``upstream`` (scheme://host:port) and apply ``defect``.
+
+    Registrations are rewritten so the seller's notifications come through the proxy
+    (``/relay/<n>/...``) and reach the buyer's callback with a notification defect applied.
+    """
+    apply = DEFECTS.get(defect, _identity)
+    relay = RELAYS.get(defect)
+    if relay is None and defect not in DEFECTS:
+        raise KeyError(f"unknown defect {defect!r}")
     app = Flask(__name__)
     session = requests.Session()
+    callbacks: dict[str, str] = {}
+
+    def _upstream(path: str, data: bytes) -> requests.Response:
+        return session.request(
+            request.method, f"{upstream}/{path}", params=request.args.to_dict(flat=False),
+            data=data, headers={k: v for k, v in request.headers.items()
+                                if k.lower() not in ("host", "content-length")},
+            timeout=30)
+
+    @app.route("/relay/<key>/<path:rest>", methods=["POST"])
+    def relay_notification(key: str, rest: str) -> Response:
+        target = callbacks.get(key)
+        body = request.get_json(silent=True)
+        for path, payload in (relay or notify_after_unregister)("/" + rest, body):
+            if target:
+                session.post(target + path, json=payload, timeout=10)
+        return Response(status=204)
 
     @app.route("/", defaults={"path": ""}, methods=["GET", "POST", "DELETE", "PUT", "PATCH"])
     @app.route("/<path:path>", methods=["GET", "POST", "DELETE", "PUT", "PATCH"])
     def forward(path: str) -> Response:
-        answer = session.request(
-            request.method, f"{upstream}/{path}", params=request.args.to_dict(flat=False),
-            data=request.get_data(), headers={k: v for k, v in request.headers.items()
-                                             if k.lower() not in ("host", "content-length")},
-            timeout=30)
+        data = request.get_data()
+        original = None
+        if relay and request.method == "POST" and path.rstrip("/").endswith("hub"):
+            sent = request.get_json(silent=True)
+            if isinstance(sent, dict) and isinstance(sent.get("callback"), str):
+                original = sent["callback"]
+                key = str(len(callbacks) + 1)
+                callbacks[key] = original.rstrip("/")
+                sent["callback"] = f"{request.host_url}relay/{key}"
+                data = json.dumps(sent).encode()
+        if defect == "notify_after_unregister" and request.method == "DELETE":
+            return Response(status=204)
+        answer = _upstream(path, data)
         try:
             body: Any = answer.json()
         except ValueError:
             return Response(answer.content, answer.status_code,
                             content_type=answer.headers.get("Content-Type"))
+        if original is not None and isinstance(body, dict):
+            body["callback"] = original
         status, body = apply(request.method, "/" + path, answer.status_code, body)
         headers = {k: v for k, v in answer.headers.items() if k.lower().startswith("x-")}
         return Response(json.dumps(body), status, headers=headers,
