@@ -7,7 +7,8 @@ from typing import Any
 
 from flask import Flask
 
-from mock_seller import blueprint_hub, blueprint_poq
+from mock_seller import blueprint_hub, blueprint_poq, limits
+from mock_seller.control import install as install_control
 from mock_seller.engine import Engine
 from mock_seller.errors import register_error_handlers
 from mock_seller.scenario import load_scenario
@@ -24,6 +25,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config.update(config)
     engine = app.config["ENGINE"] or Engine(load_scenario(app.config["SCENARIO"]))
     app.extensions["poq_mock"] = engine
+    limits.install(app, engine.scenario.limits)
     app.url_map.strict_slashes = False  # the guides write GET /productOfferingQualification/
     for family, bases in (("sonata", BASE_PATHS), ("cantata", CANTATA_BASE_PATHS)):
         for api, base in bases.items():
@@ -32,6 +34,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                 app.register_blueprint(bp, url_prefix=base, url_defaults=defaults,
                                        name=f"{bp.name}_{family}_{api}")
     register_error_handlers(app)
+    install_control(app)  # /_mock runtime control (CONTROL_TOKEN), fault hooks, request log
     return app
 
 

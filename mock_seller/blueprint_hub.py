@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, Response
 
 from mock_seller.blueprint_poq import engine, read_json_body
@@ -35,9 +33,9 @@ def register(api: str, family: str) -> Response:
         pointer, message = violations[0]
         raise bad_request("invalidBody", f"{pointer or '/'}: {message}")
     callback = body["callback"]
-    parts = urlsplit(callback)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise bad_request("invalidBody", "callback must be an absolute http(s) URL")
+    refused = engine().scenario.callback_policy.refusal(callback)  # mock_seller/callbacks.py
+    if refused:
+        raise bad_request("invalidBody", refused, "See the callback policy in docs/scenarios.md")
     try:
         sub = engine().notifier.subscribe(api, family, callback, body.get("query"))
     except QueryError as exc:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 
 from mock_seller.engine import Engine, TooManyRecords
 from mock_seller.errors import ApiError, bad_request, error, json_response, not_found, unprocessable
+from mock_seller.limits import check_content_type, parse_json
 from mock_seller.store import ListQuery
 from mock_seller.timeutil import parse_datetime
 from mock_seller.validation import business_errors, structural_violations
@@ -23,15 +23,8 @@ def engine() -> Engine:
 
 def read_json_body() -> Any:
     """The request body as JSON, or a 400 invalidBody that says what is wrong."""
-    mimetype = (request.mimetype or "").lower()
-    if mimetype != "application/json" and not mimetype.endswith("+json"):
-        raise bad_request("invalidBody", "Content-Type must be application/json",
-                          f"got {request.content_type or 'no Content-Type'}")
-    raw = request.get_data(cache=False)
-    try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise bad_request("invalidBody", "The body is not valid JSON", str(exc)) from None
+    check_content_type(request)  # mock_seller/limits.py: strict JSON, size/depth/string caps
+    return parse_json(request.get_data(cache=False), engine().scenario.limits)
 
 
 def _structure_error(violations: list[tuple[str, str]]) -> ApiError:
@@ -141,7 +134,7 @@ def _non_negative(args: Any, key: str, default: int | None) -> int | None:
     if key not in args:
         return default
     raw = args[key]
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):
         raise bad_request("invalidQuery", f"{key} must be a non-negative integer")
     value = int(raw)
     if key == "limit" and value == 0:

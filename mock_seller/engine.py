@@ -63,6 +63,7 @@ class Engine:
                                  retries=scenario.notify_retries,
                                  backoff=scenario.notify_backoff,
                                  timeout=scenario.notify_timeout)
+        self.notifier.guard = scenario.callback_policy.refusal  # mock_seller/callbacks.py
         self._lock = threading.RLock()
         self._seq = itertools.count(1)
         self._generation = 0

@@ -65,8 +65,9 @@ def register_error_handlers(app: Flask) -> None:
         elif status == 405:
             body = error("methodNotAllowed", "Method not allowed on this resource",
                          f"Allowed: {', '.join(allowed)}" if allowed else None)
-        elif status == 413:
-            status, body = 400, error("invalidBody", "The request body is too large")
+        elif status == 413:  # mock_seller/limits.py: the body cap, answered as a MEF Error
+            body = error("invalidBody", "The request body is larger than the limit",
+                         "Send a smaller body (scenario key limits.max_body_bytes)")
         elif status < 500:
             status, body = 400, error("invalidBody", exc.description or "Bad request")
         else:

@@ -13,6 +13,7 @@ import queue
 import threading
 import uuid
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,6 +98,8 @@ class Notifier:
         self._closed = False
         self.delivered = 0
         self.dropped = 0
+        #: mock_seller/callbacks.py: why a URL may not be called now (None = allowed)
+        self.guard: Callable[[str], str | None] | None = None
 
     # -- subscriptions --------------------------------------------------------------------
     def subscribe(self, api: str, family: str, callback: str, query: str | None) -> Subscription:
@@ -170,10 +173,16 @@ class Notifier:
                 return
             pending = q[0]
         ok = False
+        refused = self.guard(pending.url) if self.guard is not None else None
+        if refused:  # the host is not (or no longer) allowed: drop, no retry
+            log.warning("not delivering to %s: %s", pending.url, refused)
+            pending.attempts = self._retries
         try:
-            resp = session.post(pending.url, json=pending.body, timeout=self._timeout,
-                                headers={"Content-Type": "application/json;charset=utf-8"})
-            ok = 200 <= resp.status_code < 300
+            if not refused:  # redirects are not followed: they could lead anywhere
+                resp = session.post(pending.url, json=pending.body, timeout=self._timeout,
+                                    headers={"Content-Type": "application/json;charset=utf-8"},
+                                    allow_redirects=False)
+                ok = 200 <= resp.status_code < 300
         except requests.RequestException as exc:
             log.info("notification to %s failed: %s", pending.url, exc)
         with self._lock:

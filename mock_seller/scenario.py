@@ -15,6 +15,9 @@ from typing import Any
 import jsonschema
 import yaml
 
+from mock_seller.callbacks import CallbackPolicy
+from mock_seller.limits import Limits
+
 DEFAULT_SCENARIO = "default"
 
 
@@ -115,6 +118,8 @@ class Scenario:
     places: dict[str, Place]
     rules: tuple[Rule, ...]
     source: str = field(default="<dict>")
+    limits: Limits = field(default_factory=Limits)  # mock_seller/limits.py: body caps
+    callback_policy: CallbackPolicy = field(default_factory=CallbackPolicy)  # callbacks.py
 
     def offerings_of(self, specification: str) -> list[Offering]:
         return [o for o in self.offerings.values() if o.specification == specification]
@@ -295,7 +300,16 @@ def _build(data: dict[str, Any], label: str) -> Scenario:
         places=places,
         rules=tuple(rules),
         source=label,
+        limits=Limits.from_config(data.get("limits")),
+        callback_policy=_callback_policy(data.get("callbacks"), label),
     )
+
+
+def _callback_policy(raw: dict[str, Any] | None, label: str) -> CallbackPolicy:
+    try:
+        return CallbackPolicy.from_config(raw)
+    except ValueError as exc:
+        raise ScenarioError(f"scenario {label}: key /callbacks/allow: {exc}") from None
 
 
 __all__ = [
