@@ -9,6 +9,9 @@ dir=tools/prism
 bin="$dir/node_modules/.bin/prism"
 want=$(node -p "require('./$dir/package.json').dependencies['@stoplight/prism-cli']" 2>/dev/null) || {
     echo "install-prism: node is required (Node.js >= 20.19 with npm)" >&2; exit 1; }
+# Prism 5.16's faker dependency needs Node.js >= 20.19 (npm would only warn).
+node -e "const [a,b]=process.versions.node.split('.').map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)" || {
+    echo "install-prism: Node.js >= 20.19 is required, found $(node --version)" >&2; exit 1; }
 have=$(node -p "require('./$dir/node_modules/@stoplight/prism-cli/package.json').version" 2>/dev/null || true)
 if [ -x "$bin" ] && [ "$have" = "$want" ]; then
     echo "install-prism: prism $want already installed"
