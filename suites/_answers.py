@@ -47,7 +47,7 @@ UC2C = Ids("R3", "R64", "R65", "R66", ("R66", "R67"), ("R68", "R71"), "R70", "R7
            "R74", "D5", "O12", "R75", "R76", "R77", "D6", "O11", "O13", "O14")
 
 OFF_NET = ("OFF_NET_WITH_BUILD", "OFF_NET_WITHOUT_BUILD")
-COMMON = ("R22", "R95", "R101")
+COMMON = ("R22", "R95", "R98", "R100", "R101")
 
 
 def all_ids(ids: Ids, *extra: str) -> tuple[str, ...]:

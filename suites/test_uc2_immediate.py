@@ -66,6 +66,11 @@ def judge_immediate(
             [dialect.mef_item_state(item.get("state")),
              *state_history(item.get("stateChange"), dialect.mef_item_state)],
             deferred=False), ev)
+    item_states = [dialect.mef_item_state(i.get("state")) for i in resp_items]
+    judge(verdict, ["R100"], states.check_table29(view.state, item_states,
+                                                  dialect.supports_item_state(
+                                                      "UNABLE_TO_MEET_TIME")), ev)
+    judge(verdict, ["R98"], states.check_ready_items(view.state, item_states), ev)
     judge_answers(verdict, dialect, request, resp_items, ids, ev, immediate=True)
     return body
 
