@@ -67,6 +67,7 @@ class Engine:
         self._lock = threading.RLock()
         self._seq = itertools.count(1)
         self._generation = 0
+        self.forced_unable_pending = 0  # mock_seller/control.py: next N deferred POQs fail
 
     # -- lifecycle ------------------------------------------------------------------------
     def reset(self) -> None:
@@ -76,6 +77,32 @@ class Engine:
             self.scheduler.clear()
             self.store.clear()
             self.notifier.reset()
+            self.forced_unable_pending = 0
+
+    def switch_scenario(self, scenario: Scenario) -> None:
+        """Reset, then answer from ``scenario`` (runtime control, mock_seller/control.py)."""
+        with self._lock:
+            self.reset()
+            self.scenario = scenario
+            self.notifier.configure(retries=scenario.notify_retries,
+                                    backoff=scenario.notify_backoff,
+                                    timeout=scenario.notify_timeout)
+            policy = getattr(scenario, "callback_policy", None)  # mock_seller/callbacks.py
+            if policy is not None:
+                self.notifier.guard = policy.refusal
+
+    def force_unable_to_meet_time(self, count: int) -> None:
+        """The next ``count`` deferred POQs end UNABLE_TO_MEET_TIME (v8 terminatedWithError,
+        v7 done.unableToProvide) whatever the scenario says."""
+        with self._lock:
+            self.forced_unable_pending = max(0, count)
+
+    def _take_forced_unable(self) -> bool:
+        with self._lock:
+            if self.forced_unable_pending <= 0:
+                return False
+            self.forced_unable_pending -= 1
+            return True
 
     def close(self) -> None:
         self.notifier.close()
@@ -95,6 +122,7 @@ class Engine:
         items = body[ITEMS]
         plans = [plan_item(self.scenario, item, self._inventory_offering(item)) for item in items]
         requested = parse_datetime(body.get("requestedPOQCompletionDate"))
+        forced = not immediate and self._take_forced_unable()
         record = PoqRecord(
             id=str(uuid.uuid4()), api=api, seq=0, created=now, deferred=not immediate,
             state=READY if immediate else ACKNOWLEDGED, history=[], items=[],
@@ -112,7 +140,7 @@ class Engine:
             if immediate:
                 rec = ItemRecord(item["id"], READY, [(READY, now, None)], plan, READY, now)
             else:
-                outcome = plan.result.outcome or READY
+                outcome = UNABLE_TO_MEET_TIME if forced else (plan.result.outcome or READY)
                 due = start + step * (index + 1)
                 if requested is not None and outcome == READY:
                     deadline = (requested - now).total_seconds()

@@ -79,6 +79,7 @@ class _Pending:
     url: str
     body: dict[str, Any]
     attempts: int = 0
+    delay: float = 0.0  # injected delay before the first attempt (mock_seller/faults.py)
 
 
 class Notifier:
@@ -98,6 +99,12 @@ class Notifier:
         self._closed = False
         self.delivered = 0
         self.dropped = 0
+        # mock_seller/control.py: (sub, wire_type, body) -> delay in s, or None to drop
+        self.delivery_filter: Callable[..., float | None] | None = None
+
+    def configure(self, *, retries: int, backoff: float, timeout: float) -> None:
+        """New delivery settings (a scenario switch); queued notifications keep going."""
+        self._retries, self._backoff, self._timeout = retries, backoff, timeout
         #: mock_seller/callbacks.py: why a URL may not be called now (None = allowed)
         self.guard: Callable[[str], str | None] | None = None
 
@@ -138,7 +145,13 @@ class Notifier:
             for sub in self._subs.values():
                 if sub.api != api or not sub.wants(wire_type):
                     continue
-                self._queues[sub.id].append(_Pending(sub.url(wire_type), body))
+                delay = 0.0
+                if self.delivery_filter is not None:
+                    decided = self.delivery_filter(sub, wire_type, body)
+                    if decided is None:
+                        continue  # dropped by an injected fault
+                    delay = decided
+                self._queues[sub.id].append(_Pending(sub.url(wire_type), body, delay=delay))
                 count += 1
                 if sub.id not in self._active:
                     self._active.add(sub.id)
@@ -172,6 +185,10 @@ class Notifier:
                 self._active.discard(sub_id)
                 return
             pending = q[0]
+            if pending.delay > 0:  # injected delay: hold this subscription's queue
+                delay, pending.delay = pending.delay, 0.0
+                self._scheduler.call_later(delay, self._ready.put, sub_id)
+                return
         ok = False
         refused = self.guard(pending.url) if self.guard is not None else None
         if refused:  # the host is not (or no longer) allowed: drop, no retry
