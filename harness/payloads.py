@@ -56,7 +56,8 @@ class PayloadBuilder:
         fragment = self.profile.test_data.fragment(path)
         if fragment is None:
             raise MissingTestData(f"the profile has no test_data.{path}")
-        product = fragment.get("product") if isinstance(fragment.get("product"), dict) else {}
+        raw = fragment.get("product")
+        product: dict[str, Any] = raw if isinstance(raw, dict) else {}
         action = "CHANGE" if product.get("id") is not None else "INSTALL"
         item = {"id": item_id, "action": self.dialect.wire_action(action)}
         item.update(fragment)

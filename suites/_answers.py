@@ -153,7 +153,8 @@ def judge_use_case(verdict: Any, dialect: Any, name: str, request: dict[str, Any
                                        items.items_of(body)):
         if dialect.mef_item_state(got.get("state")) != READY:
             continue
-        product = sent.get("product") if isinstance(sent.get("product"), dict) else {}
+        raw = sent.get("product")
+        product: dict[str, Any] = raw if isinstance(raw, dict) else {}
         if name == "2b":
             judge(verdict, ["R16"], items.check_specification_matches(sent, got), ev)
             judge(verdict, ["R13"], items.check_offering_under_specification(got, dialect), ev)

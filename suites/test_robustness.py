@@ -125,7 +125,7 @@ def _is_unset(value: Any) -> bool:
     return type(value).__name__ == "NotSet"
 
 
-Judge = Callable[[Any, Any, Any, str], None]
+Judge = Callable[[Any, Any, Any, Any, str], None]
 
 
 def _judge_create(verdict: Any, dialect: Any, case: Any, exchange: Any, mode: str) -> None:

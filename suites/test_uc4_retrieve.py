@@ -96,6 +96,7 @@ def test_retrieve_deferred_results(seller_profile: Any, dialect: Any, verdict: A
         return
     saw_rejected = False
     for run in finals:
+        assert run.last is not None
         body = judge_retrieved(verdict, dialect, run.request, run.last.exchange,
                                f"{run.name} POQ {run.id}")
         saw_rejected |= any(dialect.mef_item_state(i.get("state")) == REJECTED

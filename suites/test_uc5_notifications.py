@@ -197,7 +197,7 @@ def test_no_notification_for_immediate_poq(dialect: Any, verdict: Any,
     if run is None or not run.created or not run.immediate:
         verdict.not_tested("R92", "no POQ was answered immediately while registered")
         return
-    notes = nt.for_poq(phases["A"].notes, run.id)
+    notes = nt.for_poq(phases["A"].notes, str(run.id))
     judge(verdict, ["R92"], nt.check_none(notes, f"for immediately answered POQ {run.id}"),
           [run.create, *notes[:5]])
 

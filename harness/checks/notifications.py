@@ -189,7 +189,7 @@ def check_event_states_real(
         elif kind == POQ_ITEM_STATE_CHANGE:
             item_id = event.get("poqItemId")
             state = dialect.mef_item_state(event.get("state"))
-            history = item_histories.get(item_id)
+            history = item_histories.get(str(item_id))
             if history is None:
                 problems.append(f"item event for unknown item {item_id!r}")
             elif state not in history:
