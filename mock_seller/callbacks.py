@@ -104,11 +104,12 @@ class CallbackPolicy:
             self._check_address(host, literal)
             return
         if self.allow and not self._networks:  # only names listed, and this is none of them
-            raise CallbackRefused(f"callback host {host!r} is not in this seller's callback "
-                                  "allow-list (callbacks.allow / --callback-allow)")
+            raise _not_listed(host)
         try:
             addresses = self.resolver(host)
         except (OSError, UnicodeError):
+            if self.allow:  # cannot be in a listed network
+                raise _not_listed(host) from None
             return  # nothing to connect to yet; checked again before every delivery
         for raw in addresses:
             address = _literal(raw.split("%", 1)[0])
@@ -140,8 +141,12 @@ class CallbackPolicy:
             raise CallbackRefused(f"callback host {shown} is a link-local, metadata, multicast "
                                   "or reserved address, never a buyer's listener")
         if self.allow:
-            raise CallbackRefused(f"callback host {shown} is not in this seller's callback "
-                                  "allow-list (callbacks.allow / --callback-allow)")
+            raise _not_listed(shown)
+
+
+def _not_listed(host: str) -> CallbackRefused:
+    return CallbackRefused(f"callback host {host} is not in this seller's callback allow-list "
+                           "(callbacks.allow / --callback-allow)")
 
 
 def parse_allow(entries: Iterable[str]) -> tuple[tuple[str, ...], tuple[IPNetwork, ...]]:

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import click
 
 from mock_seller.scenario import ScenarioError, load_scenario
+
+
+def _enable_control(token: str | None) -> None:
+    """--control-token: handed to serve() through its environment variable."""
+    if token:
+        import os
+
+        os.environ["POQ_MOCK_CONTROL_TOKEN"] = token
 
 
 class _ConfigProblem(click.ClickException):
@@ -21,7 +31,16 @@ class _ConfigProblem(click.ClickException):
               help="Scenario YAML file, or the name of a bundled scenario.")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256),
               help="Request worker threads.")
-def mock(host: str, port: int, scenario: str, threads: int) -> None:
+@click.option("--control-token", envvar="POQ_MOCK_CONTROL_TOKEN", expose_value=False,
+              callback=lambda ctx, param, value: _enable_control(value), metavar="TOKEN",
+              help="Enable the /_mock runtime control API, guarded by this bearer token "
+                   "(env POQ_MOCK_CONTROL_TOKEN). Off by default.")
+@click.option("--callback-allow", "callback_allow", multiple=True, metavar="HOST|CIDR",
+              help="Deliver notifications only to this host name, *.suffix, IP address or CIDR "
+                   "(repeatable; added to the scenario's callbacks.allow). Loopback stays "
+                   "allowed; link-local and metadata addresses are refused unless listed.")
+def mock(host: str, port: int, scenario: str, threads: int,
+         callback_allow: tuple[str, ...] = ()) -> None:
     """Run the mock POQ seller (API v8 and v7, Sonata and Cantata paths)."""
     from mock_seller.server import serve
 
@@ -29,6 +48,12 @@ def mock(host: str, port: int, scenario: str, threads: int) -> None:
         loaded = load_scenario(scenario)
     except ScenarioError as exc:
         raise _ConfigProblem(str(exc)) from None
+    if callback_allow:  # mock_seller/callbacks.py
+        try:
+            policy = loaded.callback_policy.with_allow(callback_allow)
+        except ValueError as exc:
+            raise _ConfigProblem(f"--callback-allow: {exc}") from None
+        loaded = dataclasses.replace(loaded, callback_policy=policy)
     try:
         serve(loaded, host=host, port=port, threads=threads)
     except OSError as exc:
