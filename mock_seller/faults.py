@@ -108,7 +108,8 @@ class Faults:
         self.delayed_notifications = 0
 
     def configure(self, raw: Any) -> None:
-        """Replace the whole configuration (``{}`` clears it); raises FaultConfigError."""
+        """Replace the whole configuration (``{}`` clears it) and zero the counters of what
+        was injected; raises FaultConfigError."""
         problems = config_problems(raw)
         if problems:
             raise FaultConfigError(problems)
@@ -128,6 +129,7 @@ class Faults:
             self._drop_next = int(notes.get("drop_next", 0))
             self._delay = float(notes.get("delay", 0))
             self._notify_rng = random.Random(f"{base}:notifications")
+            self.injected_errors = self.dropped_notifications = self.delayed_notifications = 0
 
     def clear(self) -> None:
         self.configure({})

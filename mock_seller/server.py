@@ -4,6 +4,7 @@ stops on SIGTERM/SIGINT) and ``MockServer`` for tests (background thread, contex
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 import threading
@@ -15,6 +16,7 @@ from waitress import wasyncore
 from waitress.server import create_server
 
 from mock_seller.app import create_app, engine_of
+from mock_seller.control import ENV_VAR as CONTROL_ENV_VAR
 from mock_seller.engine import Engine
 from mock_seller.limits import transport_cap
 from schemas.dialect import BASE_PATHS, CANTATA_BASE_PATHS
@@ -31,9 +33,11 @@ def _server(app: Flask, host: str, port: int, threads: int, **adjust: Any) -> An
 
 
 def serve(scenario: Any = "default", host: str = "127.0.0.1", port: int = 0, threads: int = 8,
-          out: TextIO | None = None) -> None:
-    """Run until SIGTERM/SIGINT. Prints exactly one ready line once the socket is bound."""
-    app = create_app({"SCENARIO": scenario})
+          out: TextIO | None = None, control_token: str | None = None) -> None:
+    """Run until SIGTERM/SIGINT. Prints exactly one ready line once the socket is bound.
+    ``control_token`` (default: $POQ_MOCK_CONTROL_TOKEN) enables /_mock (control.py)."""
+    token = control_token if control_token is not None else os.environ.get(CONTROL_ENV_VAR)
+    app = create_app({"SCENARIO": scenario, "CONTROL_TOKEN": token or None})
     server = _server(app, host, port, threads)
     out = out or sys.stdout
     out.write(READY_LINE.format(host=host, port=server.effective_port) + "\n")
@@ -60,8 +64,8 @@ class MockServer:
     """
 
     def __init__(self, scenario: Any = "default", host: str = "127.0.0.1", port: int = 0,
-                 threads: int = 8) -> None:
-        self.app = create_app({"SCENARIO": scenario})
+                 threads: int = 8, control_token: str | None = None) -> None:
+        self.app = create_app({"SCENARIO": scenario, "CONTROL_TOKEN": control_token})
         self.host = host
         self._server = _server(self.app, host, port, threads)
         self.port: int = self._server.effective_port
