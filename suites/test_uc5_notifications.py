@@ -131,6 +131,13 @@ def phases(seller: Any, seller_profile: Any, dialect: Any, payloads: PayloadBuil
     return result
 
 
+def _not_deferred(run: PoqRun | None) -> str:
+    if run is None or not run.created:
+        status = run.create.status if run is not None else None
+        return f"the deferred POQ could not be created (HTTP {status})"
+    return "the seller answered the POQ at once (O5), so it has no state changes to notify"
+
+
 def _owned_poqs(phases: dict[str, Phase], created_poqs: Any) -> list[str]:
     return list(created_poqs.ids)
 
@@ -142,7 +149,7 @@ def test_every_state_change_is_notified(dialect: Any, verdict: Any,
     phase = phases["A"]
     ev = [phase.register_exchange, *(phase.run.evidence(3) if phase.run else [])]
     if phase.problem or phase.run is None or not phase.run.created or phase.run.immediate:
-        why = phase.problem or "the POQ was not answered with a Deferred Response"
+        why = phase.problem or _not_deferred(phase.run)
         skip_ids(verdict, ["R5", "R92", "R93", "R94"], why)
         if phase.problem:
             verdict.check("R4", False, f"a seller with Deferred Responses: {why}", evidence=ev)
@@ -207,7 +214,7 @@ def test_only_registered_types(dialect: Any, verdict: Any, phases: dict[str, Pha
     """Registered for POQ state changes only: no item state change notification."""
     phase = phases["B"]
     if phase.problem or phase.run is None or not phase.run.created or phase.run.immediate:
-        skip_ids(verdict, ["R91"], phase.problem or "no deferred POQ in the filtered phase")
+        skip_ids(verdict, ["R91"], phase.problem or _not_deferred(phase.run))
         return
     notes = phase.for_run()
     ev = [phase.register_exchange, *notes[:6]]
@@ -228,7 +235,7 @@ def test_nothing_after_unregistration(dialect: Any, verdict: Any,
                           f"phase {name}: STOP answered HTTP {stop.status}", evidence=[stop])
     phase = phases["C"]
     if phase.run is None or not phase.run.created or phase.run.immediate:
-        verdict.not_tested("R6", "no deferred POQ was created after unregistration")
+        verdict.not_tested("R6", _not_deferred(phase.run))
         return
     notes = [n for n in phase.notes if nt.poq_id_of(n) == phase.run.id]
     judge(verdict, ["R6"], nt.check_none(notes, f"for POQ {phase.run.id} with no registration"),
