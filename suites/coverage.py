@@ -64,7 +64,8 @@ def suite_tests() -> Iterator[SuiteTest]:
         functions = [f for n, f in inspect.getmembers(module, inspect.isfunction)
                      if n.startswith("test_") and f.__module__ == module.__name__]
         for fn in sorted(functions, key=lambda f: f.__code__.co_firstlineno):
-            doc = (inspect.getdoc(fn) or "").split("\n")[0]
+            doc = " ".join((inspect.getdoc(fn) or "").split("\n\n")[0].split())
+            doc = doc.replace("|", "\\|")
             yield SuiteTest(
                 module=f"suites/{info.name}.py",
                 name=fn.__name__,
