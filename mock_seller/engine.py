@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,11 +21,12 @@ from typing import Any
 
 from mock_seller.model import ItemRecord, PoqRecord, derive_poq_state
 from mock_seller.notifier import Notifier
+from mock_seller.outbox import outbox_for
 from mock_seller.rules import plan_item
 from mock_seller.scenario import Scenario
 from mock_seller.scheduler import Scheduler
 from mock_seller.serializers import event_body, find_row, poq_to_wire
-from mock_seller.store import ListQuery, MemoryStore, Store
+from mock_seller.store import ListQuery, MemoryStore, Store, Timeline
 from mock_seller.timeutil import parse_datetime, utcnow
 from schemas.dialect import (
     ABANDONED,
@@ -41,6 +44,10 @@ from schemas.dialect import (
 )
 
 ITEMS = "productOfferingQualificationItem"
+SWEEP_INTERVAL = 1.0  # durable store: how often to look for overdue transitions (s)
+SWEEP_GRACE = 2.0  # ... overdue by this much: the process that armed them is gone
+
+log = logging.getLogger(__name__)
 
 
 class TooManyRecords(Exception):
@@ -62,11 +69,15 @@ class Engine:
         self.notifier = Notifier(self.scheduler, workers=scenario.notify_workers,
                                  retries=scenario.notify_retries,
                                  backoff=scenario.notify_backoff,
-                                 timeout=scenario.notify_timeout)
+                                 timeout=scenario.notify_timeout,
+                                 outbox=outbox_for(self.store))
         self.notifier.guard = scenario.callback_policy.refusal  # mock_seller/callbacks.py
         self._lock = threading.RLock()
         self._seq = itertools.count(1)
         self._generation = 0
+        if getattr(self.store, "durable", False):  # a restart: finish what was left pending
+            self._resume(None)
+            self.scheduler.call_later(SWEEP_INTERVAL, self._sweep, self._generation)
         self.forced_unable_pending = 0  # mock_seller/control.py: next N deferred POQs fail
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -77,6 +88,8 @@ class Engine:
             self.scheduler.clear()
             self.store.clear()
             self.notifier.reset()
+            if getattr(self.store, "durable", False):
+                self.scheduler.call_later(SWEEP_INTERVAL, self._sweep, self._generation)
             self.forced_unable_pending = 0
 
     def switch_scenario(self, scenario: Scenario) -> None:
@@ -107,6 +120,7 @@ class Engine:
     def close(self) -> None:
         self.notifier.close()
         self.scheduler.close()
+        self.store.close()
 
     # -- create ---------------------------------------------------------------------------
     def is_immediate(self, body: dict[str, Any]) -> bool:
@@ -155,9 +169,13 @@ class Engine:
             record.completed = now
         else:
             record.expected = now + timedelta(seconds=start + step * len(items))
-        with self._lock:
+        timeline = None if immediate else Timeline(
+            now.timestamp() + start, tuple((now.timestamp() + d, i) for d, i in schedule))
+        with self._lock, self.store.transaction():
             record.seq = next(self._seq)
             self.store.add(record)
+            if timeline is not None:
+                self.store.set_timeline(record, timeline)
             generation = self._generation
             response = poq_to_wire(record, body, dialect, self.scenario)
             if api == "v7" and self.scenario.v7_create_event:
@@ -174,19 +192,23 @@ class Engine:
 
     # -- timeline -------------------------------------------------------------------------
     def _start(self, generation: int, api: str, poq_id: str) -> None:
-        with self._lock:
+        with self._lock, self.store.transaction():
             record = self._live(generation, api, poq_id)
             if record is None:
                 return
             now = utcnow()
+            changed = False
             for item in record.items:
                 if item.state == ACKNOWLEDGED:
                     item.move(IN_PROGRESS, now)
                     self._emit(record, POQ_ITEM_STATE_CHANGE, now, item)
+                    changed = True
             self._settle(record, now)
+            if changed:
+                self.store.save(record)
 
     def _finish(self, generation: int, api: str, poq_id: str, index: int) -> None:
-        with self._lock:
+        with self._lock, self.store.transaction():
             record = self._live(generation, api, poq_id)
             if record is None:
                 return
@@ -203,6 +225,29 @@ class Engine:
                         other.move(ABANDONED, now)
                         self._emit(record, POQ_ITEM_STATE_CHANGE, now, other)
             self._settle(record, now)
+            self.store.save(record)
+
+    def _resume(self, due_before: float | None) -> None:
+        """Re-arm the stored timelines of unfinished POQs (after a restart, or for a process
+        on the same file that died): what is already due runs at once, in order, with its
+        notifications. A transition already applied is a no-op, so arming twice is harmless."""
+        generation = self._generation
+        now = time.time()
+        for record, timeline in self.store.pending(due_before):
+            self.scheduler.call_later(timeline.start - now, self._start, generation,
+                                      record.api, record.id)
+            for due, index in sorted(timeline.items):
+                self.scheduler.call_later(due - now, self._finish, generation, record.api,
+                                          record.id, index)
+
+    def _sweep(self, generation: int) -> None:
+        if generation != self._generation:
+            return
+        try:
+            self._resume(time.time() - SWEEP_GRACE)
+        except Exception:  # a busy or closing file: look again next round
+            log.debug("overdue sweep failed", exc_info=True)
+        self.scheduler.call_later(SWEEP_INTERVAL, self._sweep, generation)
 
     def _live(self, generation: int, api: str, poq_id: str) -> PoqRecord | None:
         if generation != self._generation:

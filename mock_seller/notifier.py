@@ -12,13 +12,13 @@ import logging
 import queue
 import threading
 import uuid
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import requests
 
+from mock_seller.outbox import DELIVERED, DROPPED, RETRY, MemoryOutbox, Outbox
 from mock_seller.scheduler import Scheduler
 from schemas.dialect import CANTATA_LISTENER_BASE_PATHS, LISTENER_BASE_PATHS, get_dialect
 
@@ -74,91 +74,108 @@ def parse_query(api: str, query: str | None) -> frozenset[str] | None:
     return frozenset(types) if types else None
 
 
-@dataclass(slots=True)
-class _Pending:
-    url: str
-    body: dict[str, Any]
-    attempts: int = 0
-    delay: float = 0.0  # injected delay before the first attempt (mock_seller/faults.py)
-
-
 class Notifier:
+    """Delivery workers over an outbox (mock_seller/outbox.py: in memory, or durable in the
+    SQLite store, then a poller also picks up what was left by a restart or another process)."""
+
+    POLL_INTERVAL = 0.3
+
     def __init__(self, scheduler: Scheduler, *, workers: int = 4, retries: int = 4,
-                 backoff: float = 0.2, timeout: float = 3.0) -> None:
+                 backoff: float = 0.2, timeout: float = 3.0, outbox: Outbox | None = None) -> None:
         self._scheduler = scheduler
         self._workers_wanted = workers
         self._retries = retries
         self._backoff = backoff
         self._timeout = timeout
         self._lock = threading.Lock()
-        self._subs: dict[str, Subscription] = {}
-        self._queues: dict[str, deque[_Pending]] = {}
+        self._outbox: Outbox = outbox if outbox is not None else MemoryOutbox()
         self._active: set[str] = set()
         self._ready: queue.Queue[str | None] = queue.Queue()
         self._threads: list[threading.Thread] = []
         self._closed = False
         self.delivered = 0
         self.dropped = 0
+        #: mock_seller/callbacks.py: why a URL may not be called now (None = allowed)
+        self.guard: Callable[[str], str | None] | None = None
         # mock_seller/control.py: (sub, wire_type, body) -> delay in s, or None to drop
         self.delivery_filter: Callable[..., float | None] | None = None
+        self._stop_polling = threading.Event()
+        self._poller: threading.Thread | None = None
+        if self._outbox.durable:  # deliver what a previous run (or a peer) left behind
+            self._poller = threading.Thread(target=self._poll, name="poq-mock-outbox-poll",
+                                            daemon=True)
+            self._poller.start()
 
     def configure(self, *, retries: int, backoff: float, timeout: float) -> None:
         """New delivery settings (a scenario switch); queued notifications keep going."""
         self._retries, self._backoff, self._timeout = retries, backoff, timeout
-        #: mock_seller/callbacks.py: why a URL may not be called now (None = allowed)
-        self.guard: Callable[[str], str | None] | None = None
 
     # -- subscriptions --------------------------------------------------------------------
     def subscribe(self, api: str, family: str, callback: str, query: str | None) -> Subscription:
         sub = Subscription(str(uuid.uuid4()), api, family, callback, query,
                            parse_query(api, query))
-        with self._lock:
-            self._subs[sub.id] = sub
-            self._queues[sub.id] = deque()
+        self._outbox.add_subscription(sub)
         return sub
 
     def get(self, api: str, sub_id: str) -> Subscription | None:
-        with self._lock:
-            sub = self._subs.get(sub_id)
+        sub = self._outbox.subscription(sub_id)
         return sub if sub is not None and sub.api == api else None
 
     def unsubscribe(self, api: str, sub_id: str) -> bool:
-        with self._lock:
-            sub = self._subs.get(sub_id)
-            if sub is None or sub.api != api:
-                return False
-            del self._subs[sub_id]
-            self._queues.pop(sub_id, None)
-            return True
+        return self._outbox.remove_subscription(sub_id, api)
 
     def has_subscribers(self, api: str) -> bool:
-        with self._lock:
-            return any(s.api == api for s in self._subs.values())
+        return bool(self._outbox.subscriptions(api))
 
     # -- publishing -----------------------------------------------------------------------
     def publish(self, api: str, wire_type: str, body: dict[str, Any]) -> int:
-        """Queue ``body`` for every subscription of ``api`` that wants ``wire_type``."""
-        count = 0
+        """Queue ``body`` for every subscription of ``api`` that wants ``wire_type`` (inside
+        the caller's store transaction: the workers wake once it commits)."""
+        if self._closed:
+            return 0
+        woken: list[str] = []
+        for sub in self._outbox.subscriptions(api):
+            if not sub.wants(wire_type):
+                continue
+            delay = 0.0
+            if self.delivery_filter is not None:
+                decided = self.delivery_filter(sub, wire_type, body)
+                if decided is None:
+                    continue  # dropped by an injected fault
+                delay = decided
+            self._outbox.put(sub.id, sub.url(wire_type), body, delay)
+            woken.append(sub.id)
+        if woken:
+            self._outbox.on_commit(lambda: self._wake(woken))
+        return len(woken)
+
+    def _wake(self, sub_ids: list[str]) -> None:
         with self._lock:
             if self._closed:
-                return 0
-            for sub in self._subs.values():
-                if sub.api != api or not sub.wants(wire_type):
-                    continue
-                delay = 0.0
-                if self.delivery_filter is not None:
-                    decided = self.delivery_filter(sub, wire_type, body)
-                    if decided is None:
-                        continue  # dropped by an injected fault
-                    delay = decided
-                self._queues[sub.id].append(_Pending(sub.url(wire_type), body, delay=delay))
-                count += 1
-                if sub.id not in self._active:
-                    self._active.add(sub.id)
-                    self._ready.put(sub.id)
-            if count:
-                self._ensure_workers()
-        return count
+                return
+            for sub_id in sub_ids:
+                if sub_id not in self._active:
+                    self._active.add(sub_id)
+                    self._ready.put(sub_id)
+            self._ensure_workers()
+
+    def _poll(self) -> None:
+        while not self._stop_polling.wait(self.POLL_INTERVAL):
+            try:
+                due = self._outbox.due_subscriptions()
+            except Exception:  # a busy or closing file: try again next round
+                log.debug("outbox poll failed", exc_info=True)
+                continue
+            if due:
+                self._wake(due)
+
+    def _rest(self, sub_id: str) -> None:
+        """Nothing to send now: leave the subscription idle, unless a notification arrived
+        between the last look and now (then go on)."""
+        with self._lock:
+            self._active.discard(sub_id)
+        if not self._closed and self._outbox.recheck(sub_id):
+            self._wake([sub_id])
 
     def _ensure_workers(self) -> None:
         while len(self._threads) < self._workers_wanted:
@@ -179,21 +196,18 @@ class Notifier:
             session.close()
 
     def _serve(self, session: requests.Session, sub_id: str) -> None:
-        with self._lock:
-            q = self._queues.get(sub_id)
-            if not q:
-                self._active.discard(sub_id)
-                return
-            pending = q[0]
-            if pending.delay > 0:  # injected delay: hold this subscription's queue
-                delay, pending.delay = pending.delay, 0.0
-                self._scheduler.call_later(delay, self._ready.put, sub_id)
-                return
+        pending = self._outbox.claim(sub_id)
+        if pending is None:
+            self._rest(sub_id)
+            return
+        if pending.delay > 0:  # injected delay: hold this subscription's queue
+            delay, pending.delay = pending.delay, 0.0
+            self._scheduler.call_later(delay, self._ready.put, sub_id)
+            return
         ok = False
         refused = self.guard(pending.url) if self.guard is not None else None
         if refused:  # the host is not (or no longer) allowed: drop, no retry
             log.warning("not delivering to %s: %s", pending.url, refused)
-            pending.attempts = self._retries
         try:
             if not refused:  # redirects are not followed: they could lead anywhere
                 resp = session.post(pending.url, json=pending.body, timeout=self._timeout,
@@ -202,29 +216,20 @@ class Notifier:
                 ok = 200 <= resp.status_code < 300
         except requests.RequestException as exc:
             log.info("notification to %s failed: %s", pending.url, exc)
+        outcome, delay = self._outbox.settle(pending, ok, self._retries, self._backoff,
+                                             drop=bool(refused))
         with self._lock:
-            q = self._queues.get(sub_id)
-            if q is None:  # unsubscribed meanwhile
-                self._active.discard(sub_id)
-                return
-            if ok:
-                q.popleft()
+            if outcome == DELIVERED:
                 self.delivered += 1
-            else:
-                pending.attempts += 1
-                if pending.attempts > self._retries:
-                    q.popleft()
-                    self.dropped += 1
-                    log.warning("dropping notification %s after %d attempts",
-                                pending.body.get("eventId"), pending.attempts)
-                else:
-                    delay = self._backoff * (2 ** (pending.attempts - 1))
-                    self._scheduler.call_later(delay, self._ready.put, sub_id)
-                    return
-            if q:
-                self._ready.put(sub_id)
-            else:
-                self._active.discard(sub_id)
+            elif outcome == DROPPED:
+                self.dropped += 1
+        if outcome == DROPPED and not refused:
+            log.warning("dropping notification %s after %d attempts",
+                        pending.body.get("eventId"), pending.attempts)
+        if outcome == RETRY:
+            self._scheduler.call_later(delay, self._ready.put, sub_id)
+        else:
+            self._ready.put(sub_id)  # the next one, or rest when there is none
 
     def idle(self) -> bool:
         """True when nothing is queued or in flight (used by tests and reset)."""
@@ -232,18 +237,19 @@ class Notifier:
             return not self._active
 
     def reset(self) -> None:
+        self._outbox.reset()
         with self._lock:
-            self._subs.clear()
-            self._queues.clear()
             self._active.clear()
 
     def close(self) -> None:
         with self._lock:
             self._closed = True
-            self._subs.clear()
-            self._queues.clear()
             threads = list(self._threads)
+        self._stop_polling.set()
+        if self._poller is not None:
+            self._poller.join(timeout=5)
         for _ in threads:
             self._ready.put(None)
         for t in threads:
             t.join(timeout=self._timeout + 1)
+        self._outbox.close()

@@ -1,4 +1,4 @@
-"""POQ storage. ``Store`` is the interface (a later SQLite store implements the same methods);
+"""POQ storage. ``Store`` is the interface (``store_sqlite.SqliteStore`` implements it too);
 ``MemoryStore`` keeps records per dialect in creation order with small indexes so listing stays
 fast at 100k records: project/external id indexes, and bisection on creation time."""
 
@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
+from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from mock_seller.model import PoqRecord
 
@@ -26,13 +28,44 @@ class ListQuery:
     requested_to: datetime | None = None
 
 
+class StoreError(ValueError):
+    """A store URL or file this mock cannot use (one readable line)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    """When a deferred POQ's transitions are due (epoch seconds), kept so that a restarted
+    seller can re-arm them: ``start`` moves the items to IN_PROGRESS, ``items`` finish them."""
+
+    start: float
+    items: tuple[tuple[float, int], ...]  # (due, item index)
+
+
 class Store(Protocol):
+    durable: bool  # True: records outlive the process (re-arm timelines on start)
+
     def add(self, record: PoqRecord) -> None: ...
+    def set_timeline(self, record: PoqRecord, timeline: Timeline) -> None: ...
     def get(self, api: str, poq_id: str) -> PoqRecord | None: ...
     def state_changed(self, record: PoqRecord, old_state: str) -> None: ...
-    def match(self, api: str, query: ListQuery) -> list[PoqRecord]: ...
+    def save(self, record: PoqRecord) -> None: ...
+    def match(self, api: str, query: ListQuery) -> Sequence[PoqRecord]: ...
     def count(self, api: str) -> int: ...
+    def pending(self, due_before: float | None = None) -> list[tuple[PoqRecord, Timeline]]: ...
+    def transaction(self) -> AbstractContextManager[Any]: ...
     def clear(self) -> None: ...
+    def close(self) -> None: ...
+
+
+def open_store(url: str | None) -> Store:
+    """``memory`` (default) or ``sqlite:///relative.db`` / ``sqlite:////absolute.db``."""
+    if url is None or url in ("", "memory", "memory:"):
+        return MemoryStore()
+    if url.startswith("sqlite:"):
+        from mock_seller.store_sqlite import SqliteStore
+
+        return SqliteStore.from_url(url)
+    raise StoreError(f"store {url!r}: expected 'memory' or sqlite:///path.db")
 
 
 class _Partition:
@@ -48,6 +81,8 @@ class _Partition:
 
 class MemoryStore:
     """In-memory store; callers serialise access (the engine holds its lock)."""
+
+    durable = False
 
     def __init__(self) -> None:
         self._parts: dict[str, _Partition] = defaultdict(_Partition)
@@ -72,6 +107,21 @@ class MemoryStore:
 
     def state_changed(self, record: PoqRecord, old_state: str) -> None:
         """States are read from the records themselves; nothing to re-index."""
+
+    def save(self, record: PoqRecord) -> None:
+        """The engine changed the live record itself; nothing to write."""
+
+    def set_timeline(self, record: PoqRecord, timeline: Timeline) -> None:
+        """Only a durable store needs the timeline (to re-arm it after a restart)."""
+
+    def pending(self, due_before: float | None = None) -> list[tuple[PoqRecord, Timeline]]:
+        return []  # nothing outlives the process
+
+    def transaction(self) -> AbstractContextManager[Any]:
+        return nullcontext()  # the engine lock already serialises every change
+
+    def close(self) -> None:
+        """Nothing to release."""
 
     def count(self, api: str) -> int:
         return len(self._parts[api].order)

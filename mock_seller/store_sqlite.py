@@ -1,0 +1,363 @@
+"""SQLite store (``--store sqlite:///path.db``): POQs survive restarts, and several processes may
+share one file.
+
+Nothing is cached in the process: every read goes to the file, every change is one short
+``BEGIN IMMEDIATE`` transaction (WAL journal, ``busy_timeout``), so a process never serves a
+stale copy of what another process wrote. A POQ row keeps the searchable columns (state,
+creation time, projectId, externalId, requested date) next to the whole record as JSON, plus
+its timeline (when each pending transition is due) and ``next_due_ts``, the earliest of them,
+so a restarted process, or a peer whose neighbour died, can find and finish overdue work.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import importlib
+import json
+import os
+import socket
+import sqlite3
+import threading
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from datetime import datetime
+from pathlib import Path
+from typing import Any, overload
+
+from mock_seller.model import PoqRecord
+from mock_seller.store import ListQuery, StoreError, Timeline
+from schemas.dialect import ACKNOWLEDGED, FINAL_ITEM_STATES, FINAL_POQ_STATES
+
+SCHEMA_VERSION = "1"
+BUSY_TIMEOUT_S = 30.0
+_CODEC_MODULES = ("mock_seller.", "schemas.")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS poq (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    api TEXT NOT NULL, id TEXT NOT NULL, state TEXT NOT NULL, created_ts REAL NOT NULL,
+    project_id TEXT, external_id TEXT, requested_ts REAL,
+    next_due_ts REAL, timeline TEXT, data TEXT NOT NULL,
+    UNIQUE (api, id));
+CREATE INDEX IF NOT EXISTS poq_created ON poq (api, created_ts);
+CREATE INDEX IF NOT EXISTS poq_state ON poq (api, state, seq);
+CREATE INDEX IF NOT EXISTS poq_project ON poq (api, project_id, seq);
+CREATE INDEX IF NOT EXISTS poq_external ON poq (api, external_id, seq);
+CREATE INDEX IF NOT EXISTS poq_due ON poq (next_due_ts) WHERE next_due_ts IS NOT NULL;
+CREATE TABLE IF NOT EXISTS subscription (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, api TEXT NOT NULL,
+    data TEXT NOT NULL, lease_owner TEXT, lease_until REAL);
+CREATE INDEX IF NOT EXISTS subscription_api ON subscription (api, seq);
+CREATE TABLE IF NOT EXISTS outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, sub_id TEXT NOT NULL, event_id TEXT NOT NULL,
+    url TEXT NOT NULL, body TEXT NOT NULL, created REAL NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0, next_at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS outbox_sub ON outbox (sub_id, seq);
+"""
+
+
+# -- codec: records <-> JSON (tolerant of fields added later: missing ones take defaults) ---
+def encode(value: Any) -> Any:
+    """A JSON-able form of records made of our dataclasses, datetimes, bytes and containers."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, datetime):
+        return {"$dt": value.isoformat()}
+    if isinstance(value, bytes):
+        return {"$b": base64.b64encode(value).decode("ascii")}
+    if isinstance(value, list):
+        return [encode(v) for v in value]
+    if isinstance(value, tuple):
+        return {"$t": [encode(v) for v in value]}
+    if isinstance(value, (set, frozenset)):
+        return {"$fs": sorted((encode(v) for v in value), key=repr)}
+    if isinstance(value, dict):
+        return {"$d": {str(k): encode(v) for k, v in value.items()}}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        cls = type(value)
+        return {"$c": f"{cls.__module__}:{cls.__qualname__}",
+                "f": {f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)}}
+    raise TypeError(f"cannot store a {type(value).__name__}")
+
+
+def decode(value: Any) -> Any:
+    if isinstance(value, list):
+        return [decode(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if "$dt" in value:
+        return datetime.fromisoformat(value["$dt"])
+    if "$b" in value:
+        return base64.b64decode(value["$b"])
+    if "$t" in value:
+        return tuple(decode(v) for v in value["$t"])
+    if "$fs" in value:
+        return frozenset(decode(v) for v in value["$fs"])
+    if "$d" in value:
+        return {k: decode(v) for k, v in value["$d"].items()}
+    module, _, name = value["$c"].partition(":")
+    if not module.startswith(_CODEC_MODULES):
+        raise StoreError(f"refusing to load class {value['$c']!r} from the store")
+    cls = getattr(importlib.import_module(module), name)
+    known = {f.name for f in dataclasses.fields(cls) if f.init}
+    return cls(**{k: decode(v) for k, v in value["f"].items() if k in known})
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(encode(value), separators=(",", ":"))
+
+
+def loads(text: str) -> Any:
+    return decode(json.loads(text))
+
+
+# -- connections and transactions ---------------------------------------------------------
+def path_from_url(url: str) -> str:
+    """``sqlite:///rel/path.db`` (relative) or ``sqlite:////abs/path.db`` (absolute)."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or len(url) == len(prefix):
+        raise StoreError(f"store {url!r}: expected sqlite:///relative.db or sqlite:////abs.db")
+    return url[len(prefix):]
+
+
+class Database:
+    """One SQLite file: a connection per thread, re-entrant ``BEGIN IMMEDIATE`` transactions
+    with after-commit callbacks (to wake workers once their rows are visible)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.owner = f"{socket.gethostname()}|{os.getpid()}|{uuid.uuid4().hex[:8]}"
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._closed = False
+        parent = Path(path).resolve().parent
+        if not parent.is_dir():
+            raise StoreError(f"store {path}: directory {parent} does not exist")
+        try:
+            conn = self.conn()
+            mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise StoreError(f"store {path}: cannot switch to WAL journal (got {mode})")
+            conn.executescript(_SCHEMA)  # idempotent; each statement commits on its own
+            with self.transaction():
+                row = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+                if row is None:
+                    conn.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+                elif row[0] != SCHEMA_VERSION:
+                    raise StoreError(f"store {path}: schema version {row[0]}, this mock "
+                                     f"needs {SCHEMA_VERSION}; use a new file")
+        except sqlite3.DatabaseError as exc:
+            self.close()
+            raise StoreError(f"store {path}: {exc}") from None
+
+    def conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            if self._closed:
+                raise sqlite3.ProgrammingError("store closed")
+            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
+                                   check_same_thread=False)
+            conn.execute("PRAGMA synchronous=NORMAL")  # WAL: survives a process kill
+            self._local.conn = conn
+            self._local.depth = 0
+            self._local.after = []
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Write transaction (re-entrant per thread); callbacks run after the outer commit."""
+        conn = self.conn()
+        local = self._local
+        if local.depth:
+            local.depth += 1
+            try:
+                yield conn
+            finally:
+                local.depth -= 1
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        local.depth = 1
+        try:
+            yield conn
+        except BaseException:
+            local.depth = 0
+            local.after = []
+            conn.execute("ROLLBACK")
+            raise
+        local.depth = 0
+        after, local.after = local.after, []
+        conn.execute("COMMIT")
+        for fn in after:
+            fn()
+
+    def after_commit(self, fn: Callable[[], None]) -> None:
+        self.conn()
+        if self._local.depth:
+            self._local.after.append(fn)
+        else:
+            fn()
+
+    def owner_alive(self, owner: str) -> bool:
+        """False only when ``owner`` is a process on this host that no longer exists."""
+        host, _, rest = owner.partition("|")
+        pid_text = rest.partition("|")[0]
+        if host != socket.gethostname() or not pid_text.isdigit():
+            return True
+        try:
+            os.kill(int(pid_text), 0)
+        except ProcessLookupError:
+            return False
+        except OSError:
+            return True
+        return True
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            conns, self._all = self._all, []
+        for conn in conns:
+            with suppress(sqlite3.Error):
+                conn.close()
+
+
+# -- the store ----------------------------------------------------------------------------
+def _ts(value: datetime | None) -> float | None:
+    return None if value is None else value.timestamp()
+
+
+def next_due(record: PoqRecord, timeline: Timeline | None) -> float | None:
+    """Epoch time of the record's earliest pending transition (None: nothing left to do)."""
+    if timeline is None or record.state in FINAL_POQ_STATES:
+        return None
+    dues = [timeline.start] if any(i.state == ACKNOWLEDGED for i in record.items) else []
+    dues += [due for due, index in timeline.items
+             if index < len(record.items) and record.items[index].state not in FINAL_ITEM_STATES]
+    return min(dues) if dues else None
+
+
+class _Matched(Sequence[PoqRecord]):
+    """Matching POQs, counted at once and read page by page (never all 100k decoded)."""
+
+    def __init__(self, db: Database, where: str, params: list[Any]) -> None:
+        self._db, self._where, self._params = db, where, params
+        self._total = db.conn().execute(f"SELECT COUNT(*) FROM poq WHERE {where}",
+                                        params).fetchone()[0]
+
+    def __len__(self) -> int:
+        return int(self._total)
+
+    @overload
+    def __getitem__(self, index: int) -> PoqRecord: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[PoqRecord]: ...
+
+    def __getitem__(self, index: int | slice) -> PoqRecord | list[PoqRecord]:
+        if isinstance(index, int):
+            got = self[index:index + 1] if index >= 0 else list(self)[index:index + 1]
+            if not got:
+                raise IndexError(index)
+            return got[0]
+        start, stop, step = index.indices(self._total)
+        if stop <= start:
+            return []
+        rows = self._db.conn().execute(
+            f"SELECT data FROM poq WHERE {self._where} ORDER BY seq LIMIT ? OFFSET ?",
+            [*self._params, stop - start, start]).fetchall()
+        return [loads(r[0]) for r in rows][::step]
+
+
+class SqliteStore:
+    """The Store protocol on one SQLite file (see the module docstring)."""
+
+    durable = True
+
+    def __init__(self, path: str) -> None:
+        self.db = Database(path)
+
+    @classmethod
+    def from_url(cls, url: str) -> SqliteStore:
+        return cls(path_from_url(url))
+
+    def transaction(self) -> Any:
+        return self.db.transaction()
+
+    def add(self, record: PoqRecord) -> None:
+        """Insert (a record with the id of a stored one replaces it, as in memory)."""
+        record.created_ts = record.created.timestamp()
+        with self.db.transaction() as conn:
+            cur = conn.execute(
+                "INSERT OR REPLACE INTO poq (api, id, state, created_ts, project_id,"
+                " external_id, requested_ts, data) VALUES (?,?,?,?,?,?,?,?)",
+                (record.api, record.id, record.state, record.created_ts, record.project_id,
+                 record.external_id, _ts(record.requested), dumps(record)))
+            record.seq = int(cur.lastrowid or 0)
+
+    def set_timeline(self, record: PoqRecord, timeline: Timeline) -> None:
+        with self.db.transaction() as conn:
+            conn.execute("UPDATE poq SET timeline=?, next_due_ts=? WHERE api=? AND id=?",
+                         (dumps(timeline), next_due(record, timeline), record.api, record.id))
+
+    def save(self, record: PoqRecord) -> None:
+        """Persist the record's states and histories (after a transition)."""
+        with self.db.transaction() as conn:
+            row = conn.execute("SELECT timeline FROM poq WHERE api=? AND id=?",
+                               (record.api, record.id)).fetchone()
+            if row is None:
+                return
+            timeline = None if row[0] is None else loads(row[0])
+            conn.execute("UPDATE poq SET state=?, next_due_ts=?, data=? WHERE api=? AND id=?",
+                         (record.state, next_due(record, timeline), dumps(record),
+                          record.api, record.id))
+
+    def get(self, api: str, poq_id: str) -> PoqRecord | None:
+        row = self.db.conn().execute("SELECT data FROM poq WHERE api=? AND id=?",
+                                     (api, poq_id)).fetchone()
+        return None if row is None else loads(row[0])  # type: ignore[no-any-return]
+
+    def state_changed(self, record: PoqRecord, old_state: str) -> None:
+        """Covered by ``save``, which the engine calls after every transition."""
+
+    def match(self, api: str, query: ListQuery) -> Sequence[PoqRecord]:
+        where, params = ["api=?"], [api]
+        for column, op, value in (
+            ("state", "=", query.state), ("project_id", "=", query.project_id),
+            ("external_id", "=", query.external_id),
+            ("created_ts", ">=", _ts(query.created_from)),
+            ("created_ts", "<=", _ts(query.created_to)),
+            ("requested_ts", ">=", _ts(query.requested_from)),
+            ("requested_ts", "<=", _ts(query.requested_to)),
+        ):
+            if value is not None:
+                where.append(f"{column} {op} ?")
+                params.append(value)  # type: ignore[arg-type]
+        return _Matched(self.db, " AND ".join(where), params)
+
+    def count(self, api: str) -> int:
+        row = self.db.conn().execute("SELECT COUNT(*) FROM poq WHERE api=?", (api,)).fetchone()
+        return int(row[0])
+
+    def pending(self, due_before: float | None = None) -> list[tuple[PoqRecord, Timeline]]:
+        """Records with transitions still to apply (all, or those due before a time)."""
+        sql = "SELECT data, timeline FROM poq WHERE next_due_ts IS NOT NULL"
+        params: list[Any] = []
+        if due_before is not None:
+            sql += " AND next_due_ts < ?"
+            params.append(due_before)
+        rows = self.db.conn().execute(sql + " ORDER BY next_due_ts", params).fetchall()
+        return [(loads(data), loads(timeline)) for data, timeline in rows]
+
+    def clear(self) -> None:
+        with self.db.transaction() as conn:
+            conn.execute("DELETE FROM poq")
+
+    def close(self) -> None:
+        self.db.close()
+
+
+__all__ = ["Database", "SqliteStore", "decode", "encode", "next_due", "path_from_url"]
