@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response
 
 from mock_seller.blueprint_poq import engine, read_json_body
+from mock_seller.buyer_checks.hooks import gate_hub_register, gate_hub_unregister
 from mock_seller.errors import (
     ApiError,
     bad_request,
@@ -28,6 +29,7 @@ def _require_enabled() -> None:
 def register(api: str, family: str) -> Response:
     _require_enabled()
     body = read_json_body()
+    gate_hub_register(api, body)  # R7
     violations = structural_violations(api, "EventSubscriptionInput", body)
     if violations:
         pointer, message = violations[0]
@@ -56,6 +58,7 @@ def read(api: str, family: str, sub_id: str) -> Response:
 
 @bp.delete("/hub/<sub_id>")
 def unregister(api: str, family: str, sub_id: str) -> Response:
+    gate_hub_unregister(api, sub_id)  # R7
     _require_enabled()
     if not engine().notifier.unsubscribe(api, sub_id):
         raise not_found(f"Event subscription {sub_id!r}")

@@ -6,6 +6,13 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 
+from mock_seller.buyer_checks.hooks import (
+    gate_create,
+    gate_list,
+    gate_retrieve,
+    waive_errors,
+    waive_violations,
+)
 from mock_seller.engine import Engine, TooManyRecords
 from mock_seller.errors import ApiError, bad_request, error, json_response, not_found, unprocessable
 from mock_seller.limits import check_content_type, parse_json
@@ -36,11 +43,14 @@ def _structure_error(violations: list[tuple[str, str]]) -> ApiError:
 @bp.post("/productOfferingQualification")
 def create(api: str, family: str) -> Response:
     body = read_json_body()
+    gate_create(api, body)  # buyer-side conformance: records; strict mode refuses (422)
     violations = structural_violations(api, "ProductOfferingQualification_Create", body)
+    violations = waive_violations(violations)  # lenient buyer mode waives what it recorded
     if violations:
         raise _structure_error(violations)
     eng = engine()
     problems = business_errors(api, body, eng.scenario, eng.is_immediate(body))
+    problems = waive_errors(problems)
     if problems:
         raise unprocessable(problems)
     immediate_failures = _immediate_failures(eng, body) if eng.is_immediate(body) else []
@@ -76,6 +86,7 @@ def _base(api: str, family: str) -> str:
 
 @bp.get("/productOfferingQualification/<poq_id>")
 def retrieve(api: str, family: str, poq_id: str) -> Response:
+    gate_retrieve(api, poq_id)  # R82
     body = engine().retrieve(api, poq_id)
     if body is None:
         raise not_found(f"Product offering qualification {poq_id!r}")
@@ -90,6 +101,7 @@ _LIST_KEYS = {"state", "projectId", "externalId", "requestedPOQCompletionDate.gt
 @bp.get("/productOfferingQualification")
 def list_poqs(api: str, family: str) -> Response:
     args = request.args
+    gate_list(api, list(args))  # O15
     dialect = get_dialect(api)
     for key in args:
         if key not in _LIST_KEYS or (key.startswith("creationDate") and api == "v7"):

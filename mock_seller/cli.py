@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import click
 
@@ -39,8 +40,23 @@ class _ConfigProblem(click.ClickException):
               help="Deliver notifications only to this host name, *.suffix, IP address or CIDR "
                    "(repeatable; added to the scenario's callbacks.allow). Loopback stays "
                    "allowed; link-local and metadata addresses are refused unless listed.")
+@click.option("--buyer-mode", "buyer_mode", default=None,
+              type=click.Choice(["default", "strict", "lenient", "off"]),
+              help="Buyer-side conformance checks: strict refuses a non-conformant request "
+                   "(422 naming the requirement), lenient accepts and records, default keeps "
+                   "the seller's answers and records, off. Default: the scenario's "
+                   "buyer_conformance.mode, else default.")
+@click.option("--buyer-report", "buyer_report", default=None, metavar="FILE",
+              type=click.Path(dir_okay=False, writable=True),
+              help="Keep a buyer report (results.json, kind buyer) in FILE, rewritten at each "
+                   "change and on exit; .html/.xml/.md render that format (the JSON goes "
+                   "next to it as .json).")
+@click.option("--buyer-report-format", "buyer_report_format", default=None,
+              type=click.Choice(["json", "html", "junit", "md"]),
+              help="Format of --buyer-report FILE (default: by its suffix).")
 def mock(host: str, port: int, scenario: str, threads: int,
-         callback_allow: tuple[str, ...] = ()) -> None:
+         callback_allow: tuple[str, ...] = (), buyer_mode: str | None = None,
+         buyer_report: str | None = None, buyer_report_format: str | None = None) -> None:
     """Run the mock POQ seller (API v8 and v7, Sonata and Cantata paths)."""
     from mock_seller.server import serve
 
@@ -54,10 +70,25 @@ def mock(host: str, port: int, scenario: str, threads: int,
         except ValueError as exc:
             raise _ConfigProblem(f"--callback-allow: {exc}") from None
         loaded = dataclasses.replace(loaded, callback_policy=policy)
+    loaded = _buyer_settings(loaded, buyer_mode, buyer_report, buyer_report_format)
     try:
         serve(loaded, host=host, port=port, threads=threads)
     except OSError as exc:
         raise _ConfigProblem(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    finally:
+        from mock_seller.buyer_report import close_all
+
+        close_all()  # the buyer report's final write (SIGTERM/SIGINT end serve())
+
+
+def _buyer_settings(loaded: Any, mode: str | None, report: str | None,
+                    fmt: str | None) -> Any:
+    """--buyer-mode / --buyer-report[-format] over the scenario's buyer_conformance."""
+    settings = dict(loaded.buyer_conformance)
+    for key, value in (("mode", mode), ("report", report), ("report_format", fmt)):
+        if value is not None:
+            settings[key] = value
+    return dataclasses.replace(loaded, buyer_conformance=settings)
 
 
 def main() -> None:

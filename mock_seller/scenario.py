@@ -78,6 +78,7 @@ class Offering:
 class Specification:
     id: str
     configuration_types: tuple[str, ...]
+    place: str = "optional"  # required | forbidden | optional (buyer checks R18-R20)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +119,7 @@ class Scenario:
     places: dict[str, Place]
     rules: tuple[Rule, ...]
     source: str = field(default="<dict>")
+    buyer_conformance: dict[str, Any] = field(default_factory=dict)  # mock_seller.buyer_checks
     limits: Limits = field(default_factory=Limits)  # mock_seller/limits.py: body caps
     callback_policy: CallbackPolicy = field(default_factory=CallbackPolicy)  # callbacks.py
 
@@ -232,7 +234,8 @@ _BASE_RESULT = Result(
 def _build(data: dict[str, Any], label: str) -> Scenario:
     cat = data["catalogue"]
     specs = {
-        s["id"]: Specification(s["id"], tuple(s.get("configuration_types", ())))
+        s["id"]: Specification(s["id"], tuple(s.get("configuration_types", ())),
+                                s.get("place", "optional"))
         for s in cat["specifications"]
     }
     offerings: dict[str, Offering] = {}
@@ -300,6 +303,7 @@ def _build(data: dict[str, Any], label: str) -> Scenario:
         places=places,
         rules=tuple(rules),
         source=label,
+        buyer_conformance=dict(data.get("buyer_conformance", {})),
         limits=Limits.from_config(data.get("limits")),
         callback_policy=_callback_policy(data.get("callbacks"), label),
     )
