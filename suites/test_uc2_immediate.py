@@ -75,18 +75,30 @@ def judge_immediate(
     return body
 
 
-def _create(seller: Any, request: dict[str, Any]) -> Any:
-    return seller.create_poq(request)
+@pytest.fixture
+def post(seller: Any, dialect: Any, timeline: Any, created_poqs: Any) -> Any:
+    """POST a create request; the answer goes on the run's timeline and the POQ id into the
+    run's registry (R32 uniqueness, notification ownership)."""
+
+    def send(request: dict[str, Any]) -> Any:
+        exchange = seller.create_poq(request)
+        if exchange.ok and isinstance(exchange.json, dict):
+            timeline.record_poq(exchange.json, dialect, "create", exchange.id)
+            if exchange.json.get("id"):
+                created_poqs.ids.append(str(exchange.json["id"]))
+        return exchange
+
+    return send
 
 
 @pytest.mark.uc("2a")
 @pytest.mark.requirements(*all_ids(UC2A, "R15"))
-def test_2a_install_offering(seller: Any, seller_profile: Any, dialect: Any, verdict: Any,
+def test_2a_install_offering(post: Any, seller_profile: Any, dialect: Any, verdict: Any,
                              payloads: PayloadBuilder) -> None:
     """2a: one INSTALL item by product offering, answered READY with a green/yellow result."""
     _require_immediate(seller_profile, verdict, ["R36", "R37", "R38", "R39", "R40", "R42"])
     request = payloads.install_offering(immediate=True)
-    exchange = _create(seller, request)
+    exchange = post(request)
     body = judge_immediate(verdict, dialect, request, exchange, UC2A)
     if body is not None:
         judge_use_case(verdict, dialect, "2a", request, body, [exchange])
@@ -94,7 +106,7 @@ def test_2a_install_offering(seller: Any, seller_profile: Any, dialect: Any, ver
 
 @pytest.mark.uc("2a")
 @pytest.mark.requirements(*all_ids(UC2A))
-def test_2a_red_with_alternatives(seller: Any, seller_profile: Any, dialect: Any, verdict: Any,
+def test_2a_red_with_alternatives(post: Any, seller_profile: Any, dialect: Any, verdict: Any,
                                   payloads: PayloadBuilder) -> None:
     """2a that ends red with Provide Alternate true: alternates are allowed and judged."""
     _require_immediate(seller_profile, verdict, ["R45", "R46", "R47"])
@@ -103,7 +115,7 @@ def test_2a_red_with_alternatives(seller: Any, seller_profile: Any, dialect: Any
                  "the profile has no test_data.install_offering_red")
         pytest.skip("no red test data")
     request = payloads.red_with_alternatives(immediate=True)
-    body = judge_immediate(verdict, dialect, request, _create(seller, request), UC2A)
+    body = judge_immediate(verdict, dialect, request, post(request), UC2A)
     if body is not None and not any(items.alternates(i) for i in items.items_of(body)):
         skip_ids(verdict, ["R45", "R46", "R47", "D4"],
                  "the seller proposed no alternates for the red test data")
@@ -111,18 +123,18 @@ def test_2a_red_with_alternatives(seller: Any, seller_profile: Any, dialect: Any
 
 @pytest.mark.uc("2a")
 @pytest.mark.requirements(*all_ids(UC2A))
-def test_2a_no_alternates_unless_asked(seller: Any, seller_profile: Any, dialect: Any,
+def test_2a_no_alternates_unless_asked(post: Any, seller_profile: Any, dialect: Any,
                                        verdict: Any, payloads: PayloadBuilder) -> None:
     """O7: with Provide Alternate false, no alternate proposal even where one exists."""
     _require_immediate(seller_profile, verdict, ["O7"])
     path = "install_offering_red" if payloads.has("install_offering_red") else "install_offering"
     request = payloads.create(path, immediate=True, provide_alternative=False)
-    judge_immediate(verdict, dialect, request, _create(seller, request), UC2A)
+    judge_immediate(verdict, dialect, request, post(request), UC2A)
 
 
 @pytest.mark.uc("2b")
 @pytest.mark.requirements(*all_ids(UC2B, "R13", "R14", "R16", "O2"))
-def test_2b_install_specification(seller: Any, seller_profile: Any, dialect: Any, verdict: Any,
+def test_2b_install_specification(post: Any, seller_profile: Any, dialect: Any, verdict: Any,
                                   payloads: PayloadBuilder) -> None:
     """2b: INSTALL by product specification, answered with the best offering under it."""
     ids = ["CR1", "R13", "R14", "R16"]
@@ -134,7 +146,7 @@ def test_2b_install_specification(seller: Any, seller_profile: Any, dialect: Any
         skip_ids(verdict, ids, "the profile has no test_data.install_specification")
         pytest.skip("no 2b test data")
     request = payloads.install_specification(immediate=True)
-    exchange = _create(seller, request)
+    exchange = post(request)
     body = judge_immediate(verdict, dialect, request, exchange, UC2B)
     if body is None:
         skip_ids(verdict, ["R13", "R14", "R16"], "the 2b request was not answered")
@@ -144,7 +156,7 @@ def test_2b_install_specification(seller: Any, seller_profile: Any, dialect: Any
 
 @pytest.mark.uc("2c")
 @pytest.mark.requirements(*all_ids(UC2C, "O10"))
-def test_2c_change_product(seller: Any, seller_profile: Any, dialect: Any, verdict: Any,
+def test_2c_change_product(post: Any, seller_profile: Any, dialect: Any, verdict: Any,
                            payloads: PayloadBuilder) -> None:
     """2c: CHANGE of an existing product, every item READY with its answer."""
     ids = ["R64", "R65", "R66", "R67", "R68", "R70", "R71", "R72", "R73", "R74"]
@@ -156,14 +168,14 @@ def test_2c_change_product(seller: Any, seller_profile: Any, dialect: Any, verdi
         skip_ids(verdict, ids, "the profile has no test_data.change_product")
         pytest.skip("no 2c test data")
     request = payloads.change_product(immediate=True, provide_alternative=True)
-    judge_immediate(verdict, dialect, request, _create(seller, request), UC2C)
+    judge_immediate(verdict, dialect, request, post(request), UC2C)
     verdict.not_tested("O10", "the profile's 2c test data keeps the product's offering; a "
                        "change to another offering is not attempted (either answer is legal)")
 
 
 @pytest.mark.uc("2a")
 @pytest.mark.requirements(*all_ids(UC2A))
-def test_2a_several_items_in_one_poq(seller: Any, seller_profile: Any, dialect: Any,
+def test_2a_several_items_in_one_poq(post: Any, seller_profile: Any, dialect: Any,
                                      verdict: Any, payloads: PayloadBuilder) -> None:
     """R42: with several items, each answer maps to exactly one request item (any order)."""
     _require_immediate(seller_profile, verdict, ["R42"])
@@ -171,4 +183,4 @@ def test_2a_several_items_in_one_poq(seller: Any, seller_profile: Any, dialect: 
         "install_offering")
     paths = ["install_offering", second]
     request = payloads.create(paths, immediate=True)
-    judge_immediate(verdict, dialect, request, _create(seller, request), UC2A)
+    judge_immediate(verdict, dialect, request, post(request), UC2A)

@@ -87,9 +87,24 @@ def _pred(dialect: Any, poq_id: Any, kind: str, item_id: str | None, state: str)
     return match
 
 
+def _on_timeline(timeline: Any, dialect: Any, notes: list[Any]) -> None:
+    """Notifications on the POQ timelines (v8 events say the state they announce)."""
+    for note in notes:
+        poq_id, event = nt.poq_id_of(note), nt.event_payload(note)
+        if not poq_id:
+            continue
+        if nt.event_type(note, dialect) == "POQ_ITEM_STATE_CHANGE":
+            timeline.record(str(poq_id), "notification", None,
+                            {str(event.get("poqItemId")): dialect.mef_item_state(
+                                event.get("state"))}, note.id)
+        else:
+            timeline.record(str(poq_id), "notification",
+                            dialect.mef_poq_state(event.get("state")), {}, note.id)
+
+
 @pytest.fixture(scope="module")
 def phases(seller: Any, seller_profile: Any, dialect: Any, payloads: PayloadBuilder,
-           listener: Any, created_poqs: Any, observe: Any) -> dict[str, Phase]:
+           listener: Any, created_poqs: Any, observe: Any, timeline: Any) -> dict[str, Phase]:
     if not (seller_profile.has("notifications") and seller_profile.has("deferred")):
         pytest.skip("the seller profile declares no notifications or no deferred responses")
     cfg = seller_profile.deferred
@@ -125,6 +140,7 @@ def phases(seller: Any, seller_profile: Any, dialect: Any, payloads: PayloadBuil
         # A quiet period: anything more (late or unwanted events) arrives now or never.
         listener.wait_for(lambda n: False, quiet, since)
         phase.notes = [n for n in listener.notifications[since:]]
+        _on_timeline(timeline, dialect, phase.notes)
         if hub_id:
             phase.unregister_exchange = seller.unregister(hub_id)
         result[phase.name] = phase
