@@ -10,6 +10,7 @@ from flask import Flask
 from mock_seller import blueprint_hub, blueprint_poq, limits
 from mock_seller.buyer_report import install as install_buyer_conformance
 from mock_seller.control import install as install_control
+from mock_seller.defects.runtime import install as install_defects
 from mock_seller.engine import Engine
 from mock_seller.errors import register_error_handlers
 from mock_seller.scenario import load_scenario
@@ -36,6 +37,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                                        name=f"{bp.name}_{family}_{api}")
     register_error_handlers(app)
     install_control(app)  # /_mock runtime control (CONTROL_TOKEN), fault hooks, request log
+    install_defects(app, engine)  # seeded defects and legal variants (docs/defects.md)
     install_buyer_conformance(app)  # buyer-side checks and report (docs/buyer-conformance.md)
     return app
 

@@ -119,6 +119,8 @@ class Scenario:
     places: dict[str, Place]
     rules: tuple[Rule, ...]
     source: str = field(default="<dict>")
+    defects: tuple[str, ...] = ()  # mock_seller/defects: seeded violations (docs/defects.md)
+    variants: tuple[str, ...] = ()  # mock_seller/variants.py: unusual but legal behaviours
     buyer_conformance: dict[str, Any] = field(default_factory=dict)  # mock_seller.buyer_checks
     limits: Limits = field(default_factory=Limits)  # mock_seller/limits.py: body caps
     callback_policy: CallbackPolicy = field(default_factory=CallbackPolicy)  # callbacks.py
@@ -167,6 +169,10 @@ def load_scenario(source: str | Path | dict[str, Any] | Scenario | None = None) 
         where = _pointer(first.absolute_path) if first.absolute_path else "(top level)"
         more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
         raise ScenarioError(f"scenario {label}: key {where}: {first.message}{more}")
+    if data.get("defects") or data.get("variants"):
+        from mock_seller.variants import check_names  # registries of defects and variants
+
+        data = check_names(data, label)
     return _build(data, label)
 
 
@@ -303,6 +309,8 @@ def _build(data: dict[str, Any], label: str) -> Scenario:
         places=places,
         rules=tuple(rules),
         source=label,
+        defects=tuple(data.get("defects", ())),
+        variants=tuple(data.get("variants", ())),
         buyer_conformance=dict(data.get("buyer_conformance", {})),
         limits=Limits.from_config(data.get("limits")),
         callback_policy=_callback_policy(data.get("callbacks"), label),
