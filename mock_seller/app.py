@@ -14,18 +14,23 @@ from mock_seller.defects.runtime import install as install_defects
 from mock_seller.engine import Engine
 from mock_seller.errors import register_error_handlers
 from mock_seller.scenario import load_scenario
+from mock_seller.store import open_store
 from schemas.dialect import BASE_PATHS, CANTATA_BASE_PATHS
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the mock seller. ``config`` keys: SCENARIO (path, bundled name, mapping or
-    Scenario; default "default"), ENGINE (an Engine to reuse), MAX_CONTENT_LENGTH."""
+    Scenario; default "default"), ENGINE (an Engine to reuse), MAX_CONTENT_LENGTH, STORE
+    ("memory" (default), "sqlite:///path.db" or a Store; see docs/sandbox.md)."""
     app = Flask("mock_seller")
     app.config.from_mapping(SCENARIO="default", ENGINE=None, MAX_CONTENT_LENGTH=2 * 1024 * 1024,
                             JSON_SORT_KEYS=False)
     if config:
         app.config.update(config)
-    engine = app.config["ENGINE"] or Engine(load_scenario(app.config["SCENARIO"]))
+    store = app.config.get("STORE")
+    engine = app.config["ENGINE"] or Engine(
+        load_scenario(app.config["SCENARIO"]),
+        store=open_store(store) if store is None or isinstance(store, str) else store)
     app.extensions["poq_mock"] = engine
     limits.install(app, engine.scenario.limits)
     app.url_map.strict_slashes = False  # the guides write GET /productOfferingQualification/

@@ -51,12 +51,18 @@ class _ConfigProblem(click.ClickException):
               help="Keep a buyer report (results.json, kind buyer) in FILE, rewritten at each "
                    "change and on exit; .html/.xml/.md render that format (the JSON goes "
                    "next to it as .json).")
+@click.option("--store", "store_url", default="memory", show_default=True, envvar="POQ_MOCK_STORE",
+              metavar="URL",
+              help="Where POQs, subscriptions and undelivered notifications live: memory, or "
+                   "sqlite:///relative.db / sqlite:////absolute.db (kept across restarts, "
+                   "shareable by several processes; env POQ_MOCK_STORE).")
 @click.option("--buyer-report-format", "buyer_report_format", default=None,
               type=click.Choice(["json", "html", "junit", "md"]),
               help="Format of --buyer-report FILE (default: by its suffix).")
 def mock(host: str, port: int, scenario: str, threads: int,
          callback_allow: tuple[str, ...] = (), buyer_mode: str | None = None,
-         buyer_report: str | None = None, buyer_report_format: str | None = None) -> None:
+         buyer_report: str | None = None, buyer_report_format: str | None = None,
+         store_url: str = "memory") -> None:
     """Run the mock POQ seller (API v8 and v7, Sonata and Cantata paths)."""
     from mock_seller.server import serve
 
@@ -71,8 +77,14 @@ def mock(host: str, port: int, scenario: str, threads: int,
             raise _ConfigProblem(f"--callback-allow: {exc}") from None
         loaded = dataclasses.replace(loaded, callback_policy=policy)
     loaded = _buyer_settings(loaded, buyer_mode, buyer_report, buyer_report_format)
+    from mock_seller.store import StoreError, open_store
+
     try:
-        serve(loaded, host=host, port=port, threads=threads)
+        store = open_store(store_url)
+    except StoreError as exc:
+        raise _ConfigProblem(str(exc)) from None
+    try:
+        serve(loaded, host=host, port=port, threads=threads, store=store)
     except OSError as exc:
         raise _ConfigProblem(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     finally:

@@ -33,11 +33,12 @@ def _server(app: Flask, host: str, port: int, threads: int, **adjust: Any) -> An
 
 
 def serve(scenario: Any = "default", host: str = "127.0.0.1", port: int = 0, threads: int = 8,
-          out: TextIO | None = None, control_token: str | None = None) -> None:
+          out: TextIO | None = None, control_token: str | None = None,
+          store: Any = None) -> None:
     """Run until SIGTERM/SIGINT. Prints exactly one ready line once the socket is bound.
     ``control_token`` (default: $POQ_MOCK_CONTROL_TOKEN) enables /_mock (control.py)."""
     token = control_token if control_token is not None else os.environ.get(CONTROL_ENV_VAR)
-    app = create_app({"SCENARIO": scenario, "CONTROL_TOKEN": token or None})
+    app = create_app({"SCENARIO": scenario, "CONTROL_TOKEN": token or None, "STORE": store})
     server = _server(app, host, port, threads)
     out = out or sys.stdout
     out.write(READY_LINE.format(host=host, port=server.effective_port) + "\n")
@@ -64,8 +65,9 @@ class MockServer:
     """
 
     def __init__(self, scenario: Any = "default", host: str = "127.0.0.1", port: int = 0,
-                 threads: int = 8, control_token: str | None = None) -> None:
-        self.app = create_app({"SCENARIO": scenario, "CONTROL_TOKEN": control_token})
+                 threads: int = 8, control_token: str | None = None, store: Any = None) -> None:
+        self.app = create_app({"SCENARIO": scenario, "CONTROL_TOKEN": control_token,
+                               "STORE": store})
         self.host = host
         self._server = _server(self.app, host, port, threads)
         self.port: int = self._server.effective_port
