@@ -99,8 +99,8 @@ def _contact(body: dict[str, Any]) -> list[Finding]:
 
 
 def _completion_date(api: str, body: dict[str, Any]) -> list[Finding]:
-    flag = body.get("instantSyncQualification")
-    deferred_ok = flag is False or (flag is None and api == "v7")
+    # an omitted flag reads as false (v7's default; in v8 R9 fails as well)
+    deferred_ok = body.get("instantSyncQualification") in (False, None)
     raw = body.get("requestedPOQCompletionDate")
     pointer = "/requestedPOQCompletionDate"
     if not deferred_ok:

@@ -1,0 +1,577 @@
+"""Buyer-side conformance of the mock seller, over real HTTP.
+
+For every buyer-side requirement: a request that breaks it is refused with a 422 naming it
+in strict mode, accepted (when it can be processed at all) and recorded as a failure in
+lenient mode, left as the seller's own answer (and recorded) in default mode; a conformant
+request records a pass and is never refused. The buyer report is read through
+GET /_mock/buyer-report and, for a real ``python -m mock_seller`` process, from the file it
+keeps current and rewrites on SIGTERM."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import signal
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+import yaml
+from mock_helpers import UNI_TYPE, eline_item, iso, modify_item, poq, spec_item, uni_item
+
+from mock_seller.buyer_checks import places
+from mock_seller.scenario import load_scenario
+from mock_seller.server import MockServer
+from schemas.catalogue import load_catalogue
+from schemas.results import validate_document
+
+TOKEN = "buyer-report-test-token"
+POQ_PATH = "/productOfferingQualification"
+Body = dict[str, Any]
+
+
+# -- request builders (each breaks exactly the named requirement) -------------------------
+def _without(key: str, **kw: Any) -> Callable[[], Body]:
+    def build() -> Body:
+        body = poq(**kw)
+        del body[key]
+        return body
+    return build
+
+
+def _no_buyer_contact() -> Body:
+    body = poq()
+    body["relatedContactInformation"][0]["role"] = "technicalContact"
+    return body
+
+
+def _contact_without_email() -> Body:
+    body = poq()
+    del body["relatedContactInformation"][0]["emailAddress"]
+    return body
+
+
+def _no_items() -> Body:
+    return poq() | {"productOfferingQualificationItem": []}
+
+
+def _item_without(key: str) -> Callable[[], Body]:
+    def build() -> Body:
+        item = eline_item()
+        del item["product"][key]
+        return poq(item)
+    return build
+
+
+def _item_without_id() -> Body:
+    item = eline_item()
+    del item["id"]
+    return poq(item)
+
+
+def _uni_without_place() -> Body:
+    item = uni_item()
+    del item["product"]["place"]
+    return poq(item)
+
+
+def _uni_place_without_contact() -> Body:
+    item = uni_item()
+    del item["product"]["place"][0]["contact"]
+    return poq(item)
+
+
+def _eline_with_place() -> Body:
+    item = eline_item()
+    item["product"]["place"] = uni_item()["product"]["place"]
+    return poq(item)
+
+
+def _uni_ref_without_id() -> Body:
+    item = uni_item()
+    del item["product"]["place"][0]["place"]["id"]
+    return poq(item)
+
+
+def _v7_uni_without_place_contact() -> Body:
+    return poq(uni_item(api="v7"))
+
+
+def _v7_uni() -> Body:
+    item = uni_item(api="v7")
+    item["relatedContactInformation"] = [{"role": "siteContact", "name": "Site", "number": "1",
+                                          "emailAddress": "s@example.com"}]
+    return poq(item)
+
+
+def _related(action: str, *, product_rel: dict[str, Any] | None = None,
+             item_rel: dict[str, Any] | None = None) -> Body:
+    """Item 1 (add or modify) with the given relationships; item 2 a plain E-Line."""
+    first = modify_item("1") if action == "modify" else eline_item("1")
+    if product_rel is not None:
+        first["product"]["productRelationship"] = [product_rel]
+    if item_rel is not None:
+        first["qualificationItemRelationship"] = [item_rel]
+    return poq(first, eline_item("2"))
+
+
+def _relations(action: str) -> dict[str, Callable[[], Body]]:
+    """Breaking builders for the four relationship IDs of ``action``."""
+    return {
+        "product_link": lambda: _related(action, item_rel={"id": "SP1_UNI",
+                                                           "relationshipType": "CONNECTS"}),
+        "item_link": lambda: _related(action, product_rel={"id": "2",
+                                                           "relationshipType": "CONNECTS"}),
+        "product_attrs": lambda: _related(action, product_rel={"id": "SP1_UNI"}),
+        "item_attrs": lambda: _related(action, item_rel={"id": "2"}),
+    }
+
+
+def _modify_without_configuration() -> Body:
+    item = modify_item()
+    del item["product"]["productConfiguration"]
+    return poq(item)
+
+
+def _modify_other_specification() -> Body:
+    item = modify_item()  # AccessElineOVC-0001 is an Access E-Line (offering 000073)
+    item["product"]["productOffering"] = {"id": "000074"}  # an Operator UNI offering
+    item["product"]["productConfiguration"] = {"@type": UNI_TYPE}
+    item["product"]["place"] = uni_item()["product"]["place"]
+    return poq(item)
+
+
+def _modify_without_product_id() -> Body:
+    item = modify_item()
+    del item["product"]["id"]
+    return poq(item)
+
+
+@dataclass(frozen=True)
+class Case:
+    requirement: str
+    build: Callable[[], Body]
+    pointer: str
+    lenient: tuple[int, ...] = (201,)  # what a lenient seller answers
+    api: str = "v8"
+
+
+I0 = "/productOfferingQualificationItem/0"
+REL_ADD, REL_MOD = _relations("add"), _relations("modify")
+CASES = [
+    Case("R9", _without("provideAlternative"), "/provideAlternative"),
+    Case("R9", _without("instantSyncQualification"), "/instantSyncQualification"),
+    Case("R9", _no_buyer_contact, "/relatedContactInformation"),
+    Case("R10", lambda: poq(spec_item(), alternatives=False), "/provideAlternative"),
+    Case("R11", _without("requestedPOQCompletionDate", instant=False),
+         "/requestedPOQCompletionDate"),
+    Case("R11", _without("requestedPOQCompletionDate", instant=False),
+         "/requestedPOQCompletionDate", api="v7"),
+    Case("R12", _no_items, "/productOfferingQualificationItem", lenient=(400, 422)),
+    Case("R17", _item_without("productConfiguration"), f"{I0}/product/productConfiguration"),
+    Case("R17", _item_without_id, f"{I0}/id", lenient=(400,)),
+    Case("R18", _uni_without_place, f"{I0}/product/place"),
+    Case("R19", _uni_place_without_contact, f"{I0}/product/place/0/contact"),
+    Case("R19", _v7_uni_without_place_contact, f"{I0}/relatedContactInformation", api="v7"),
+    Case("R20", _eline_with_place, f"{I0}/product/place"),
+    Case("R21", _uni_ref_without_id, f"{I0}/product/place/0/place"),
+    Case("R22", _contact_without_email, "/relatedContactInformation/0/emailAddress"),
+    Case("R23", REL_ADD["product_link"], f"{I0}/qualificationItemRelationship/0/id"),
+    Case("R24", REL_ADD["item_link"], f"{I0}/product/productRelationship/0/id"),
+    Case("R25", REL_ADD["product_attrs"],
+         f"{I0}/product/productRelationship/0/relationshipType"),
+    Case("R26", REL_ADD["item_attrs"], f"{I0}/qualificationItemRelationship/0/relationshipType"),
+    Case("R48", _modify_without_configuration, f"{I0}/product/productConfiguration"),
+    Case("R49", _modify_other_specification, f"{I0}/product/productOffering/id"),
+    Case("R50", _modify_without_product_id, f"{I0}/product/id"),
+    Case("R51", REL_MOD["product_link"], f"{I0}/qualificationItemRelationship/0/id"),
+    Case("R52", REL_MOD["item_link"], f"{I0}/product/productRelationship/0/id"),
+    Case("R53", REL_MOD["product_attrs"],
+         f"{I0}/product/productRelationship/0/relationshipType"),
+    Case("R54", REL_MOD["item_attrs"], f"{I0}/qualificationItemRelationship/0/relationshipType"),
+]
+
+
+def _case_id(case: Case) -> str:
+    return f"{case.requirement}-{case.api}-{case.pointer.rsplit('/', 1)[-1] or 'root'}"
+
+
+# -- servers ------------------------------------------------------------------------------
+def _server(mode: str) -> MockServer:
+    scenario = dataclasses.replace(load_scenario("default"), buyer_conformance={"mode": mode})
+    server = MockServer(scenario)
+    server.app.config["CONTROL_TOKEN"] = TOKEN
+    return server.start()
+
+
+@pytest.fixture(scope="module")
+def servers() -> Iterator[dict[str, MockServer]]:
+    started = {mode: _server(mode) for mode in ("strict", "lenient", "default")}
+    try:
+        yield started
+    finally:
+        for server in started.values():
+            server.stop()
+
+
+def _control(server: MockServer, method: str, path: str, **kw: Any) -> requests.Response:
+    return requests.request(method, f"{server.root_url}/_mock{path}", timeout=10,
+                            headers={"Authorization": f"Bearer {TOKEN}"}, **kw)
+
+
+def _report(server: MockServer) -> dict[str, Any]:
+    resp = _control(server, "GET", "/buyer-report")
+    assert resp.status_code == 200, resp.text[:300]
+    return resp.json()  # type: ignore[no-any-return]
+
+
+def _row(doc: dict[str, Any], requirement: str) -> dict[str, Any]:
+    return next(r for r in doc["requirements"] if r["id"] == requirement)
+
+
+def _fresh(server: MockServer) -> None:
+    assert _control(server, "DELETE", "/buyer-report").status_code == 204
+
+
+def _post(server: MockServer, body: Body, api: str = "v8") -> requests.Response:
+    return requests.post(server.base_url(api) + POQ_PATH, json=body, timeout=10)
+
+
+def _recorded(server: MockServer, requirement: str, status: str) -> dict[str, Any]:
+    """The report row of ``requirement`` after one request; asserts its status and that
+    the check's evidence is a recorded exchange."""
+    doc = _report(server)
+    row = _row(doc, requirement)
+    assert row["status"] == status, row
+    exchanges = {e["id"]: e for e in doc["exchanges"]}
+    check = next(c for c in row["checks"] if c["status"] == status)
+    assert check["evidence"] and all(e in exchanges for e in check["evidence"]), check
+    return exchanges[check["evidence"][0]]
+
+
+# -- strict / lenient / default per requirement ---------------------------------------------
+@pytest.mark.parametrize("case", CASES, ids=_case_id)
+def test_strict_refuses_naming_the_requirement(servers: dict[str, MockServer],
+                                               case: Case) -> None:
+    server = servers["strict"]
+    _fresh(server)
+    resp = _post(server, case.build(), case.api)
+    assert resp.status_code == 422, resp.text[:300]
+    entries = resp.json()
+    assert isinstance(entries, list)
+    named = [e for e in entries if e["reason"].startswith(f"{case.requirement}: ")]
+    assert named, entries
+    assert case.pointer in [e["propertyPath"] for e in named], entries
+    exchange = _recorded(server, case.requirement, "fail")
+    assert exchange["response"]["status"] == 422
+
+
+@pytest.mark.parametrize("case", CASES, ids=_case_id)
+def test_lenient_accepts_and_records(servers: dict[str, MockServer], case: Case) -> None:
+    server = servers["lenient"]
+    _fresh(server)
+    resp = _post(server, case.build(), case.api)
+    assert resp.status_code in case.lenient, resp.text[:300]
+    exchange = _recorded(server, case.requirement, "fail")
+    assert exchange["response"]["status"] == resp.status_code
+    assert exchange["method"] == "POST" and exchange["request"]["body"]
+
+
+def test_default_mode_keeps_todays_answers(servers: dict[str, MockServer]) -> None:
+    """Today's refusals, today's wording; the findings are recorded all the same."""
+    server = servers["default"]
+    _fresh(server)
+    resp = _post(server, _without("requestedPOQCompletionDate", instant=False)())
+    assert resp.status_code == 422
+    assert resp.json()[0]["reason"] == ("requestedPOQCompletionDate is required when "
+                                        "instantSyncQualification is false")
+    resp = _post(server, _without("provideAlternative")())
+    assert resp.status_code == 400  # a schema violation stays a 400 invalidBody
+    resp = _post(server, _uni_place_without_contact())
+    assert resp.status_code == 201  # accepted today, so accepted in default mode
+    doc = _report(server)
+    assert {r["id"]: r["status"] for r in doc["requirements"]
+            if r["id"] in ("R9", "R11", "R19")} == {"R9": "fail", "R11": "fail", "R19": "fail"}
+
+
+# -- conformant requests ------------------------------------------------------------------
+def _conformant_requests(server: MockServer) -> list[requests.Response]:
+    """One conformant request of every kind: 2a, 2b, 2c, places, relationships, hub,
+    retrieve, list."""
+    base = server.base_url("v8")
+    related = eline_item("2")
+    related["product"]["productRelationship"] = [{"id": "SP1_UNI", "relationshipType": "ENDS"}]
+    related["qualificationItemRelationship"] = [{"id": "1", "relationshipType": "ENDS_AT"}]
+    changed = modify_item("1")
+    changed["product"]["productRelationship"] = [{"id": "SP1_UNI", "relationshipType": "ENDS"}]
+    changed["qualificationItemRelationship"] = [{"id": "2", "relationshipType": "WITH"}]
+    sub_unit = uni_item()
+    sub_unit["product"]["place"][0]["subUnit"] = [{"subUnitType": "FLOOR",
+                                                   "subUnitNumber": "3"}]
+    out = [
+        _post(server, poq(eline_item("1"), related, instant=False, projectId="p-1")),
+        _post(server, poq(spec_item(), alternatives=True)),
+        _post(server, poq(changed, eline_item("2"))),
+        _post(server, poq(sub_unit)),
+        _post(server, _v7_uni(), "v7"),
+        requests.post(base + "/hub", json={"callback": "http://127.0.0.1:9/listener"},
+                      timeout=10),
+    ]
+    created = out[0].json()["id"]
+    out.append(requests.get(f"{base}{POQ_PATH}/{created}", timeout=10))
+    out.append(requests.get(f"{base}{POQ_PATH}", params={"projectId": "p-1"}, timeout=10))
+    hub_id = out[5].json()["id"]
+    out.append(requests.delete(f"{base}/hub/{hub_id}", timeout=10))
+    return out
+
+
+BUYER_IDS = ["R7", "R9", "R10", "R11", "R12", "R17", "R18", "R19", "R20", "R21", "R22",
+             "R23", "R24", "R25", "R26", "R48", "R49", "R50", "R51", "R52", "R53", "R54",
+             "R82", "R2", "D1", "D2", "O1", "O4", "O15"]
+
+
+@pytest.mark.parametrize("mode", ["strict", "lenient", "default"])
+def test_conformant_session_records_passes(servers: dict[str, MockServer], mode: str) -> None:
+    server = servers[mode]
+    _fresh(server)
+    for resp in _conformant_requests(server):
+        assert resp.status_code in (200, 201, 204), (resp.request.method, resp.request.url,
+                                                     resp.text[:300])
+    doc = _report(server)
+    statuses = {r["id"]: r["status"] for r in doc["requirements"]}
+    assert {i: statuses[i] for i in BUYER_IDS} == dict.fromkeys(BUYER_IDS, "pass")
+    assert validate_document(doc) == []
+
+
+def test_capabilities_not_tested_until_seen(servers: dict[str, MockServer]) -> None:
+    server = servers["strict"]
+    _fresh(server)
+    assert _post(server, poq()).status_code == 201
+    doc = _report(server)
+    r2 = _row(doc, "R2")
+    assert r2["status"] == "not_tested"
+    assert "change (UC2c)" in r2["reason"] and "retrieve by id (UC4)" in r2["reason"]
+    assert _row(doc, "D1")["status"] == "not_tested"
+    assert _row(doc, "O4")["status"] == "not_tested"
+    assert "never used" in _row(doc, "O4")["reason"]
+    seller_side = _row(doc, "R39")
+    assert seller_side["status"] == "not_applicable"
+    assert seller_side["reason"] == "seller-side requirement; this is a buyer report"
+
+
+# -- hub and retrieve ---------------------------------------------------------------------
+def test_hub_and_retrieve_requirements(servers: dict[str, MockServer]) -> None:
+    strict, lenient = servers["strict"], servers["lenient"]
+    for server, expected in ((strict, 422), (lenient, 400)):
+        _fresh(server)
+        resp = requests.post(server.base_url("v8") + "/hub", json={"query": "x"}, timeout=10)
+        assert resp.status_code == expected, resp.text[:200]
+        if expected == 422:
+            assert resp.json()[0]["reason"].startswith("R7: ")
+            assert resp.json()[0]["propertyPath"] == "/callback"
+        _recorded(server, "R7", "fail")
+    for server, expected in ((strict, 422), (lenient, 405)):
+        _fresh(server)
+        resp = requests.delete(server.base_url("v7") + "/hub", timeout=10)
+        assert resp.status_code == expected, resp.text[:200]
+        _recorded(server, "R7", "fail")
+    for server, expected in ((strict, 422), (lenient, 404)):
+        _fresh(server)
+        resp = requests.get(server.base_url("v8") + POQ_PATH + "/%20", timeout=10)
+        assert resp.status_code == expected, resp.text[:200]
+        _recorded(server, "R82", "fail")
+    _fresh(strict)
+    resp = requests.get(strict.base_url("v8") + POQ_PATH + "/never-issued", timeout=10)
+    assert resp.status_code == 404  # an unknown id is the seller's 404, not a violation
+    _recorded(strict, "R82", "pass")
+
+
+# -- scenario keys ------------------------------------------------------------------------
+def _default_yaml() -> dict[str, Any]:
+    text = resources.files("schemas").joinpath("scenarios/default.yaml").read_text("utf-8")
+    return yaml.safe_load(text)  # type: ignore[no-any-return]
+
+
+def test_specification_place_key_mandates_a_place() -> None:
+    data = _default_yaml()
+    spec = next(s for s in data["catalogue"]["specifications"]
+                if s["id"] == "carrier-ethernet-operator-uni")
+    spec["place"] = "required"
+    for offering in data["catalogue"]["offerings"]:
+        if offering["specification"] == spec["id"]:
+            offering["place"] = "optional"
+    data["buyer_conformance"] = {"mode": "strict"}
+    scenario = load_scenario(data)
+    assert places.place_policy(scenario, {"productOffering": {"id": "000074"}}) == "required"
+    server = MockServer(scenario).start()
+    try:
+        resp = _post(server, _uni_without_place())
+        assert resp.status_code == 422
+        assert resp.json()[0]["reason"].startswith("R18: ")
+        assert _post(server, poq(uni_item())).status_code == 201
+    finally:
+        server.stop()
+
+
+def test_scenario_rejects_an_unknown_mode() -> None:
+    data = _default_yaml() | {"buyer_conformance": {"mode": "picky"}}
+    with pytest.raises(ValueError, match="buyer_conformance"):
+        load_scenario(data)
+
+
+def test_off_mode_records_nothing() -> None:
+    server = _server("off")
+    try:
+        resp = _post(server, _uni_place_without_contact())
+        assert resp.status_code == 201
+        statuses = {r["id"]: r["status"] for r in _report(server)["requirements"]}
+        assert statuses["R19"] == "not_tested" and statuses["R12"] == "not_tested"
+    finally:
+        server.stop()
+
+
+def test_buyers_are_kept_apart(servers: dict[str, MockServer]) -> None:
+    """The recorder keys on the buyer the access layer names (g.poq_party)."""
+    from flask import g
+    from flask import request as incoming
+
+    server = servers["lenient"]
+    _fresh(server)
+
+    def tag() -> None:  # stands in for the access layer's authenticated party
+        if incoming.headers.get("X-Test-Buyer"):
+            g.buyer = incoming.headers["X-Test-Buyer"]
+
+    server.app.before_request_funcs.setdefault(None, []).insert(0, tag)
+    try:
+        for buyer, body in (("acme", poq()), ("globex", _without("provideAlternative")())):
+            resp = requests.post(server.base_url("v8") + POQ_PATH, json=body, timeout=10,
+                                 headers={"X-Test-Buyer": buyer})
+            assert resp.status_code == 201
+    finally:
+        server.app.before_request_funcs[None].remove(tag)
+    acme = _control(server, "GET", "/buyer-report", params={"buyer": "acme"}).json()
+    globex = _control(server, "GET", "/buyer-report", params={"buyer": "globex"}).json()
+    assert _row(acme, "R9")["status"] == "pass" and acme["run"]["buyer"] == "acme"
+    assert _row(globex, "R9")["status"] == "fail"
+    merged = _report(server)
+    assert merged["run"]["buyers"] == ["acme", "globex"]
+    assert _row(merged, "R9")["status"] == "fail"
+
+
+# -- report formats over HTTP ---------------------------------------------------------------
+def test_report_formats_render(servers: dict[str, MockServer]) -> None:
+    server = servers["lenient"]
+    _fresh(server)
+    _post(server, _without("requestedPOQCompletionDate", instant=False)())
+    html = _control(server, "GET", "/buyer-report", params={"format": "html"})
+    assert html.status_code == 200 and html.headers["Content-Type"].startswith("text/html")
+    assert "R11" in html.text and "<html" in html.text.lower()
+    junit = _control(server, "GET", "/buyer-report", params={"format": "junit"})
+    assert junit.status_code == 200
+    root = ET.fromstring(junit.content)
+    assert int(root.get("failures") or sum(int(s.get("failures", 0)) for s in root)) >= 1
+    md = _control(server, "GET", "/buyer-report", params={"format": "md"})
+    assert md.status_code == 200 and "R11" in md.text
+    bad = _control(server, "GET", "/buyer-report", params={"format": "pdf"})
+    assert bad.status_code == 400
+    assert requests.get(f"{server.root_url}/_mock/buyer-report", timeout=10).status_code == 401
+
+
+# -- the report file of a real process ------------------------------------------------------
+def _start(args: list[str]) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen([sys.executable, "-m", "mock_seller", "--port", "0", *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    match = re.search(r"http://[\d.]+:\d+", line)
+    if match is None:
+        proc.kill()
+        raise AssertionError(f"no ready line: {line!r} {proc.stderr.read() if proc.stderr else ''}")
+    return proc, match.group(0)
+
+
+def _stop(proc: subprocess.Popen[str]) -> int:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        return proc.wait(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def _wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.05)
+
+
+@pytest.mark.slow
+def test_report_file_after_sigterm(tmp_path: Path) -> None:
+    target = tmp_path / "out" / "buyer.json"
+    proc, root = _start(["--buyer-report", str(target), "--buyer-mode", "lenient"])
+    try:
+        base = root + "/mefApi/sonata/productOfferingQualification/v8"
+        body = _without("requestedPOQCompletionDate", instant=False)()
+        assert requests.post(base + POQ_PATH, json=body, timeout=10).status_code == 201
+
+        def written() -> bool:
+            try:
+                doc = json.loads(target.read_text("utf-8"))
+            except (OSError, ValueError):
+                return False
+            return bool(doc["exchanges"])
+
+        _wait_for(written)  # kept current while running: a kill -9 loses little
+        ok = poq(instant=False, requested=iso(3600))
+        assert requests.post(base + POQ_PATH, json=ok, timeout=10).status_code == 201
+    finally:
+        code = _stop(proc)
+    assert code == 0
+    doc = json.loads(target.read_text("utf-8"))
+    assert validate_document(doc) == []
+    assert doc["kind"] == "buyer" and doc["run"]["buyer_mode"] == "lenient"
+    assert [r["id"] for r in doc["requirements"]] == [r.id for r in load_catalogue()]
+    assert len(doc["exchanges"]) == 2  # the final write on SIGTERM has the second request
+    assert _row(doc, "R11")["status"] == "fail"
+    seller_side = [r for r in doc["requirements"] if r["actor"] == "seller"]
+    assert seller_side and all(r["status"] == "not_applicable" for r in seller_side)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name, fmt, check", [
+    ("buyer.html", None, lambda text: "<html" in text.lower()),
+    ("buyer.xml", None, lambda text: ET.fromstring(text).tag in ("testsuites", "testsuite")),
+    ("buyer.txt", "md", lambda text: "POQ conformance (buyer)" in text),
+])
+def test_report_file_formats(tmp_path: Path, name: str, fmt: str | None,
+                             check: Callable[[str], bool]) -> None:
+    target = tmp_path / name
+    args = ["--buyer-report", str(target)] + (["--buyer-report-format", fmt] if fmt else [])
+    proc, root = _start(args)
+    try:
+        base = root + "/mefApi/sonata/productOfferingQualification/v8"
+        assert requests.post(base + POQ_PATH, json=poq(), timeout=10).status_code == 201
+    finally:
+        assert _stop(proc) == 0
+    assert check(target.read_text("utf-8"))
+    doc = json.loads(target.with_suffix(".json").read_text("utf-8"))
+    assert validate_document(doc) == [] and _row(doc, "R9")["status"] == "pass"
+
+
+def test_bad_buyer_mode_is_a_usage_error() -> None:
+    proc = subprocess.run([sys.executable, "-m", "mock_seller", "--buyer-mode", "picky"],
+                          capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "picky" in proc.stderr
