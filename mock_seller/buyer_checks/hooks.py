@@ -56,8 +56,10 @@ def state_of(app: Flask) -> BuyerConformance | None:
 
 def current_buyer() -> str:
     """The buyer of this request: the access layer's identity when it provides one."""
+    import importlib
+
     try:
-        from mock_seller import tenancy  # type: ignore[attr-defined]
+        tenancy: Any = importlib.import_module("mock_seller.tenancy")
     except ImportError:
         tenancy = None
     if tenancy is not None and hasattr(tenancy, "current_buyer"):

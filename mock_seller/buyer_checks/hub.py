@@ -13,7 +13,7 @@ from mock_seller.buyer_checks import Finding, failed, is_text, passed
 def check_register(body: Any) -> list[Finding]:
     """POST /hub: the Return Address Information (callback) must be given."""
     callback = body.get("callback") if isinstance(body, dict) else None
-    if not is_text(callback):
+    if not isinstance(callback, str) or not is_text(callback):
         return [failed("R7", "/callback", "callback (where to send notifications) is "
                        "required to start notifications", "missingProperty", blocking=True)]
     parts = urlsplit(callback)

@@ -19,7 +19,9 @@ from typing import Any
 
 from mock_seller.buyer_checks import Finding
 
-MAX_BODY_CHARS = 16_000
+MAX_BODY_CHARS = 8_000
+#: Exchanges kept over all buyers together (bodies are cut at MAX_BODY_CHARS each).
+MAX_TOTAL_EXCHANGES = 2_000
 _SECRET_WORDS = ("authorization", "cookie", "token", "secret", "api-key", "apikey", "password")
 
 
@@ -37,10 +39,10 @@ def mask_headers(headers: Any) -> dict[str, str]:
 
 
 def bounded_body(body: Any) -> tuple[Any, bool]:
-    """The body as recorded: JSON as is, or text cut at MAX_BODY_CHARS."""
+    """The body as recorded: a private copy of the JSON, or text cut at MAX_BODY_CHARS."""
     text = body if isinstance(body, str) else json.dumps(body, default=str)
     if len(text) <= MAX_BODY_CHARS:
-        return body, False
+        return (body if isinstance(body, str) else json.loads(text)), False
     return text[:MAX_BODY_CHARS] + f"...[truncated: {len(text) - MAX_BODY_CHARS} more " \
                                    "characters]", True
 
@@ -74,6 +76,7 @@ class Recorder:
         self._lock = threading.Lock()
         self._seq = itertools.count(1)
         self._buyers: OrderedDict[str, BuyerLog] = OrderedDict()
+        self._order: deque[tuple[str, str]] = deque()  # (buyer, exchange id), oldest first
         self._t0: dict[str, float] = {}
 
     # -- writing --------------------------------------------------------------------------
@@ -89,8 +92,15 @@ class Recorder:
         with self._lock:
             log = self._buyer(buyer)
             log.exchanges[ex_id] = exchange
+            self._order.append((buyer, ex_id))
             while len(log.exchanges) > self.max_exchanges:
                 log.exchanges.popitem(last=False)
+            while len(self._order) > MAX_TOTAL_EXCHANGES:
+                old_buyer, old_id = self._order.popleft()
+                old_log = self._buyers.get(old_buyer)
+                if old_log is not None:
+                    old_log.exchanges.pop(old_id, None)
+                self._t0.pop(old_id, None)
             log.apis[api] = log.apis.get(api, 0) + 1
             self._t0[ex_id] = time.perf_counter()
         self._bump()
@@ -144,6 +154,7 @@ class Recorder:
     def clear(self) -> None:
         with self._lock:
             self._buyers.clear()
+            self._order.clear()
             self._t0.clear()
         self._bump()
 
@@ -158,8 +169,9 @@ class Recorder:
             logs = [log for name, log in self._buyers.items() if buyer in (None, name)]
             return [{
                 "name": log.name,
-                "exchanges": [json.loads(json.dumps(e, default=str))
-                              for e in log.exchanges.values()],
+                # top-level copies suffice: recorded bodies are private copies and
+                # finish() replaces keys, it never edits nested values
+                "exchanges": [dict(e) for e in log.exchanges.values()],
                 "requirements": {rid: {"counts": dict(r.counts),
                                        "checks": [dict(c) for d in r.recent.values() for c in d]}
                                  for rid, r in log.requirements.items()},
