@@ -142,12 +142,15 @@ def list_poqs(api: str, family: str) -> Response:
     return json_response(page.rows, 200, headers)
 
 
+_INT32_MAX = 2**31 - 1
+
+
 def _non_negative(args: Any, key: str, default: int | None) -> int | None:
     if key not in args:
         return default
     raw = args[key]
-    if not (raw.isascii() and raw.isdigit()):
-        raise bad_request("invalidQuery", f"{key} must be a non-negative integer")
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > _INT32_MAX:  # format int32
+        raise bad_request("invalidQuery", f"{key} must be a non-negative 32-bit integer")
     value = int(raw)
     if key == "limit" and value == 0:
         raise bad_request("invalidQuery", "limit must be at least 1")

@@ -138,6 +138,7 @@ def test_bad_dates_are_refused(seller: MockServer, requested: str) -> None:
     "creationDate.gt=2030-02-30T00:00:00Z", "creationDate.lt=2030-06-01T10:00:00",
     "requestedPOQCompletionDate.gt=0000-01-01T00:00:00Z", "limit=%D9%A3", "limit=-1",
     "offset=1e3", "limit=0x10", "state=%00", "projectId=a&projectId=b",
+    "limit=2147483648", "offset=99999999999999999999",  # beyond format int32 (fuzz finding)
 ])
 def test_bad_list_queries_are_refused(seller: MockServer, query: str) -> None:
     resp = requests.get(f"{seller.base_url('v8')}{POQ}?{query}", timeout=10)
