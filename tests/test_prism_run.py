@@ -26,7 +26,7 @@ pytestmark = pytest.mark.slow
 
 PROFILE = REPO / "tests" / "data" / "prism-v7.yaml"
 RUN_TIMEOUT_S = 480  # a run takes about a minute; the bound makes a hang a failure
-UNKNOWN_ID = "poq-that-does-not-exist-0000"
+UNKNOWN_ID = yaml.safe_load(PROFILE.read_text("utf-8"))["test_data"]["unknown_poq_id"]
 
 
 @dataclass
@@ -87,6 +87,16 @@ def test_run_completes_with_must_failures(prism_run: PrismRun) -> None:
     assert prism_run.doc["summary"]["must_failed"] > 0
     assert prism_run.doc["run"]["api"] == "v7"
     assert prism_run.doc["run"]["mock"] is False
+
+
+def test_no_suite_crashed_on_prism_data(prism_run: PrismRun) -> None:
+    """Every failed or errored suite test failed through a verdict check: none raised on
+    Prism's odd data (a crash leaves its requirements silently unjudged)."""
+    failed_by = {c["test"] for r in prism_run.doc["requirements"] for c in r["checks"]
+                 if c["status"] == "fail"}
+    crashed = [(t["nodeid"], (t.get("longrepr") or "")[-500:]) for t in prism_run.doc["tests"]
+               if t["outcome"] in ("failed", "error") and t["nodeid"] not in failed_by]
+    assert not crashed, crashed
 
 
 def test_every_catalogue_id_reported_in_order(prism_run: PrismRun) -> None:
