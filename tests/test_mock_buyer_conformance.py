@@ -575,3 +575,59 @@ def test_bad_buyer_mode_is_a_usage_error() -> None:
                           capture_output=True, text=True, timeout=30)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "picky" in proc.stderr
+
+
+# -- no false failures, no hidden seller refusals -------------------------------------------
+def test_lenient_keeps_the_sellers_own_refusals(servers: dict[str, MockServer]) -> None:
+    """Waivers cover refusals a recorded buyer violation explains, nothing else."""
+    server = servers["lenient"]
+    body = _without("provideAlternative")()
+    body["productOfferingQualificationItem"][0]["product"]["productOffering"]["id"] = "nope"
+    resp = _post(server, body)
+    assert resp.status_code == 422
+    assert [e["code"] for e in resp.json()] == ["referenceNotFound"]
+
+
+def test_legal_choices_are_not_refused(servers: dict[str, MockServer]) -> None:
+    server = servers["strict"]
+    _fresh(server)
+    v7 = _v7_uni()
+    del v7["provideAlternative"]  # v7 defaults it to false: accepted, noted
+    assert _post(server, v7, "v7").status_code == 201
+    plain = poq(eline_item(), externalId="ext-1")  # optional attributes (O1)
+    assert _post(server, plain).status_code == 201
+    doc = _report(server)
+    assert _row(doc, "R9")["status"] == "pass"
+    assert any("v7 defaults it" in c["message"] for c in _row(doc, "R9")["checks"])
+    assert _row(doc, "O1")["status"] == "pass"
+
+
+def test_recorder_is_bounded_and_keeps_early_failures() -> None:
+    from mock_seller.buyer_checks import failed, passed
+    from mock_seller.buyer_checks.recorder import Recorder
+
+    recorder = Recorder(max_exchanges=10, checks_per_status=3)
+    first = recorder.begin("acme", "v8", "POST", "http://x/poq", {"Authorization": "t"}, {})
+    recorder.add_findings("acme", first, [failed("R11", "/requestedPOQCompletionDate", "x")])
+    for _ in range(50):
+        ex = recorder.begin("acme", "v8", "POST", "http://x/poq", {}, {"a": 1})
+        recorder.add_findings("acme", ex, [passed("R11", "/requestedPOQCompletionDate", "y")])
+        recorder.finish(ex, "acme", 201, {}, {"id": "1"})
+    log = recorder.snapshot("acme")[0]
+    assert len(log["exchanges"]) == 10
+    r11 = log["requirements"]["R11"]
+    assert r11["counts"] == {"pass": 50, "fail": 1}
+    assert [c["status"] for c in r11["checks"]].count("fail") == 1
+    assert len(r11["checks"]) == 4  # 3 newest passes + the one failure
+    assert first not in [e["id"] for e in log["exchanges"]]  # the oldest went first
+
+
+def test_recorded_credentials_are_masked() -> None:
+    from mock_seller.buyer_checks.recorder import Recorder
+
+    recorder = Recorder()
+    ex = recorder.begin("b", "v8", "GET", "u", {"Authorization": "Bearer s", "Accept": "x",
+                                               "X-Api-Key": "k"}, None)
+    headers = recorder.snapshot()[0]["exchanges"][0]["request"]["headers"]
+    assert ex == "ex-1"
+    assert headers == {"Authorization": "***", "Accept": "x", "X-Api-Key": "***"}
