@@ -1,0 +1,106 @@
+"""docs/defects.md from the registries (defects.yaml and mock_seller.variants), so the
+documentation of every switch is the data the mock and the detection matrix use.
+
+    python -m mock_seller.defects.docs [--out docs/defects.md] [--check]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from mock_seller.defects.registry import load_defects
+
+INTRO = """# Defect profiles and legal variants of the mock seller
+
+A conformance harness is worth what it catches. The bundled mock seller can be switched into
+**defect profiles**: seeded violations, one per switch, each breaking named seller-side
+requirements the way real implementations get them wrong. The detection matrix
+(`docs/detection-matrix.md`, `python -m mock_seller.defects.matrix`) runs the harness
+against each profile and checks that every seeded violation is reported `fail` and that
+nothing else fails except the documented side effects.
+
+The mock can also be switched into **legal variants**: unusual behaviours a real seller may
+choose. The harness must pass all of them (`tests/test_legal_variants.py`); this is how false
+failures on sellers we have never seen are kept at zero.
+
+Defects are for measuring the harness only; never certify anything against a mock with
+defects switched on.
+
+## Switching them on
+
+In a scenario file (merged over any scenario; names are checked on load):
+
+```yaml
+defects: [immediate_poq_in_progress]     # seeded violations
+variants: [items_reordered, capped_pages] # legal variety
+```
+
+```sh
+poq-conformance mock --scenario my-defective.yaml            # serve it
+poq-conformance run --mock --scenario my-defective.yaml      # certify it (expect failures)
+```
+
+At run time, when the mock's control routes are enabled (`/_mock`, see docs/sandbox.md):
+`PUT /_mock/defects` with `{"defects": ["name", ...]}` replaces the active set (an empty list
+switches all off), `GET /_mock/defects` shows it. Switching the scenario drops the override.
+
+## How they work
+
+Each defect is a small function registered by name (`mock_seller/defects/responses.py`,
+`notifications.py`) and applied at one hook point (`mock_seller/defects/runtime.py`):
+
+* **answers**: after the mock serialized an answer of the POQ or hub routes, the active
+  variants and then the active defects mutate it (status, body, headers);
+* **notifier**: wrappers around the notification hub's publish / subscribe / unsubscribe;
+* **store**: a hook when a POQ is stored (identifier allocation).
+
+`mock_seller/defects/defects.yaml` lists each defect: `breaks` (the IDs the harness must
+report `fail`), `side_effects` (other IDs that may then fail too, with why), `use_cases`
+(the `--uc` selection of the matrix run), `api` and any `scenario` keys it needs. A defect
+missing on either side (data or function) is an error on load.
+"""
+
+
+def render() -> str:
+    from mock_seller.variants import VARIANTS
+
+    lines = [INTRO, "## Defects", "",
+             "| Defect | What the seller does wrong | Breaks | May also fail (why) | Use cases |",
+             "| --- | --- | --- | --- | --- |"]
+    for d in load_defects().values():
+        side = "; ".join(f"{s.id}: {s.why}" for s in d.side_effects) or "-"
+        api = "" if d.api == "both" else f" ({d.api} only)"
+        lines.append(f"| `{d.name}` | {d.description}{api} | {', '.join(d.breaks)} | {side} | "
+                     f"{', '.join(d.use_cases)} |")
+    lines += ["", "## Legal variants", "",
+              "| Variant | Behaviour and why it is legal | Scenario overrides |",
+              "| --- | --- | --- |"]
+    for name, (text, overrides) in VARIANTS.items():
+        lines.append(f"| `{name}` | {text} | {overrides or '-'} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m mock_seller.defects.docs")
+    parser.add_argument("--out", default="docs/defects.md")
+    parser.add_argument("--check", action="store_true",
+                        help="exit 1 when the file differs from the registries")
+    args = parser.parse_args(argv)
+    text = render()
+    path = Path(args.out)
+    if args.check:
+        current = path.read_text("utf-8") if path.is_file() else ""
+        if current != text:
+            print(f"{path} is out of date: run python -m mock_seller.defects.docs",
+                  file=sys.stderr)
+            return 1
+        return 0
+    path.write_text(text, "utf-8")
+    print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

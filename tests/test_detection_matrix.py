@@ -1,0 +1,154 @@
+"""The detection matrix: the harness run against the mock seller with one seeded defect at a
+time must report every seeded violation `fail` and nothing else beyond the documented side
+effects; the clean mock must fail nothing (v8 and v7). Plus fast checks of the registry,
+its documentation and the hook points."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from mock_seller.defects import load_defects
+from mock_seller.defects.docs import render as render_defects_doc
+from mock_seller.defects.matrix import RunOutcome, Verdict, run_matrix, scenario_for
+from mock_seller.scenario import ScenarioError, load_scenario
+from mock_seller.server import MockServer
+from schemas.catalogue import USE_CASES, load_catalogue
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFECTS = load_defects()
+CREATE_BODY = {
+    "instantSyncQualification": True,
+    "provideAlternative": False,
+    "relatedContactInformation": [{"role": "buyerContactInformation", "name": "Jane",
+                                   "number": "+1-555-0199", "emailAddress": "j@buyer.example"}],
+    "productOfferingQualificationItem": [{
+        "id": "1", "action": "add",
+        "product": {"productOffering": {"id": "000073"}, "productConfiguration": {
+            "@type": "urn:mef:lso:spec:sonata:access-eline-ovc:v5.0.0:all"}}}],
+}
+
+
+# -- registry ------------------------------------------------------------------------------
+def test_every_defect_names_real_requirements_and_use_cases() -> None:
+    cat = load_catalogue()
+    for defect in DEFECTS.values():
+        assert defect.breaks, defect.name
+        for req_id in (*defect.breaks, *(s.id for s in defect.side_effects)):
+            assert req_id in cat, f"{defect.name}: {req_id}"
+        assert set(defect.use_cases) <= set(USE_CASES), defect.name
+        assert defect.api in ("v8", "v7", "both"), defect.name
+        assert not set(defect.breaks) & {s.id for s in defect.side_effects}, defect.name
+        for side in defect.side_effects:
+            assert side.why.strip(), f"{defect.name}: side effect {side.id} without why"
+
+
+def test_every_seller_side_must_has_a_defect() -> None:
+    """Issue 8.1: at least one profile per seller-side MUST / MUST NOT observable on the API."""
+    covered = {i for d in DEFECTS.values() for i in d.breaks}
+    missing = [r.id for r in load_catalogue()
+               if r.is_mandatory and r.verification == "seller" and r.id not in covered]
+    assert missing == []
+
+
+def test_defects_doc_is_current() -> None:
+    doc = (ROOT / "docs" / "defects.md").read_text("utf-8")
+    assert doc == render_defects_doc(), "run: python -m mock_seller.defects.docs"
+
+
+def test_unknown_defect_or_variant_is_named() -> None:
+    data = scenario_for()
+    data["defects"] = ["no_such_defect"]
+    with pytest.raises(ScenarioError, match=r"/defects.*no_such_defect"):
+        load_scenario(data)
+    data = scenario_for()
+    data["variants"] = ["always_immediate", "nope"]
+    with pytest.raises(ScenarioError, match=r"/variants/1.*nope"):
+        load_scenario(data)
+
+
+def test_scenario_for_merges_what_a_defect_needs() -> None:
+    defect = DEFECTS["duplicate_alternate_ids"]
+    scenario = load_scenario(scenario_for([defect]))
+    assert scenario.defects == ("duplicate_alternate_ids",)
+    assert scenario.rules[0].when == {"action": "CHANGE"}
+    assert load_scenario(scenario_for()).defects == ()
+
+
+# -- hook points, in process ------------------------------------------------------------------
+@pytest.fixture
+def seller() -> Iterator[MockServer]:
+    with MockServer(scenario_for([DEFECTS["immediate_poq_in_progress"]])) as server:
+        yield server
+
+
+def _create(server: MockServer) -> requests.Response:
+    return requests.post(server.base_url("v8") + "/productOfferingQualification",
+                         json=CREATE_BODY, timeout=10)
+
+
+def test_defect_mutates_the_answer_and_can_be_switched_at_run_time(seller: MockServer) -> None:
+    from mock_seller.defects.runtime import switch_of
+
+    assert _create(seller).json()["state"] == "inProgress"
+    switch = switch_of(seller.app)
+    switch.set([])
+    assert _create(seller).json()["state"] == "done"
+    switch.set(["no_seller_contact"])
+    roles = [c["role"] for c in _create(seller).json()["relatedContactInformation"]]
+    assert roles == ["buyerContactInformation"]
+    with pytest.raises(ValueError, match="unknown defect"):
+        switch.set(["nope"])
+
+
+def test_garbled_status_leaves_the_client_without_an_outcome_code(seller: MockServer) -> None:
+    from mock_seller.defects.runtime import switch_of
+
+    switch_of(seller.app).set(["garbled_retrieve_errors"])
+    with pytest.raises(requests.RequestException):
+        requests.get(seller.base_url("v8") + "/productOfferingQualification/unknown-1",
+                     timeout=10)
+
+
+def test_duplicate_ids_really_collide(seller: MockServer) -> None:
+    from mock_seller.defects.runtime import switch_of
+
+    switch_of(seller.app).set(["duplicate_poq_ids"])
+    ids = [_create(seller).json()["id"] for _ in range(3)]
+    assert ids[1] == ids[2] and ids[0] != ids[1]
+
+
+# -- the matrix ------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def matrix(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Verdict],
+                                                              list[RunOutcome]]:
+    jobs = int(os.environ.get("POQ_MATRIX_JOBS", "2"))
+    verdicts, cleans = run_matrix(None, tmp_path_factory.mktemp("matrix"), jobs=jobs)
+    return {v.defect.name: v for v in verdicts}, cleans
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(DEFECTS))
+def test_harness_catches_the_defect(matrix: tuple[dict[str, Verdict], list[RunOutcome]],
+                                    name: str) -> None:
+    verdict = matrix[0][name]
+    assert verdict.run.error is None, verdict.run.error
+    assert verdict.missed == [], f"{name}: the harness missed {verdict.missed}"
+    assert verdict.unexpected == [], (
+        f"{name}: undocumented MUST failures {verdict.unexpected} (a side effect to document "
+        "in defects.yaml, or a defect that breaks more than it should)")
+
+
+@pytest.mark.slow
+def test_clean_mock_has_no_false_failure(
+        matrix: tuple[dict[str, Verdict], list[RunOutcome]]) -> None:
+    cleans = matrix[1]
+    assert sorted(r.api for r in cleans) == ["v7", "v8"]
+    for run in cleans:
+        assert run.error is None, run.error
+        assert run.failed() == set(), f"clean {run.api}: {sorted(run.failed())}"
+        assert "pass" in run.status.values()
