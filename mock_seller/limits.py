@@ -120,10 +120,20 @@ def parse_json(raw: bytes, limits: Limits) -> Any:
         raise _too_deep(limits) from None
     except ValueError as exc:  # JSONDecodeError, our hooks, integers too long to convert
         raise bad_request("invalidBody", "The body is not valid JSON", str(exc)[:300]) from None
-    problem = shape_problem(value, limits)
-    if problem is not None:
-        raise problem
+    if _may_break_limits(raw, limits):
+        problem = shape_problem(value, limits)
+        if problem is not None:
+            raise problem
     return value
+
+
+def _may_break_limits(raw: bytes, limits: Limits) -> bool:
+    """False when the raw size alone proves the walk would find nothing (the usual small body):
+    no string or node count can exceed the byte count, lone surrogates need a ``\\u`` escape,
+    and nesting needs as many brackets."""
+    return (len(raw) > min(limits.max_string_length, limits.max_nodes)
+            or b"\\u" in raw
+            or raw.count(b"[") + raw.count(b"{") >= limits.max_depth)
 
 
 def _too_deep(limits: Limits) -> ApiError:
