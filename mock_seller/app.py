@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 
 from mock_seller import blueprint_hub, blueprint_poq, limits
+from mock_seller.auth import install as install_auth
 from mock_seller.buyer_report import install as install_buyer_conformance
 from mock_seller.control import install as install_control
 from mock_seller.defects.runtime import install as install_defects
@@ -41,6 +42,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                 app.register_blueprint(bp, url_prefix=base, url_defaults=defaults,
                                        name=f"{bp.name}_{family}_{api}")
     register_error_handlers(app)
+    install_auth(app)  # optional bearer/OAuth2 auth and buyer isolation (auth.py, tenancy.py)
     install_control(app)  # /_mock runtime control (CONTROL_TOKEN), fault hooks, request log
     install_defects(app, engine)  # seeded defects and legal variants (docs/defects.md)
     install_buyer_conformance(app)  # buyer-side checks and report (docs/buyer-conformance.md)

@@ -15,6 +15,7 @@ from mock_seller.errors import (
     not_implemented,
 )
 from mock_seller.notifier import QueryError
+from mock_seller.tenancy import current_owner, current_party
 from mock_seller.validation import structural_violations
 
 bp = Blueprint("hub", __name__)
@@ -39,7 +40,10 @@ def register(api: str, family: str) -> Response:
     if refused:
         raise bad_request("invalidBody", refused, "See the callback policy in docs/scenarios.md")
     try:
-        sub = engine().notifier.subscribe(api, family, callback, body.get("query"))
+        party = current_party()  # the subscription is the buyer's own (tenancy.py)
+        with engine().notifier.acting_for(*((party.owner, party.named) if party
+                                            else ((None, None),))):
+            sub = engine().notifier.subscribe(api, family, callback, body.get("query"))
     except QueryError as exc:
         raise bad_request("invalidBody", str(exc)) from None
     return json_response(sub.to_wire(), 201)
@@ -50,7 +54,7 @@ def read(api: str, family: str, sub_id: str) -> Response:
     if api == "v7":
         raise ApiError(405, error("methodNotAllowed", "GET /hub/{id} is not part of API v7"))
     _require_enabled()
-    sub = engine().notifier.get(api, sub_id)
+    sub = engine().notifier.get(api, sub_id, current_owner())
     if sub is None:
         raise not_found(f"Event subscription {sub_id!r}")
     return json_response(sub.to_wire())
@@ -60,6 +64,7 @@ def read(api: str, family: str, sub_id: str) -> Response:
 def unregister(api: str, family: str, sub_id: str) -> Response:
     gate_hub_unregister(api, sub_id)  # R7
     _require_enabled()
-    if not engine().notifier.unsubscribe(api, sub_id):
+    owned = engine().notifier.get(api, sub_id, current_owner()) is not None
+    if not owned or not engine().notifier.unsubscribe(api, sub_id):
         raise not_found(f"Event subscription {sub_id!r}")
     return Response(status=204)

@@ -17,6 +17,7 @@ from mock_seller.engine import Engine, TooManyRecords
 from mock_seller.errors import ApiError, bad_request, error, json_response, not_found, unprocessable
 from mock_seller.limits import check_content_type, parse_json
 from mock_seller.store import ListQuery
+from mock_seller.tenancy import current_owner
 from mock_seller.timeutil import parse_datetime
 from mock_seller.validation import business_errors, structural_violations
 from schemas.dialect import get_dialect
@@ -57,7 +58,7 @@ def create(api: str, family: str) -> Response:
     if immediate_failures:
         raise unprocessable(immediate_failures)
     href_base = request.host_url.rstrip("/") + request.script_root + _base(api, family)
-    response = eng.create(api, body, href_base)
+    response = eng.create(api, body, href_base, owner=current_owner())
     return json_response(response, 201, {"Location": response["href"]})
 
 
@@ -87,7 +88,7 @@ def _base(api: str, family: str) -> str:
 @bp.get("/productOfferingQualification/<poq_id>")
 def retrieve(api: str, family: str, poq_id: str) -> Response:
     gate_retrieve(api, poq_id)  # R82
-    body = engine().retrieve(api, poq_id)
+    body = engine().retrieve(api, poq_id, owner=current_owner())  # foreign: 404
     if body is None:
         raise not_found(f"Product offering qualification {poq_id!r}")
     return json_response(body)
@@ -131,7 +132,7 @@ def list_poqs(api: str, family: str) -> Response:
         requested_to=dates.get("requestedPOQCompletionDate.lt"),
     )
     try:
-        page = engine().list(api, query, offset or 0, limit)
+        page = engine().list(api, query, offset or 0, limit, owner=current_owner())
     except TooManyRecords as exc:
         raise unprocessable([error("tooManyRecords",
                                    f"{exc.args[0]} POQs match; narrow the filters",

@@ -128,8 +128,10 @@ class Engine:
         return mode == "immediate" or (mode == "honour_flag"
                                        and body.get("instantSyncQualification") is True)
 
-    def create(self, api: str, body: dict[str, Any], href_base: str) -> dict[str, Any]:
-        """Store a validated request and return the wire response (201 body)."""
+    def create(self, api: str, body: dict[str, Any], href_base: str,
+               owner: tuple[str | None, str | None] | None = None) -> dict[str, Any]:
+        """Store a validated request and return the wire response (201 body); ``owner`` is
+        the (buyer, seller) it belongs to (mock_seller/tenancy.py)."""
         dialect = get_dialect(api)
         immediate = self.is_immediate(body)
         now = utcnow()
@@ -146,6 +148,7 @@ class Engine:
             external_id=body.get("externalId") if isinstance(body.get("externalId"), str) else None,
             requested=requested,
             requested_raw=body.get("requestedPOQCompletionDate") if requested else None,
+            buyer=owner[0] if owner else None, seller=owner[1] if owner else None,
         )
         start = self.scenario.in_progress_after
         step = self.scenario.item_interval
@@ -273,23 +276,28 @@ class Engine:
         dialect = get_dialect(record.api)
         wire_type = dialect.wire_event_type(mef_type)
         body = event_body(dialect, str(uuid.uuid4()), mef_type, now, record, item)
-        self.notifier.publish(record.api, wire_type, body)
+        with self.notifier.acting_for((record.buyer, record.seller)):  # tenancy.py
+            self.notifier.publish(record.api, wire_type, body)
 
     # -- read -----------------------------------------------------------------------------
-    def retrieve(self, api: str, poq_id: str) -> dict[str, Any] | None:
+    def retrieve(self, api: str, poq_id: str,
+                 owner: tuple[str | None, str | None] | None = None) -> dict[str, Any] | None:
         with self._lock:
             record = self.store.get(api, poq_id)
-            if record is None:
+            if record is None or (owner is not None and (record.buyer, record.seller) != owner):
                 return None
             request = json.loads(record.request_json)
             return poq_to_wire(record, request, get_dialect(api), self.scenario)
 
-    def list(self, api: str, query: ListQuery, offset: int, limit: int | None) -> Page:
+    def list(self, api: str, query: ListQuery, offset: int, limit: int | None,
+             owner: tuple[str | None, str | None] | None = None) -> Page:
         """Matching POQs in creation order; raises TooManyRecords past the threshold."""
         dialect = get_dialect(api)
         cap = self.scenario.max_page_size
         with self._lock:
             matched = self.store.match(api, query)
+            if owner is not None:  # another buyer's POQs are not there (mock_seller/tenancy.py)
+                matched = [r for r in matched if (r.buyer, r.seller) == owner]
             total = len(matched)
             threshold = self.scenario.too_many_records
             if threshold is not None and total > threshold:

@@ -59,6 +59,8 @@ class PoqRecord:
     expected: datetime | None = None
     completed: datetime | None = None
     created_ts: float = field(default=0.0)
+    buyer: str | None = None  # owner (mock_seller/tenancy.py); None when auth is off
+    seller: str | None = None
 
     @property
     def href(self) -> str:

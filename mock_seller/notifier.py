@@ -12,9 +12,11 @@ import logging
 import queue
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import requests
 
@@ -37,13 +39,24 @@ class Subscription:
     callback: str
     query: str | None
     event_types: frozenset[str] | None  # wire event types; None = all
+    owner: tuple[str | None, str | None] = (None, None)  # (buyer, seller): tenancy.py
+    named: tuple[tuple[str, str], ...] = ()  # buyerId/sellerId given at registration
 
     def wants(self, wire_type: str) -> bool:
         return self.event_types is None or wire_type in self.event_types
 
     def url(self, wire_type: str) -> str:
         bases = CANTATA_LISTENER_BASE_PATHS if self.family == "cantata" else LISTENER_BASE_PATHS
-        return f"{self.callback.rstrip('/')}{bases[self.api]}/listener/{wire_type}"  # type: ignore[index]
+        url = f"{self.callback.rstrip('/')}{bases[self.api]}/listener/{wire_type}"  # type: ignore[index]
+        if self.named and self.api != "v7":  # v8: buyerId/sellerId as query parameters
+            url += ("&" if "?" in url else "?") + urlencode(self.named)
+        return url
+
+    def decorate(self, body: dict[str, Any]) -> dict[str, Any]:
+        """v7: the registration's buyerId/sellerId go into ``event`` (v7 guide R6)."""
+        if not self.named or self.api != "v7":
+            return body
+        return {**body, "event": {**body.get("event", {}), **dict(self.named)}}
 
     def to_wire(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "callback": self.callback}
@@ -99,6 +112,7 @@ class Notifier:
         self.guard: Callable[[str], str | None] | None = None
         # mock_seller/control.py: (sub, wire_type, body) -> delay in s, or None to drop
         self.delivery_filter: Callable[..., float | None] | None = None
+        self._acting = threading.local()  # owner of subscribe/publish calls (acting_for)
         self._stop_polling = threading.Event()
         self._poller: threading.Thread | None = None
         if self._outbox.durable:  # deliver what a previous run (or a peer) left behind
@@ -106,20 +120,37 @@ class Notifier:
                                             daemon=True)
             self._poller.start()
 
+    @contextmanager
+    def acting_for(self, owner: tuple[str | None, str | None],
+                   named: tuple[tuple[str, str], ...] = ()) -> Iterator[None]:
+        """The owner (buyer, seller) of the subscribe/publish calls made inside, and the
+        buyerId/sellerId a registration named (mock_seller/tenancy.py). Passed out of band so
+        that wrappers of those methods (mock_seller/defects) keep their signatures."""
+        previous = getattr(self._acting, "value", None)
+        self._acting.value = (owner, named)
+        try:
+            yield
+        finally:
+            self._acting.value = previous
+
     def configure(self, *, retries: int, backoff: float, timeout: float) -> None:
         """New delivery settings (a scenario switch); queued notifications keep going."""
         self._retries, self._backoff, self._timeout = retries, backoff, timeout
 
     # -- subscriptions --------------------------------------------------------------------
     def subscribe(self, api: str, family: str, callback: str, query: str | None) -> Subscription:
+        owner, named = getattr(self._acting, "value", None) or ((None, None), ())
         sub = Subscription(str(uuid.uuid4()), api, family, callback, query,
-                           parse_query(api, query))
+                           parse_query(api, query), owner, named)
         self._outbox.add_subscription(sub)
         return sub
 
-    def get(self, api: str, sub_id: str) -> Subscription | None:
+    def get(self, api: str, sub_id: str,
+            owner: tuple[str | None, str | None] | None = None) -> Subscription | None:
         sub = self._outbox.subscription(sub_id)
-        return sub if sub is not None and sub.api == api else None
+        if sub is None or sub.api != api or (owner is not None and sub.owner != owner):
+            return None
+        return sub  # type: ignore[no-any-return]
 
     def unsubscribe(self, api: str, sub_id: str) -> bool:
         return self._outbox.remove_subscription(sub_id, api)
@@ -134,16 +165,19 @@ class Notifier:
         if self._closed:
             return 0
         woken: list[str] = []
+        acting = getattr(self._acting, "value", None)  # the event's owner (acting_for)
         for sub in self._outbox.subscriptions(api):
             if not sub.wants(wire_type):
                 continue
+            if acting is not None and sub.owner != acting[0]:
+                continue  # another buyer's subscription (mock_seller/tenancy.py)
             delay = 0.0
             if self.delivery_filter is not None:
                 decided = self.delivery_filter(sub, wire_type, body)
                 if decided is None:
                     continue  # dropped by an injected fault
                 delay = decided
-            self._outbox.put(sub.id, sub.url(wire_type), body, delay)
+            self._outbox.put(sub.id, sub.url(wire_type), sub.decorate(body), delay)
             woken.append(sub.id)
         if woken:
             self._outbox.on_commit(lambda: self._wake(woken))
@@ -205,7 +239,8 @@ class Notifier:
             self._scheduler.call_later(delay, self._ready.put, sub_id)
             return
         ok = False
-        refused = self.guard(pending.url) if self.guard is not None else None
+        target = pending.url.partition("?")[0]  # minus our own buyerId/sellerId (tenancy.py)
+        refused = self.guard(target) if self.guard is not None else None
         if refused:  # the host is not (or no longer) allowed: drop, no retry
             log.warning("not delivering to %s: %s", pending.url, refused)
         try:

@@ -15,6 +15,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from mock_seller.auth import AuthSettings, parse_auth
 from mock_seller.callbacks import CallbackPolicy
 from mock_seller.limits import Limits
 
@@ -124,6 +125,7 @@ class Scenario:
     buyer_conformance: dict[str, Any] = field(default_factory=dict)  # mock_seller.buyer_checks
     limits: Limits = field(default_factory=Limits)  # mock_seller/limits.py: body caps
     callback_policy: CallbackPolicy = field(default_factory=CallbackPolicy)  # callbacks.py
+    auth: AuthSettings | None = None  # mock_seller/auth.py: bearer/OAuth2, buyers (off: None)
 
     def offerings_of(self, specification: str) -> list[Offering]:
         return [o for o in self.offerings.values() if o.specification == specification]
@@ -314,6 +316,7 @@ def _build(data: dict[str, Any], label: str) -> Scenario:
         buyer_conformance=dict(data.get("buyer_conformance", {})),
         limits=Limits.from_config(data.get("limits")),
         callback_policy=_callback_policy(data.get("callbacks"), label),
+        auth=parse_auth(data.get("auth"), label),
     )
 
 
