@@ -172,6 +172,13 @@ def test_immediate_answer_not_ready_reported(prism_run: PrismRun, rid: str) -> N
                and _body(x, "response").get("state") != "done.ready" for x in creates), rid
 
 
+def test_deferred_never_final_reported(prism_run: PrismRun) -> None:
+    """Deferred POQs stay `acknowledged` through every poll: R96 fails with the polls."""
+    polls = [x for x in _failed_exchanges(prism_run, "R96") if x["method"] == "GET"]
+    assert polls and all(isinstance(_body(x, "response"), dict)
+                         and _body(x, "response").get("state") == "acknowledged" for x in polls)
+
+
 def test_unknown_id_not_404_reported(prism_run: PrismRun) -> None:
     """UC4 error path: GET of an unknown id answers 200 with a POQ instead of 404 (R86)."""
     xs = _failed_exchanges(prism_run, "R86")
