@@ -109,7 +109,7 @@ def phases(seller: Any, seller_profile: Any, dialect: Any, payloads: PayloadBuil
         pytest.skip("the seller profile declares no notifications or no deferred responses")
     cfg = seller_profile.deferred
     wait_s = seller_profile.notifications.max_wait_s
-    quiet = min(2.0, max(0.5, 3 * cfg.poll_interval_s))
+    quiet = min(3.0, max(1.0, 5 * cfg.poll_interval_s))
     poq_type = dialect.wire_event_type("POQ_STATE_CHANGE")
     plan = [Phase("A", None), Phase("B", {"POQ_STATE_CHANGE"}), Phase("C", set(), active=False)]
     result: dict[str, Phase] = {}

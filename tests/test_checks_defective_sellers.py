@@ -58,7 +58,7 @@ def mock_seller() -> Iterator[MockSeller]:
 def _profile(tmp: Path) -> Path:
     """The mock's v8 profile with short notification waits (missing events end a wait)."""
     data = yaml.safe_load(bundled_profile_path("mock-v8").read_text(encoding="utf-8"))
-    data["notifications"]["max_wait_s"] = 3
+    data["notifications"]["max_wait_s"] = 5
     path = tmp / "profile.yaml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     return path
@@ -70,7 +70,7 @@ def _run_suite(seller_url: str, suite: str, keyword: str, out: Path) -> dict:
         "-q", "-p", "no:cacheprovider", "--seller-profile", str(_profile(out.parent)),
         "--seller-url", seller_url, "--poq-results", str(out),
     ]
-    subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
     return json.loads(out.read_text(encoding="utf-8"))
 
 
