@@ -152,3 +152,24 @@ def test_clean_mock_has_no_false_failure(
         assert run.error is None, run.error
         assert run.failed() == set(), f"clean {run.api}: {sorted(run.failed())}"
         assert "pass" in run.status.values()
+
+
+def test_control_route_switches_defects() -> None:
+    """PUT /_mock/defects behind the control guard; unknown names are a 400 naming them."""
+    from mock_seller.app import create_app
+
+    app = create_app({"CONTROL_TOKEN": "matrix-control-token"})
+    client = app.test_client()
+    auth = {"Authorization": "Bearer matrix-control-token"}
+    assert client.put("/_mock/defects", json={"defects": []}).status_code == 401
+    answer = client.put("/_mock/defects", headers=auth, json={"defects": ["unknown_id_500"]})
+    assert answer.status_code == 200
+    assert answer.json["defects"] == [{"name": "unknown_id_500", "breaks": ["R86"]}]
+    got = client.get("/mefApi/sonata/productOfferingQualification/v8/"
+                     "productOfferingQualification/nope")
+    assert got.status_code == 500
+    bad = client.put("/_mock/defects", headers=auth, json={"defects": ["nope"]})
+    assert bad.status_code == 400 and "nope" in bad.json["reason"]
+    assert client.put("/_mock/defects", headers=auth, json={"defects": []}).json["defects"] == []
+    assert client.get("/mefApi/sonata/productOfferingQualification/v8/"
+                      "productOfferingQualification/nope").status_code == 404

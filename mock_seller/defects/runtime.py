@@ -210,3 +210,5 @@ def _wrap_notifier(switch: Switch, engine: Any) -> None:
 
 
 __all__ = ["Answer", "Switch", "install", "switch_of"]
+
+from mock_seller.defects import control_routes as _control_routes  # noqa: E402,F401  (routes)

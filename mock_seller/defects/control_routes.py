@@ -1,0 +1,49 @@
+"""``/_mock/defects``: switch seeded defects on and off in a running mock seller.
+
+Routes are added to the control blueprint (mock_seller/control.py), so they share its guard
+(404 unless a control token is configured, 401 without it). Imported by
+``mock_seller.defects.runtime`` before any app is built, as the blueprint requires.
+
+* ``GET /_mock/defects`` -> ``{"defects": [{"name", "breaks"}], "variants": [...],
+  "known": [names]}``
+* ``PUT /_mock/defects`` with ``{"defects": ["name", ...]}`` -> the same, after replacing
+  the active set (``[]`` switches every defect off); 400 naming an unknown defect.
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import Response, current_app, request
+
+from mock_seller.control import control_bp
+from mock_seller.defects.registry import DefectError, defect_names
+from mock_seller.defects.runtime import switch_of
+from mock_seller.errors import error, json_response
+
+
+def _view() -> Response:
+    body = switch_of(current_app).describe()
+    body["known"] = defect_names()
+    return json_response(body)
+
+
+@control_bp.get("/defects")
+def get_defects() -> Response:
+    return _view()
+
+
+@control_bp.put("/defects")
+def put_defects() -> Response:
+    try:
+        body = json.loads(request.get_data(cache=False) or b"{}")
+    except ValueError as exc:
+        return json_response(error("invalidBody", f"the body is not valid JSON: {exc}"), 400)
+    if not isinstance(body, dict) or not isinstance(body.get("defects"), list):
+        return json_response(error("invalidBody",
+                                   'expected {"defects": ["name", ...]}'), 400)
+    try:
+        switch_of(current_app).set(body["defects"])
+    except DefectError as exc:
+        return json_response(error("invalidBody", str(exc)), 400)
+    return _view()
