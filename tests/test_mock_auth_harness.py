@@ -1,0 +1,103 @@
+"""The harness certifies the mock with auth on: ``poq-conformance run`` with a profile using
+``auth: {type: bearer, token_env}`` or ``oauth2_client_credentials`` against the mock's
+token endpoint gets 0 MUST failures, and without credentials every exchange is a 401."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from mock_auth_helpers import SECRETS, TOKENS, auth_scenario
+
+from mock_seller.server import MockServer
+
+
+@pytest.fixture(scope="module", name="seller")
+def seller_fixture() -> Iterator[MockServer]:
+    with MockServer(scenario=auth_scenario(token_lifetime=120)) as server:
+        yield server
+
+
+def _profile(seller: MockServer, api: str, auth: dict[str, Any], **seller_keys: Any
+             ) -> dict[str, Any]:
+    text = resources.files("schemas").joinpath(f"profiles/mock-{api}.yaml").read_text("utf-8")
+    doc = yaml.safe_load(text)
+    doc["seller"]["base_url"] = seller.base_url(api)
+    doc["seller"]["auth"] = auth
+    doc["seller"].update(seller_keys)
+    return doc  # type: ignore[no-any-return]
+
+
+def _run(tmp_path: Path, profile: dict[str, Any], env: dict[str, str], *extra: str
+         ) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+    path = tmp_path / "profile.yaml"
+    path.write_text(yaml.safe_dump(profile))
+    proc = subprocess.run(
+        [sys.executable, "-m", "harness.cli", "run", "--profile", str(path), "--report-dir", "out",
+         *extra],
+        cwd=tmp_path, env={**os.environ, **env}, capture_output=True, text=True, timeout=600)
+    results = tmp_path / "out" / "results.json"
+    doc = json.loads(results.read_text()) if results.exists() else {}
+    return proc, doc
+
+
+def _must_failures(doc: dict[str, Any]) -> list[str]:
+    return [f"{r['id']}: {[c['message'] for c in r['checks'] if c['status'] == 'fail']}"
+            for r in doc["requirements"]
+            if r["status"] == "fail" and r["level"] in ("MUST", "MUST NOT")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("api", ["v8", "v7"])
+def test_bearer_token_run_has_no_must_failure(seller: MockServer, tmp_path: Path,
+                                              api: str) -> None:
+    seller.engine.reset()
+    profile = _profile(seller, api, {"type": "bearer", "token_env": "POQ_TEST_BEARER"})
+    proc, doc = _run(tmp_path, profile, {"POQ_TEST_BEARER": TOKENS["alpha"]})
+    assert doc, proc.stdout + proc.stderr
+    assert _must_failures(doc) == [], proc.stdout[-3000:]
+    assert doc["summary"]["must_failed"] == 0
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert doc["summary"]["pass"] > 20
+    statuses = {e["response"]["status"] for e in doc["exchanges"] if e.get("response")}
+    assert 401 not in statuses
+    assert TOKENS["alpha"] not in json.dumps(doc)  # the token never reaches the report
+
+
+@pytest.mark.slow
+def test_oauth2_run_with_buyer_id_has_no_must_failure(seller: MockServer,
+                                                      tmp_path: Path) -> None:
+    """The broker represents two buyers: the harness sends buyerId on every request."""
+    seller.engine.reset()
+    auth = {"type": "oauth2_client_credentials", "token_url": seller.root_url + "/_auth/token",
+            "client_id": "broker", "client_secret_env": "POQ_TEST_SECRET"}
+    profile = _profile(seller, "v8", auth, buyer_id="BUYER-C")
+    proc, doc = _run(tmp_path, profile, {"POQ_TEST_SECRET": SECRETS["broker"]})
+    assert doc, proc.stdout + proc.stderr
+    assert _must_failures(doc) == [], proc.stdout[-3000:]
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    seller_urls = [e["url"] for e in doc["exchanges"] if e["url"].startswith(seller.base_url())]
+    assert seller_urls and all("buyerId=BUYER-C" in url for url in seller_urls)
+    assert SECRETS["broker"] not in json.dumps(doc)
+
+
+@pytest.mark.slow
+def test_run_without_credentials_sees_401(seller: MockServer, tmp_path: Path) -> None:
+    """Every exchange is refused; nothing past R36 can be judged. (The harness still exits
+    0 here: a 401 everywhere is reported as not tested, not as a failure.)"""
+    seller.engine.reset()
+    profile = _profile(seller, "v8", {"type": "none"})
+    _, doc = _run(tmp_path, profile, {}, "-k", "smoke")
+    statuses = {e["response"]["status"] for e in doc["exchanges"] if e.get("response")}
+    assert statuses == {401}
+    rows = {r["id"]: r for r in doc["requirements"]}
+    assert rows["R39"]["status"] == "not_tested"
+    assert "401" in rows["R39"]["checks"][0]["message"]
