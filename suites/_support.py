@@ -37,6 +37,7 @@ class PoqRun:
     dialect: Dialect
     observations: list[Observation] = field(default_factory=list)
     timed_out: bool = False
+    poll_error: str | None = None
 
     @property
     def id(self) -> str | None:
@@ -91,6 +92,7 @@ class PoqRun:
 
 
 Recorder = Callable[[PoqRun, Observation], None]
+MAX_POLL_ERRORS = 3
 
 
 def create(
@@ -118,17 +120,26 @@ def wait_final(
     """Poll every created, not yet final POQ until all are final or ``max_wait_s`` passes."""
     pending = [r for r in runs if r.created and r.final is None]
     deadline = time.monotonic() + max_wait_s
+    errors: dict[str, int] = {}
     while pending:
         for run in list(pending):
             exchange = seller.get_poq(run.id)
-            if exchange.ok and isinstance(exchange.json, dict):
-                obs = Observation("poll", time.monotonic(), mef_view(exchange.json, run.dialect),
-                                  exchange)
-                run.observations.append(obs)
-                if on_observe:
-                    on_observe(run, obs)
-                if obs.view.is_final:
+            if not (exchange.ok and isinstance(exchange.json, dict)):
+                errors[run.name] = errors.get(run.name, 0) + 1
+                if errors[run.name] >= MAX_POLL_ERRORS:  # the seller lost it or is down
+                    run.timed_out = True
+                    run.poll_error = (f"{errors[run.name]} failed polls, last HTTP "
+                                      f"{exchange.status} {exchange.error or ''}").strip()
                     pending.remove(run)
+                continue
+            errors[run.name] = 0
+            obs = Observation("poll", time.monotonic(), mef_view(exchange.json, run.dialect),
+                              exchange)
+            run.observations.append(obs)
+            if on_observe:
+                on_observe(run, obs)
+            if obs.view.is_final:
+                pending.remove(run)
         if not pending:
             break
         if time.monotonic() >= deadline:

@@ -36,6 +36,7 @@ CASES = {
                                       {"R30", "R31"}),
     "ready_while_item_working": ("test_uc2_deferred.py", "life_cycle", {"R98", "R100"}),
     "rejected_item_with_answer": ("test_uc4_retrieve.py", "deferred_results", {"R90"}),
+    "same_id_for_every_poq": ("test_uc_all_identifiers.py", "unique", {"R32", "R59"}),
     "notify_without_state": ("test_uc5_notifications.py", "every_state_change",
                              {"R93", "R94"}),
     "notify_missing_item_events": ("test_uc5_notifications.py", "every_state_change",

@@ -109,3 +109,12 @@ def test_deferred_plan_follows_the_profile() -> None:
     assert all(p["instantSyncQualification"] is False for p in plan.values())
     no_deferred = replace(profile, capabilities=replace(profile.capabilities, deferred=False))
     assert set(deferred_plan(PayloadBuilder(no_deferred), no_deferred)) == {"2a"}
+
+
+def test_polling_gives_up_on_a_lost_poq() -> None:
+    seller = FakeSeller()
+    seller.get_poq = lambda poq_id: seller._exchange(  # type: ignore[method-assign]
+        {"code": "notFound", "reason": "gone"}, 404)
+    run = create(seller, V8, "lost", {"productOfferingQualificationItem": [{"id": "1"}]})
+    wait_final(seller, [run], 0.0, 30.0)
+    assert run.timed_out and run.poll_error and "404" in run.poll_error

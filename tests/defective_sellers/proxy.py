@@ -134,8 +134,14 @@ def rejected_item_with_answer(method: str, path: str, status: int, body: Any
     return status, body
 
 
+def same_id_for_every_poq(method: str, path: str, status: int, body: Any) -> tuple[int, Any]:
+    if _is_create(method, path) and isinstance(body, dict) and body.get("id"):
+        body["id"] = "poq-0001"
+    return status, body
+
+
 DEFECTS: dict[str, Defect] = {f.__name__: f for f in (
-    rejected_item_with_answer,
+    rejected_item_with_answer, same_id_for_every_poq,
     no_seller_contact, echo_changed, item_dropped, green_without_interval,
     immediate_in_progress, unasked_alternates, unknown_id_ok, errors_leak,
     list_ignores_filter, deferred_answered_in_progress, ready_while_item_working)}
