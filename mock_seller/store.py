@@ -69,7 +69,7 @@ def open_store(url: str | None) -> Store:
 
 
 class _Partition:
-    __slots__ = ("by_id", "order", "created", "by_project", "by_external")
+    __slots__ = ("by_id", "order", "created", "by_project", "by_external", "by_requested")
 
     def __init__(self) -> None:
         self.by_id: dict[str, PoqRecord] = {}
@@ -77,6 +77,8 @@ class _Partition:
         self.created: list[float] = []
         self.by_project: dict[str, list[PoqRecord]] = defaultdict(list)
         self.by_external: dict[str, list[PoqRecord]] = defaultdict(list)
+        #: (requested timestamp, position in ``order``, record), sorted: date-window lists
+        self.by_requested: list[tuple[float, int, PoqRecord]] = []
 
 
 class MemoryStore:
@@ -95,6 +97,9 @@ class MemoryStore:
         if part.created and ts < part.created[-1]:  # clock stepped back: keep the list sorted
             ts = part.created[-1]
             record.created_ts = ts
+        if record.requested is not None:
+            bisect.insort(part.by_requested,
+                          (record.requested.timestamp(), len(part.order), record))
         part.order.append(record)
         part.created.append(ts)
         if record.project_id is not None:
@@ -132,6 +137,9 @@ class MemoryStore:
             candidates = part.by_project.get(query.project_id, [])
         elif query.external_id is not None:
             candidates = part.by_external.get(query.external_id, [])
+        elif query.created_from is None and query.created_to is None and (
+                query.requested_from is not None or query.requested_to is not None):
+            candidates = _requested_window(part, query)
         else:
             lo = 0 if query.created_from is None else bisect.bisect_left(
                 part.created, query.created_from.timestamp())
@@ -142,6 +150,22 @@ class MemoryStore:
 
     def clear(self) -> None:
         self._parts.clear()
+
+
+def _requested_window(part: _Partition, q: ListQuery) -> list[PoqRecord]:
+    """Records whose requested date may be in the window, by bisection of the sorted index,
+    back in creation order (``_filter`` then applies the exact bounds)."""
+    index = part.by_requested
+    lo = 0 if q.requested_from is None else bisect.bisect_left(
+        index, (q.requested_from.timestamp(), -1))
+    hi = len(index) if q.requested_to is None else bisect.bisect_right(
+        index, (q.requested_to.timestamp(), float("inf")))
+    hits = sorted(index[lo:hi], key=_position)
+    return [hit[2] for hit in hits]
+
+
+def _position(hit: tuple[float, int, PoqRecord]) -> int:
+    return hit[1]
 
 
 def _filter(records: list[PoqRecord], q: ListQuery) -> list[PoqRecord]:

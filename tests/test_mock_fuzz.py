@@ -9,8 +9,8 @@ document, and schema-breaking requests refused with a 4xx. Not checked: that sch
 accepted (business rules legitimately refuse most random POQs with 422).
 
 Size: ``POQ_FUZZ_EXAMPLES`` (default 100) cases per operation and mode, about 2,800 in all;
-create operations get a sixth of that (their bodies are expensive to generate). ``POQ_FUZZ_SEED`` varies the run
-(default: derandomized, the same cases every run).
+create operations get a sixth of that (their bodies are expensive to generate).
+``POQ_FUZZ_SEED`` varies the run (default: derandomized, the same cases every run).
 """
 
 from __future__ import annotations
@@ -194,3 +194,48 @@ def _run(operation: Any, mode: GenerationMode, strategy: Any, base_url: str,
     if SEED is not None:
         check = seed(int(SEED))(check)
     check()
+
+
+# -- the requested-date index of the memory store (bench/bench_prism.py list figures) -----------
+
+_DAY = st.one_of(st.none(), st.integers(0, 30))
+
+
+@pytest.fixture(scope="module", name="engine")
+def engine_fixture() -> Iterator[Any]:
+    from mock_seller.engine import Engine
+    from mock_seller.scenario import load_scenario
+
+    engine = Engine(load_scenario())
+    yield engine
+    engine.close()
+
+
+@given(days=st.lists(_DAY, max_size=40), low=_DAY, high=_DAY,
+       state=st.sampled_from([None, "READY", "ACKNOWLEDGED"]))
+@settings(max_examples=150, deadline=None, database=None, derandomize=True,
+          suppress_health_check=list(HealthCheck))
+def test_requested_window_index_agrees_with_a_full_scan(
+        engine: Any, days: list[int | None], low: int | None, high: int | None,
+        state: str | None) -> None:
+    """The bisected index returns exactly the records a scan finds, in creation order."""
+    from mock_seller.store import ListQuery, MemoryStore, _filter
+    from mock_seller.timeutil import parse_datetime
+
+    def when(day: int | None, hour: int = 0) -> str | None:
+        return None if day is None else f"2030-01-{1 + day:02d}T{hour:02d}:00:00+01:00"
+
+    engine.reset()
+    for n, day in enumerate(days):
+        body = poq(eline_item(), externalId=f"e{n}")
+        if day is not None:
+            body["requestedPOQCompletionDate"] = when(day, n % 24)
+        engine.create("v8", body, "http://127.0.0.1:9/x")
+    store = engine.store
+    assert isinstance(store, MemoryStore)
+    query = ListQuery(state=state, requested_from=parse_datetime(when(low)),
+                      requested_to=parse_datetime(when(high, 12)))
+    everything = list(store.match("v8", ListQuery()))
+    expected = [r.id for r in _filter(everything, query)]
+    assert [r.id for r in store.match("v8", query)] == expected
+
