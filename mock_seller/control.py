@@ -44,6 +44,7 @@ ENV_VAR = "POQ_MOCK_CONTROL_TOKEN"
 URL_PREFIX = "/_mock"
 REQUEST_LOG_SIZE = 1000
 _EXTENSION = "poq_mock_control"
+_SECRET_KEYS = {"client_secret", "access_token", "token", "password", "apikey", "api_key"}
 
 control_bp = Blueprint("mock_control", __name__)
 
@@ -157,9 +158,14 @@ def put_scenario() -> Response:
     mimetype = (request.mimetype or "").lower()
     text = request.get_data(cache=False, as_text=True)
     try:
-        data = yaml.safe_load(text) if "yaml" in mimetype else json.loads(text or "null")
+        if "yaml" in mimetype or mimetype == "text/plain":
+            data = yaml.safe_load(text)
+        else:
+            data = json.loads(text or "null")
     except (ValueError, yaml.YAMLError) as exc:
         return _bad(f"the body is not valid {'YAML' if 'yaml' in mimetype else 'JSON'}: {exc}")
+    if isinstance(data, str):  # a bare bundled name (text or YAML scalar)
+        data = {"name": data}
     if not isinstance(data, dict):
         return _bad("the body must be a scenario mapping or {\"name\": <bundled scenario>}")
     try:
@@ -243,7 +249,8 @@ def _log_request(response: Response) -> Response:
         "time": format_datetime(utcnow()),
         "method": request.method,
         "path": path,
-        "query": {k: v[0] if len(v) == 1 else v for k, v in args.items()},
+        "query": {k: "***" if k.lower() in _SECRET_KEYS else (v[0] if len(v) == 1 else v)
+                  for k, v in args.items()},
         "status": response.status_code,
         "endpoint": _api_endpoint(),
         "buyer": getattr(party, "buyer", None),

@@ -126,11 +126,22 @@ def test_switch_to_bundled_and_inline_scenario(ctl: MockControl, seller: MockSer
     assert requests.post(seller.base_url() + POQ, json=poq(), timeout=10).status_code == 201
 
 
-def test_switch_scenario_as_yaml(ctl: MockControl) -> None:
+def test_switch_scenario_as_yaml(ctl: MockControl, seller: MockServer) -> None:
     text = ("name: yaml-one\ncatalogue:\n  specifications: [{id: s}]\n"
             "  offerings: [{id: X1, specification: s}]\n")
     assert ctl.set_scenario_yaml(text)["name"] == "yaml-one"
     assert ctl.health()["scenario"] == "yaml-one"
+    bare = requests.put(seller.root_url + "/_mock/scenario", data=b"default", timeout=10,
+                        headers={"Authorization": f"Bearer {TOKEN}",
+                                 "Content-Type": "text/plain"})
+    assert bare.status_code == 200, bare.text
+    assert ctl.health()["scenario"] != "yaml-one"
+
+
+def test_request_log_masks_secrets(ctl: MockControl, seller: MockServer) -> None:
+    requests.get(seller.base_url() + POQ, params={"client_secret": "hush", "state": "x"},
+                 timeout=10)
+    assert ctl.requests()[-1]["query"] == {"client_secret": "***", "state": "x"}
 
 
 def test_bad_scenario_is_400_with_every_error(ctl: MockControl, seller: MockServer) -> None:
