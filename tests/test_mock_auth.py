@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import requests
@@ -204,3 +205,52 @@ def test_request_log_names_the_buyer(tmp_path: object) -> None:
         assert [r["status"] for r in ctl.requests(buyer="BUYER-B")] == [200]
         # the control API has its own token: the API tokens do not open it
         assert call("GET", seller.root_url + "/_mock/health", "alpha").status_code == 401
+
+
+def test_cantata_paths_are_guarded_too(seller: MockServer) -> None:
+    url = seller.base_url("v8", "cantata") + POQ
+    assert call("GET", url).status_code == 401
+    assert call("GET", url, "alpha").status_code == 200
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda a: a["entities"].append({"id": "alpha", "buyers": ["X"]}), "duplicate entity id"),
+    (lambda a: a["entities"][1]["tokens"].append(TOKENS["alpha"]), "one entity only"),
+    (lambda a: a.update(sellers=["S1"], entities=[{**a["entities"][0], "sellers": ["S2"]}]),
+     "not in /auth/sellers"),
+    (lambda a: a.update(entities=[]), "no entity can authenticate"),
+    (lambda a: a["entities"][0].update(buyers=[]), "/auth/entities/0/buyers"),
+    (lambda a: a["entities"][0].update(tokens=["short"]), "/auth/entities/0/tokens/0"),
+])
+def test_bad_auth_keys_name_the_key(change: Any, message: str) -> None:
+    from mock_seller.scenario import ScenarioError, load_scenario
+
+    scenario = auth_scenario()
+    change(scenario["auth"])
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(scenario)
+    assert message in str(info.value)
+    assert "/auth" in str(info.value)
+
+
+def test_disabled_auth_key_means_anonymous() -> None:
+    with MockServer(scenario=auth_scenario(enabled=False)) as seller:
+        assert requests.get(seller.base_url() + POQ, timeout=10).status_code == 200
+
+
+def test_scenario_switch_changes_credentials() -> None:
+    from mock_seller.control import MockControl
+
+    with MockServer(control_token="ctl-token-2") as seller, \
+            MockControl(seller.root_url, "ctl-token-2") as ctl:
+        assert requests.get(seller.base_url() + POQ, timeout=10).status_code == 200
+        ctl.set_scenario(auth_scenario())
+        assert requests.get(seller.base_url() + POQ, timeout=10).status_code == 401
+        issued = _token(seller, {"grant_type": "client_credentials"},
+                        auth=("alpha", SECRETS["alpha"])).json()["access_token"]
+        assert call("GET", seller.base_url() + POQ, token=issued).status_code == 200
+        without_alpha = auth_scenario()
+        without_alpha["auth"]["entities"] = without_alpha["auth"]["entities"][1:]
+        ctl.set_scenario(without_alpha)
+        assert call("GET", seller.base_url() + POQ, token=issued).status_code == 401
+        assert call("GET", seller.base_url() + POQ, "beta").status_code == 200
