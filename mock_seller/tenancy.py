@@ -99,10 +99,16 @@ def current_party() -> Party | None:
     return g.get("poq_party")  # type: ignore[no-any-return]
 
 
+def current_buyer() -> str | None:
+    """The buyer the request acts for (None when auth is off or outside a request)."""
+    party = current_party()
+    return None if party is None else party.buyer
+
+
 def current_owner() -> Owner | None:
     """Owner filter for the engine and notifier: None = no filtering (auth off)."""
     party = current_party()
     return None if party is None else party.owner
 
 
-__all__ = ["Owner", "Party", "current_owner", "current_party", "resolve_party"]
+__all__ = ["Owner", "Party", "current_buyer", "current_owner", "current_party", "resolve_party"]
