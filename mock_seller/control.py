@@ -320,8 +320,7 @@ class LocalControl:
     def set_faults(self, config: dict[str, Any]) -> None:
         """Replace the faults (raises FaultConfigError with every problem)."""
         self.state.faults.configure(config)
-        if isinstance(config, dict) and "unable_to_meet_time_next" in config:
-            self.engine.force_unable_to_meet_time(int(config["unable_to_meet_time_next"]))
+        self.engine.force_unable_to_meet_time(int(config.get("unable_to_meet_time_next", 0)))
 
     def clear_faults(self) -> None:
         self.state.faults.clear()

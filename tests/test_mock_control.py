@@ -255,6 +255,9 @@ def test_forced_unable_to_meet_time(ctl: MockControl, seller: MockServer, api: s
     ready = {"v8": "done", "v7": "done.ready"}[api]
     assert poll_final(seller, second.json()["id"], api)["state"] == ready
     assert ctl.faults()["unable_to_meet_time_next"] == 0
+    ctl.set_faults({"unable_to_meet_time_next": 2})
+    ctl.set_faults({})  # a PUT replaces the whole set
+    assert ctl.faults()["unable_to_meet_time_next"] == 0
 
 
 def test_local_control_in_process(seller: MockServer) -> None:
