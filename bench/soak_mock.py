@@ -272,7 +272,8 @@ def list_part(poqs: int, path: str) -> None:
           f"{os.path.getsize(path) / 1e6:.1f} MB")
     for label, query, limit in [
         ("first page (no filter)", ListQuery(), 100),
-        ("externalId filter", ListQuery(external_id=f"soak-50-{poqs // 2}"), None),
+        ("externalId filter", ListQuery(external_id=f"soak-{poqs // 2 % 100}-{poqs // 2}"),
+         None),
         ("projectId + state", ListQuery(project_id="buyer-7", state="READY"), 50),
         ("state filter", ListQuery(state="READY"), 100),
         ("last page (offset)", ListQuery(), 100),
