@@ -271,9 +271,9 @@ def list_latency(args: argparse.Namespace) -> None:
             ("projectId + state, limit 50", "projectId=proj-7&state=done.ready&limit=50"),
             ("state only, first page (scan)", "state=done.ready&limit=100"),
             ("no filter, first page", "limit=100"),
-            ("requested date window (scan)", "requestedPOQCompletionDate.gt=2030-01-10T00:00:00Z"
-                                             "&requestedPOQCompletionDate.lt=2030-01-12T12:00:00Z"
-                                             "&limit=20"),
+            ("requested date window (index)", "requestedPOQCompletionDate.gt=2030-01-10T00:00:00Z"
+                                              "&requestedPOQCompletionDate.lt=2030-01-12T12:00:00Z"
+                                              "&limit=20"),
         ]
         worst = 0.0
         for label, query in queries:
