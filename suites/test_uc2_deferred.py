@@ -4,6 +4,8 @@ The POQs come from the session fixture ``deferred_runs`` (created together, poll
 The acknowledgement is judged under R27-R34 (2a/2b) or R55-R62 (2c); the observed life cycle
 under Figure 2, Figure 3, Table 29 and R95-R103. A seller may answer at once even when a
 deferred answer was allowed (O5): such POQs are judged as immediate answers instead.
+The acknowledgement must echo the request (R34/R62) although the v8 guide calls it a
+"partial POQ": the draft's requirement IDs are the normative source.
 """
 
 from __future__ import annotations
