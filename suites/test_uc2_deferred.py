@@ -132,6 +132,12 @@ def test_deferred_life_cycle(seller_profile: Any, dialect: Any, verdict: Any,
             judge(verdict, ["R96"], states.check_poq_sequence(logged), ev)
         for history in run.item_states().values():
             judge(verdict, ["R102"], states.check_item_sequence(history), ev)
+        for item in final_body.get("productOfferingQualificationItem") or [] if isinstance(
+                final_body, dict) else []:  # the seller's own item logs, as for the POQ
+            item_log = state_history(item.get("stateChange"), dialect.mef_item_state) if (
+                isinstance(item, dict)) else []
+            if item_log:
+                judge(verdict, ["R102"], states.check_item_sequence(item_log), ev)
         for obs in run.observations:
             poq_state, item_states = obs.view.state, list(obs.view.item_states.values())
             oev = [obs.exchange]

@@ -173,3 +173,33 @@ def test_control_route_switches_defects() -> None:
     assert client.put("/_mock/defects", headers=auth, json={"defects": []}).json["defects"] == []
     assert client.get("/mefApi/sonata/productOfferingQualification/v8/"
                       "productOfferingQualification/nope").status_code == 404
+
+
+# -- harness fixes found by the matrix ---------------------------------------------------------
+def test_r99_needs_an_item_in_progress() -> None:
+    """Found by in_progress_with_acknowledged_item: an IN_PROGRESS POQ whose items are all
+    ACKNOWLEDGED passed R99 (the catalogue note and Table 29 want one IN_PROGRESS item)."""
+    from harness.checks.states import check_in_progress_items
+    from schemas.dialect import ACKNOWLEDGED, IN_PROGRESS, READY
+
+    assert not check_in_progress_items(IN_PROGRESS, [ACKNOWLEDGED])[0]
+    assert not check_in_progress_items(IN_PROGRESS, [ACKNOWLEDGED, READY])[0]
+    assert check_in_progress_items(IN_PROGRESS, [ACKNOWLEDGED, IN_PROGRESS])[0]
+    assert check_in_progress_items(IN_PROGRESS, [READY, IN_PROGRESS])[0]
+    assert check_in_progress_items(READY, [READY])[0]
+
+
+def test_item_logs_are_judged_for_r102() -> None:
+    """Found by item_log_illegal_transition: the deferred life-cycle test judged the POQ's
+    stateChange log but not the items' logs. The item log check it now runs:"""
+    from harness.checks.states import check_item_sequence
+    from schemas.dialect import ACKNOWLEDGED, IN_PROGRESS, READY, get_dialect
+    from suites._support import state_history
+
+    v8 = get_dialect("v8")
+    log = [{"state": s} for s in ("acknowledged", "done", "inProgress", "done")]
+    history = state_history(log, v8.mef_item_state)
+    assert history == [ACKNOWLEDGED, READY, IN_PROGRESS, READY]
+    assert not check_item_sequence(history)[0]
+    source = (ROOT / "suites" / "test_uc2_deferred.py").read_text("utf-8")
+    assert 'state_history(item.get("stateChange"), dialect.mef_item_state)' in source

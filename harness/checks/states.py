@@ -192,6 +192,9 @@ def check_in_progress_items(poq_state: str | None, item_states: Sequence[str | N
     bad = [s for s in item_states if s not in (READY, IN_PROGRESS, ACKNOWLEDGED)]
     if bad:
         return failed(f"POQ IN_PROGRESS with items in {sorted(set(map(str, bad)))}")
+    if item_states and IN_PROGRESS not in item_states:  # Table 29: IN_PROGRESS 1 or more
+        return failed(f"POQ IN_PROGRESS but no item is IN_PROGRESS "
+                      f"({sorted(set(map(str, item_states)))})")
     return passed("items of the IN_PROGRESS POQ are READY, IN_PROGRESS or ACKNOWLEDGED")
 
 
