@@ -475,12 +475,6 @@ def list_error_with_rows(answer: Answer, switch: Switch) -> None:
         answer.body.update({"id": "poq-1", "state": answer.dialect.wire_poq_state(READY)})
 
 
-@response_defect("list_invalid_accepted")
-def list_invalid_accepted(answer: Answer, switch: Switch) -> None:
-    if answer.op == "list" and answer.status == 400:
-        answer.status, answer.body = 200, []
-
-
 # -- registration ---------------------------------------------------------------------------
 @response_defect("hub_refuses")
 def hub_refuses(answer: Answer, switch: Switch) -> None:
