@@ -439,33 +439,30 @@ def test_off_mode_records_nothing() -> None:
         server.stop()
 
 
-def test_buyers_are_kept_apart(servers: dict[str, MockServer]) -> None:
-    """The recorder keys on the buyer the access layer names (g.poq_party)."""
-    from flask import g
-    from flask import request as incoming
-
-    server = servers["lenient"]
-    _fresh(server)
-
-    def tag() -> None:  # stands in for the access layer's authenticated party
-        if incoming.headers.get("X-Test-Buyer"):
-            g.buyer = incoming.headers["X-Test-Buyer"]
-
-    server.app.before_request_funcs.setdefault(None, []).insert(0, tag)
+def test_buyers_are_kept_apart() -> None:
+    """With authentication on, each buyer gets its own findings (tenancy.current_buyer)."""
+    data = _default_yaml() | {"buyer_conformance": {"mode": "lenient"}, "auth": {"entities": [
+        {"id": "acme", "buyers": ["ACME"], "tokens": ["acme-static-token-1"]},
+        {"id": "globex", "buyers": ["GLOBEX"], "tokens": ["globex-static-token-1"]}]}}
+    server = MockServer(load_scenario(data))
+    server.app.config["CONTROL_TOKEN"] = TOKEN
+    server.start()
     try:
-        for buyer, body in (("acme", poq()), ("globex", _without("provideAlternative")())):
+        for token, body in (("acme-static-token-1", poq()),
+                            ("globex-static-token-1", _without("provideAlternative")())):
             resp = requests.post(server.base_url("v8") + POQ_PATH, json=body, timeout=10,
-                                 headers={"X-Test-Buyer": buyer})
-            assert resp.status_code == 201
+                                 headers={"Authorization": f"Bearer {token}"})
+            assert resp.status_code == 201, resp.text[:200]
+        acme = _control(server, "GET", "/buyer-report", params={"buyer": "ACME"}).json()
+        globex = _control(server, "GET", "/buyer-report", params={"buyer": "GLOBEX"}).json()
+        merged = _report(server)
     finally:
-        server.app.before_request_funcs[None].remove(tag)
-    acme = _control(server, "GET", "/buyer-report", params={"buyer": "acme"}).json()
-    globex = _control(server, "GET", "/buyer-report", params={"buyer": "globex"}).json()
-    assert _row(acme, "R9")["status"] == "pass" and acme["run"]["buyer"] == "acme"
+        server.stop()
+    assert _row(acme, "R9")["status"] == "pass" and acme["run"]["buyer"] == "ACME"
     assert _row(globex, "R9")["status"] == "fail"
-    merged = _report(server)
-    assert merged["run"]["buyers"] == ["acme", "globex"]
+    assert sorted(merged["run"]["buyers"]) == ["ACME", "GLOBEX"]
     assert _row(merged, "R9")["status"] == "fail"
+    assert "static-token" not in json.dumps(merged)  # credentials never reach the report
 
 
 # -- report formats over HTTP ---------------------------------------------------------------
