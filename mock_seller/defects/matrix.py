@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib import resources
@@ -85,7 +86,7 @@ def default_scenario() -> dict[str, Any]:
     return yaml.safe_load(text)  # type: ignore[no-any-return]
 
 
-def scenario_for(defects: list[Defect] = (), variants: list[str] = ()) -> dict[str, Any]:  # type: ignore[assignment]
+def scenario_for(defects: Sequence[Defect] = (), variants: Sequence[str] = ()) -> dict[str, Any]:
     """The default scenario with the defects switched on and their scenario needs merged."""
     data = copy.deepcopy(default_scenario())
     data["name"] = "+".join([d.name for d in defects] + list(variants)) or "default"
@@ -244,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     for run in cleans:
         print(f"clean {run.api}: failed {sorted(run.failed()) or '-'} {run.error or ''}")
     print(f"wrote {args.out}")
-    bad = [v for v in verdicts if not v.ok] or [r for r in cleans if r.error or r.failed()]
+    bad = any(not v.ok for v in verdicts) or any(r.error or r.failed() for r in cleans)
     return 1 if bad else 0
 
 

@@ -42,7 +42,7 @@ class Answer:
     body: Any
     args: dict[str, str]
     engine: Any
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str | None] = field(default_factory=dict)  # None = remove
 
     @property
     def dialect(self) -> Dialect:
