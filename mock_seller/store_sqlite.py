@@ -211,7 +211,12 @@ class Database:
             raise
         local.depth = 0
         after, local.after = local.after, []
-        conn.execute("COMMIT")
+        try:
+            conn.execute("COMMIT")
+        except sqlite3.Error:
+            with suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            raise
         for fn in after:
             fn()
 
@@ -271,6 +276,13 @@ class _Matched(Sequence[PoqRecord]):
     def __len__(self) -> int:
         return int(self._total)
 
+    def __iter__(self) -> Iterator[PoqRecord]:
+        """All matches in one query (a filter over the whole result, e.g. by owner)."""
+        cursor = self._db.conn().execute(
+            f"SELECT data FROM poq WHERE {self._where} ORDER BY seq", self._params)
+        for (data,) in cursor:
+            yield loads(data)
+
     @overload
     def __getitem__(self, index: int) -> PoqRecord: ...
     @overload
@@ -278,7 +290,9 @@ class _Matched(Sequence[PoqRecord]):
 
     def __getitem__(self, index: int | slice) -> PoqRecord | list[PoqRecord]:
         if isinstance(index, int):
-            got = self[index:index + 1] if index >= 0 else list(self)[index:index + 1]
+            if index < 0:
+                index += self._total
+            got = self[index:index + 1] if index >= 0 else []
             if not got:
                 raise IndexError(index)
             return got[0]

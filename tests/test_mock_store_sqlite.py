@@ -234,3 +234,21 @@ def test_wal_mode_and_busy_timeout(db_path: Path) -> None:
         conn.execute("UPDATE meta SET value='0' WHERE key='schema'")
     with pytest.raises(StoreError, match="schema version"):
         Database(str(db_path))
+
+
+def test_matches_page_and_iterate_in_creation_order(db_path: Path) -> None:
+    store = SqliteStore(str(db_path))
+    engine = Engine(FAST, store=store)
+    try:
+        ids = [engine.create("v8", poq(eline_item(), projectId=f"p{i % 2}"), "http://h/b")["id"]
+               for i in range(7)]
+        matched = store.match("v8", ListQuery(project_id="p0"))
+        assert len(matched) == 4
+        assert [r.id for r in matched] == ids[0::2]  # iteration: one query, in order
+        assert [r.id for r in matched[1:3]] == ids[2:6:2]
+        assert matched[-1].id == ids[6] and matched[0].id == ids[0]
+        assert matched[10:20] == []
+        with pytest.raises(IndexError):
+            matched[4]  # noqa: B018 (the lookup is the test)
+    finally:
+        engine.close()
