@@ -176,7 +176,8 @@ class SqliteOutbox:
         return bool(gone)
 
     def subscriptions(self, api: str | None = None) -> list[Any]:
-        sql, params = "SELECT data FROM subscription", ()
+        sql = "SELECT data FROM subscription"
+        params: tuple[str, ...] = ()
         if api is not None:
             sql, params = sql + " WHERE api=?", (api,)
         rows = self._db.conn().execute(sql + " ORDER BY seq", params).fetchall()

@@ -290,9 +290,8 @@ class _Matched(Sequence[PoqRecord]):
 
     def __getitem__(self, index: int | slice) -> PoqRecord | list[PoqRecord]:
         if isinstance(index, int):
-            if index < 0:
-                index += self._total
-            got = self[index:index + 1] if index >= 0 else []
+            position = index + self._total if index < 0 else index
+            got = self[position:position + 1] if position >= 0 else []
             if not got:
                 raise IndexError(index)
             return got[0]
