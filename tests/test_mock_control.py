@@ -269,3 +269,27 @@ def test_local_control_in_process(seller: MockServer) -> None:
     local.set_scenario("default")
     assert local.health()["scenario"] == "default"
     local.reset()
+
+
+def _control_rules(server: MockServer) -> list[tuple[str, str]]:
+    """Every /_mock route of the app, including those other modules added to control_bp."""
+    out = []
+    for rule in server.app.url_map.iter_rules():
+        if rule.rule.startswith("/_mock/"):
+            path = rule.rule.replace("<", "").replace(">", "")
+            out.extend((method, path) for method in sorted(rule.methods or ())
+                       if method not in ("HEAD", "OPTIONS"))
+    return out
+
+
+def test_every_control_route_is_guarded(seller: MockServer) -> None:
+    rules = _control_rules(seller)
+    assert ("POST", "/_mock/reset") in rules and len(rules) >= 8
+    for method, path in rules:
+        resp = requests.request(method, seller.root_url + path, timeout=10)
+        assert resp.status_code == 401, (method, path)
+    with MockServer() as plain:
+        for method, path in _control_rules(plain):
+            resp = requests.request(method, plain.root_url + path, timeout=10,
+                                    headers={"Authorization": f"Bearer {TOKEN}"})
+            assert resp.status_code == 404, (method, path)
