@@ -180,7 +180,8 @@ def test_pagination(seller: Any, verdict: Any, list_setup: ListSetup) -> None:
         if not rows:
             break
         pages.append((rows, exchange.response_headers))
-    judge(verdict, ["R80"], listing.check_pages(pages, whole), [whole_ex])
+    judge(verdict, ["R80"], listing.check_pages(pages, whole, _complete(whole_ex, whole)),
+          [whole_ex])
 
 
 @pytest.mark.requirements("R78", "R79", "R80")

@@ -203,3 +203,14 @@ def test_item_logs_are_judged_for_r102() -> None:
     assert not check_item_sequence(history)[0]
     source = (ROOT / "suites" / "test_uc2_deferred.py").read_text("utf-8")
     assert 'state_history(item.get("stateChange"), dialect.mef_item_state)' in source
+
+
+def test_pages_may_cover_more_than_a_capped_unpaged_list() -> None:
+    """Found by the capped_pages variant: a seller that caps the unpaged list (2 of 3, with
+    X-Pagination-Throttled) failed R80 because the limit=1 pages found the third record."""
+    from harness.checks.listing import check_pages
+
+    pages = [([{"id": i}], {"X-Total-Count": "3"}) for i in ("a", "b", "c")]
+    assert check_pages(pages, [{"id": "a"}, {"id": "b"}], whole_complete=False)[0]
+    assert not check_pages(pages, [{"id": "a"}, {"id": "b"}])[0]
+    assert not check_pages(pages[:1], [{"id": "a"}, {"id": "b"}], whole_complete=False)[0]
