@@ -191,7 +191,7 @@ def test_buyer_id_malformed(seller: MockServer) -> None:
     assert empty.status_code == 400 and empty.json()["code"] == "missingQueryValue"
 
 
-def test_request_log_names_the_buyer(tmp_path: object) -> None:
+def test_request_log_names_the_buyer() -> None:
     from mock_seller.control import MockControl
 
     with MockServer(scenario=auth_scenario(), control_token="ctl-token-1") as seller, \
