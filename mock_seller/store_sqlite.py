@@ -152,6 +152,7 @@ class Database:
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        self._writer = threading.Lock()  # one write transaction at a time in this process
         self._closed = False
         parent = Path(path).resolve().parent
         if not parent.is_dir():
@@ -200,23 +201,24 @@ class Database:
             finally:
                 local.depth -= 1
             return
-        conn.execute("BEGIN IMMEDIATE")
-        local.depth = 1
-        try:
-            yield conn
-        except BaseException:
-            local.depth = 0
-            local.after = []
-            conn.execute("ROLLBACK")
-            raise
-        local.depth = 0
-        after, local.after = local.after, []
-        try:
-            conn.execute("COMMIT")
-        except sqlite3.Error:
-            with suppress(sqlite3.Error):
+        with self._writer:  # threads queue here; SQLite's busy wait only between processes
+            conn.execute("BEGIN IMMEDIATE")
+            local.depth = 1
+            try:
+                yield conn
+            except BaseException:
+                local.depth = 0
+                local.after = []
                 conn.execute("ROLLBACK")
-            raise
+                raise
+            local.depth = 0
+            after, local.after = local.after, []
+            try:
+                conn.execute("COMMIT")
+            except sqlite3.Error:
+                with suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+                raise
         for fn in after:
             fn()
 
