@@ -63,10 +63,36 @@ def install(app: Flask, limits: Limits) -> None:
 
 
 def transport_cap(limit: int | None) -> int:
-    """The waitress body cap: above ours, so a moderately oversized body still reaches the app
-    and gets the JSON 413; only absurd ones are cut off by waitress itself (plain-text 413)."""
+    """The waitress body cap: above ours, so a moderately oversized body still reaches the app;
+    absurd ones are cut off by waitress without being read (``json_transport_errors``)."""
     base = limit or DEFAULT_MAX_BODY_BYTES
     return max(4 * base, base + 1024 * 1024)
+
+
+def json_transport_errors(ident: str) -> None:
+    """Waitress answers a few errors itself, before the app runs (a body far over the cap,
+    broken chunked encoding, oversized headers): for the server named ``ident`` those become
+    MEF Error JSON too. Other waitress servers in the process keep the plain-text answers."""
+    from waitress import utilities
+
+    original = utilities.Error.to_response
+    if getattr(original, "poq_idents", None) is not None:
+        original.poq_idents.add(ident)  # type: ignore[attr-defined]
+        return
+    idents = {ident}
+
+    def to_response(self: Any, ident: str | None = None) -> tuple[str, list[Any], bytes]:
+        if ident not in idents:
+            return original(self, ident)  # type: ignore[no-any-return]
+        code = ("invalidBody" if self.code in (400, 413)
+                else "internalError" if self.code >= 500 else "invalidRequest")
+        body = json.dumps({"code": code, "reason": str(self.reason)[:255],
+                           "message": str(self.body)[:500]}).encode()
+        return (f"{self.code} {self.reason}",
+                [("Content-Type", "application/json;charset=utf-8")], body)
+
+    to_response.poq_idents = idents  # type: ignore[attr-defined]
+    utilities.Error.to_response = to_response  # type: ignore[method-assign]
 
 
 _JSON_SUBTYPES = ("application/json",)
@@ -189,6 +215,7 @@ __all__ = [
     "Limits",
     "check_content_type",
     "install",
+    "json_transport_errors",
     "parse_json",
     "shape_problem",
     "too_large_body",

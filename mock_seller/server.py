@@ -18,7 +18,7 @@ from waitress.server import create_server
 from mock_seller.app import create_app, engine_of
 from mock_seller.control import ENV_VAR as CONTROL_ENV_VAR
 from mock_seller.engine import Engine
-from mock_seller.limits import transport_cap
+from mock_seller.limits import json_transport_errors, transport_cap
 from schemas.dialect import BASE_PATHS, CANTATA_BASE_PATHS
 
 READY_LINE = "POQ mock seller listening on http://{host}:{port}"
@@ -28,6 +28,7 @@ def _server(app: Flask, host: str, port: int, threads: int, **adjust: Any) -> An
     # waitress warns "Task queue depth is N" under any burst; that is load, not a fault
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     adjust.setdefault("max_request_body_size", transport_cap(app.config["MAX_CONTENT_LENGTH"]))
+    json_transport_errors("poq-mock-seller")  # waitress's own 400/413/431: MEF Error JSON
     return create_server(app, host=host, port=port, threads=threads, ident="poq-mock-seller",
                          clear_untrusted_proxy_headers=True, channel_timeout=30, **adjust)
 

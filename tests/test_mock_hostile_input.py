@@ -196,17 +196,37 @@ def test_chunked_body_over_the_limit_is_413(seller: MockServer) -> None:
     _assert_mef_error(resp, "v7", (413,), "larger than")
 
 
-def test_content_length_lie_beyond_the_limit_is_413_without_reading(seller: MockServer) -> None:
-    """A client announcing a huge body is answered before it sends it."""
+def _raw_exchange(seller: MockServer, head: str, payload: bytes) -> tuple[bytes, dict[str, Any]]:
+    """Send raw bytes; return the status line and the JSON body (the server closes)."""
     with socket.create_connection((seller.host, seller.port), timeout=10) as sock:
-        path = "/mefApi/sonata/productOfferingQualification/v8" + POQ
-        sock.sendall(f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                     f"Content-Length: 10000000\r\n\r\n".encode() + b"{" * 1000)
+        sock.sendall(head.encode() + payload)
         data = b""
-        while b"\r\n\r\n" not in data:
-            data += sock.recv(65536)
-    status = data.split(b"\r\n", 1)[0]
-    assert b" 413 " in status or b" 400 " in status, status
+        while chunk := sock.recv(65536):
+            data += chunk
+    head_bytes, _, body = data.partition(b"\r\n\r\n")
+    assert b"application/json" in head_bytes.lower(), head_bytes
+    return head_bytes.split(b"\r\n", 1)[0], json.loads(body)
+
+
+def test_content_length_far_beyond_the_limit_is_413_json_without_reading(
+        seller: MockServer) -> None:
+    """A client announcing a huge body is answered by the HTTP server before it sends it:
+    still a MEF Error in JSON."""
+    path = "/mefApi/sonata/productOfferingQualification/v8" + POQ
+    status, body = _raw_exchange(seller, f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                                 "application/json\r\nContent-Length: 10000000\r\n\r\n",
+                                 b"{" * 1000)
+    assert b" 413 " in status, status
+    assert validate("v8", "Error", body) == [] and body["code"] == "invalidBody"
+
+
+def test_broken_chunked_encoding_is_400_json(seller: MockServer) -> None:
+    path = "/mefApi/sonata/productOfferingQualification/v7" + POQ
+    status, body = _raw_exchange(seller, f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                                 "application/json\r\nTransfer-Encoding: chunked\r\n\r\n",
+                                 b"zz\r\n{}\r\n0\r\n\r\n")
+    assert b" 400 " in status, status
+    assert validate("v7", "Error400", body) == []
 
 
 def test_the_mock_keeps_serving_after_hostile_input(seller: MockServer) -> None:
