@@ -5,6 +5,9 @@ every delivery, and no redirect following."""
 from __future__ import annotations
 
 import dataclasses
+import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -126,6 +129,26 @@ def test_cli_callback_allow_bad_entry_is_one_line_exit_2() -> None:
     assert result.exit_code == 2
     assert "--callback-allow" in result.output
     assert "Traceback" not in result.output
+
+
+def test_cli_callback_allow_limits_the_running_process() -> None:
+    """``--callback-allow`` reaches the policy of a real ``python -m mock_seller`` process."""
+    proc = subprocess.Popen([sys.executable, "-m", "mock_seller", "--host", "127.0.0.1",
+                             "--port", "0", "--callback-allow", "buyer.example",
+                             "--callback-allow", "10.7.0.0/16"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        line = proc.stdout.readline().strip()  # type: ignore[union-attr]
+        hub = line.rsplit(" ", 1)[-1] + "/mefApi/sonata/productOfferingQualification/v8/hub"
+        for callback, status in (("http://buyer.example/cb", 201), ("http://10.7.3.4/", 201),
+                                 ("http://127.0.0.1:9/", 201), ("http://other.example/", 400),
+                                 ("http://10.8.3.4/", 400)):
+            resp = requests.post(hub, json={"callback": callback}, timeout=10)
+            assert resp.status_code == status, (callback, resp.text)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)
+        proc.stdout.close()  # type: ignore[union-attr]
 
 
 def test_parse_allow_splits_names_and_networks() -> None:
