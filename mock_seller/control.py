@@ -306,10 +306,16 @@ class LocalControl:
         self.engine = _engine(app)
 
     def reset(self) -> None:
-        """Forget POQs, subscriptions, pending transitions, the request log and the faults."""
+        """Forget POQs, subscriptions, pending transitions, the request log, the faults and the
+        buyer-conformance record: a reset starts a new sandbox session."""
+        from mock_seller.buyer_checks.hooks import state_of as buyer_state_of
+
         self.engine.reset()
         self.state.log.clear()
         self.state.faults.clear()
+        buyer = buyer_state_of(self.app)
+        if buyer is not None:
+            buyer.recorder.clear()
 
     def set_scenario(self, source: Any) -> Scenario:
         scenario = scenario_from(source)

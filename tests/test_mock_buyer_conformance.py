@@ -628,3 +628,16 @@ def test_recorded_credentials_are_masked() -> None:
     headers = recorder.snapshot()[0]["exchanges"][0]["request"]["headers"]
     assert ex == "ex-1"
     assert headers == {"Authorization": "***", "Accept": "x", "X-Api-Key": "***"}
+
+
+def test_control_reset_starts_a_new_buyer_session(servers: dict[str, MockServer]) -> None:
+    server = servers["lenient"]
+    _fresh(server)
+    _post(server, {"instantSyncQualification": True})  # breaks R9/R12: recorded
+
+    def judged() -> list[str]:
+        return [r["id"] for r in _report(server)["requirements"] if r["status"] in ("pass", "fail")]
+
+    assert "R12" in judged()
+    assert _control(server, "POST", "/reset").status_code == 200
+    assert judged() == []
