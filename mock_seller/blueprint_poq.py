@@ -15,7 +15,7 @@ from mock_seller.buyer_checks.hooks import (
 )
 from mock_seller.engine import Engine, TooManyRecords
 from mock_seller.errors import ApiError, bad_request, error, json_response, not_found, unprocessable
-from mock_seller.limits import check_content_type, parse_json
+from mock_seller.limits import check_content_type, parse_json, read_body
 from mock_seller.store import ListQuery
 from mock_seller.tenancy import current_owner
 from mock_seller.timeutil import parse_datetime
@@ -32,7 +32,8 @@ def engine() -> Engine:
 def read_json_body() -> Any:
     """The request body as JSON, or a 400 invalidBody that says what is wrong."""
     check_content_type(request)  # mock_seller/limits.py: strict JSON, size/depth/string caps
-    return parse_json(request.get_data(cache=False), engine().scenario.limits)
+    limits = engine().scenario.limits
+    return parse_json(read_body(request, limits), limits)
 
 
 def _structure_error(violations: list[tuple[str, str]]) -> ApiError:

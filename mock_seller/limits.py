@@ -110,6 +110,13 @@ def check_content_type(request: Request) -> None:
                           f"Content-Type names charset {charset!r}")
 
 
+def read_body(request: Request, limits: Limits) -> bytes:
+    """The raw body, read under the cap of the scenario in force now (it may have been switched
+    at run time; ``install`` only set the app-wide default)."""
+    request.max_content_length = limits.max_body_bytes
+    return request.get_data(cache=False)
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value (RFC 8259 has no NaN or Infinity)")
 
@@ -217,6 +224,7 @@ __all__ = [
     "install",
     "json_transport_errors",
     "parse_json",
+    "read_body",
     "shape_problem",
     "too_large_body",
     "transport_cap",

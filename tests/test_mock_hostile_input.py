@@ -248,3 +248,20 @@ def test_limits_are_configurable_and_default_when_absent() -> None:
         with pytest.raises(Exception) as info:
             parse_json(raw, small)
         assert getattr(info.value, "status", None) in (400, 413)
+
+
+def test_the_cap_follows_a_scenario_switched_at_run_time() -> None:
+    """The body cap is read per request from the scenario in force, not frozen at start."""
+    import dataclasses
+
+    scenario = _default()
+    scenario["limits"] = {"max_body_bytes": 4096}
+    raw = _with('"externalId":"' + "x" * 10_000 + '"')
+    with MockServer(scenario) as server:
+        url = server.base_url("v8") + POQ
+        assert requests.post(url, data=raw, headers=JSON, timeout=10).status_code == 413
+        engine = server.engine
+        engine.scenario = dataclasses.replace(engine.scenario,
+                                              limits=Limits(max_body_bytes=1024 * 1024))
+        resp = requests.post(url, data=raw, headers=JSON, timeout=10)
+        assert resp.status_code == 201, resp.text
