@@ -22,10 +22,13 @@ USE_CASES = ("1", "2a", "2b", "2c", "3", "4", "5", "flow")
 @click.option("--mock", "use_mock", is_flag=True, help="Certify the bundled mock seller.")
 @click.option("--api", type=click.Choice(["v8", "v7"]), default=None,
               help="Dialect of the bundled mock seller (with --mock; default v8).")
-@click.option("--scenario", type=click.Path(dir_okay=False), default=None,
-              help="Scenario file for the bundled mock seller (with --mock).")
+@click.option("--scenario", "--mock-scenario", "scenario", type=click.Path(dir_okay=False),
+              default=None,
+              help="Scenario file for the bundled mock seller (with --mock). Without "
+                   "--profile the bundled profile follows the scenario's response mode.")
 @click.option("--profile", "profile_path", type=click.Path(dir_okay=False), default=None,
-              help="Seller profile (YAML) of the Seller to certify.")
+              help="Seller profile (YAML) of the Seller to certify; with --mock, the "
+                   "profile to use against the bundled mock (its base_url replaced).")
 @click.option("--seller-url", metavar="URL", default=None,
               help="Override the profile's seller.base_url.")
 @click.option("--uc", "use_cases", metavar="LIST", default=None,
@@ -45,10 +48,13 @@ def run(
     report_dir: str,
 ) -> None:
     """Run the conformance suites against a Seller and write the reports."""
-    if use_mock == bool(profile_path):
-        raise click.UsageError("give exactly one of --mock or --profile FILE")
+    if not use_mock and not profile_path:
+        raise click.UsageError("give --mock or --profile FILE (or both: the profile against "
+                               "the bundled mock)")
     if not use_mock and (api or scenario):
         raise click.UsageError("--api and --scenario go with --mock (a profile names its api)")
+    if use_mock and profile_path and api:
+        raise click.UsageError("--api: with --mock --profile the profile's seller.api is used")
     selected = _use_cases(use_cases)
     from harness.runner import RunRequest, execute
 

@@ -118,6 +118,19 @@ class PayloadBuilder:
         poq.setdefault("provide_alternative", True)
         return self.create("install_offering_red", immediate=immediate, **poq)
 
+    def change_with_alternatives(self, immediate: bool = True, **poq: Any) -> dict[str, Any]:
+        """2c that ends YELLOW or RED, asking for alternates (R75-R77, D6, O13, O14)."""
+        poq.setdefault("provide_alternative", True)
+        return self.create("change_product_alternates", immediate=immediate, **poq)
+
+    def install_off_net(self, immediate: bool = True, **poq: Any) -> dict[str, Any]:
+        """2a answered with an off-net delivery (O6: 3rd party provider may be named)."""
+        return self.create("install_offering_off_net", immediate=immediate, **poq)
+
+    def change_off_net(self, immediate: bool = True, **poq: Any) -> dict[str, Any]:
+        """2c answered with an off-net delivery (O11: 3rd party provider may be named)."""
+        return self.create("change_product_off_net", immediate=immediate, **poq)
+
     def insufficient_information(self, immediate: bool = False, **poq: Any) -> dict[str, Any]:
         """A request the seller cannot evaluate (ends REJECTED when deferred)."""
         return self.create("insufficient_information", immediate=immediate, **poq)

@@ -43,6 +43,9 @@ TEST_DATA_PATHS = (
     "change_product",
     "insufficient_information",
     "unable_to_meet_time",
+    "change_product_alternates",
+    "install_offering_off_net",
+    "change_product_off_net",
 )
 
 
@@ -111,6 +114,13 @@ class NotificationsConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class ListConfig:
+    """What was agreed about Retrieve POQ List (MEF 79.1 8.3.3.3 item 3)."""
+
+    too_many_records_threshold: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ProfileTestData:
     """Request fragments (in the Seller's dialect) that lead the Seller down each path."""
 
@@ -121,6 +131,9 @@ class ProfileTestData:
     change_product: dict[str, Any] | None = None
     insufficient_information: dict[str, Any] | None = None
     unable_to_meet_time: dict[str, Any] | None = None
+    change_product_alternates: dict[str, Any] | None = None
+    install_offering_off_net: dict[str, Any] | None = None
+    change_product_off_net: dict[str, Any] | None = None
     unknown_poq_id: str | None = None
     poq: dict[str, Any] = field(default_factory=dict)
 
@@ -141,6 +154,7 @@ class Profile:
     test_data: ProfileTestData
     name: str = "profile"
     source: str | None = None
+    listing: ListConfig = field(default_factory=ListConfig)
 
     @property
     def api(self) -> str:
@@ -274,6 +288,7 @@ def parse_profile(
         test_data=test_data,
         name=str(data.get("name") or (Path(source).stem if source else "profile")),
         source=source,
+        listing=ListConfig(**(data.get("list") or {})),
     )
 
 
@@ -383,6 +398,7 @@ __all__ = [
     "AuthConfig",
     "Capabilities",
     "DeferredConfig",
+    "ListConfig",
     "NotificationsConfig",
     "Profile",
     "ProfileTestData",

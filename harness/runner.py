@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
 from rich.console import Console
 from rich.markup import escape
 
@@ -49,11 +50,67 @@ def preflight(profile: Profile) -> None:
         raise ConfigError(f"seller unreachable at {profile.seller.base_url}: {ex.error}")
 
 
+# scenario response_mode -> capabilities the bundled profile must not claim
+RESPONSE_MODE_CAPABILITIES = {"deferred": {"immediate": False}, "immediate": {"deferred": False}}
+SCENARIO_THRESHOLD_DEFAULT = 5000  # the mock's list.too_many_records when the key is absent
+
+
+def scenario_profile_changes(scenario: str) -> dict[str, Any]:
+    """What the bundled mock profile must say differently for this scenario file: the
+    capabilities its response mode rules out (deferred-only -> no immediate, immediate-only
+    -> no deferred), notifications when disabled, and the agreed too-many-records threshold.
+    Read as plain YAML: the harness never imports the mock seller."""
+    path = Path(scenario)
+    if not path.is_file():
+        raise ConfigError(f"mock scenario file not found: {path}")
+    try:
+        data = yaml.safe_load(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"mock scenario {path}: not readable YAML: "
+                          f"{getattr(exc, 'problem', None) or exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"mock scenario {path}: must be a mapping")
+    caps: dict[str, Any] = dict(RESPONSE_MODE_CAPABILITIES.get(
+        str(data.get("response_mode", "honour_flag")), {}))
+    notes = data.get("notifications")
+    if isinstance(notes, dict) and notes.get("enabled") is False:
+        caps["notifications"] = False
+    listing = data.get("list") if isinstance(data.get("list"), dict) else {}
+    threshold = listing.get("too_many_records", SCENARIO_THRESHOLD_DEFAULT)
+    return {"capabilities": caps,
+            "list": {"too_many_records_threshold": threshold if isinstance(threshold, int)
+                     and not isinstance(threshold, bool) and threshold > 0 else None}}
+
+
+def mock_profile_for_scenario(api: str, scenario: str, out_dir: Path) -> str:
+    """The bundled profile of ``api`` adapted to the scenario, written to ``out_dir`` (so
+    the run records which profile it used); returns its path."""
+    bundled = bundled_profile_path(f"mock-{api}")
+    data = yaml.safe_load(bundled.read_text("utf-8"))
+    changes = scenario_profile_changes(scenario)
+    data.setdefault("capabilities", {}).update(changes["capabilities"])
+    data["list"] = changes["list"]
+    data["name"] = f"{data.get('name', bundled.stem)}+{Path(scenario).stem}"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / f"mock-{api}-profile.yaml"
+    target.write_text(yaml.safe_dump(data, sort_keys=False), "utf-8")
+    return str(target)
+
+
 @contextlib.contextmanager
 def seller_under_test(req: RunRequest) -> Iterator[tuple[Profile, str]]:
-    """The profile to use and its path; starts (and finally stops) the mock if asked."""
+    """The profile to use and its path; starts (and finally stops) the mock if asked.
+
+    With ``--mock --profile FILE`` the given profile is used against the bundled mock (its
+    base URL replaced); with ``--mock --scenario FILE`` alone the bundled profile is adapted
+    to the scenario (:func:`mock_profile_for_scenario`)."""
     if req.mock:
-        path = str(bundled_profile_path(f"mock-{req.api}"))
+        if req.profile_path:
+            path = req.profile_path
+        elif req.scenario:
+            path = mock_profile_for_scenario(req.api, req.scenario, req.report_dir)
+        else:
+            path = str(bundled_profile_path(f"mock-{req.api}"))
         profile = load_profile(path)
         with MockSeller(req.scenario) as mock:
             yield profile.with_base_url(req.seller_url or mock.base_url(profile.api)), path
@@ -158,4 +215,5 @@ def _render_reports(out: Console, results: Path, report_dir: Path) -> None:
         out.print(f"{name}: {escape(str(path))}")
 
 
-__all__ = ["RunRequest", "execute", "preflight", "pytest_args", "seller_under_test"]
+__all__ = ["RunRequest", "execute", "mock_profile_for_scenario", "preflight", "pytest_args",
+           "scenario_profile_changes", "seller_under_test"]

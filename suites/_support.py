@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness import progress
 from harness.evidence import Exchange
 from harness.views import PoqView, mef_view
 from schemas.dialect import Dialect
@@ -119,7 +120,8 @@ def wait_final(
 ) -> None:
     """Poll every created, not yet final POQ until all are final or ``max_wait_s`` passes."""
     pending = [r for r in runs if r.created and r.final is None]
-    deadline = time.monotonic() + max_wait_s
+    started = time.monotonic()
+    deadline = started + max_wait_s
     errors: dict[str, int] = {}
     while pending:
         for run in list(pending):
@@ -140,6 +142,7 @@ def wait_final(
                 on_observe(run, obs)
             if obs.view.is_final:
                 pending.remove(run)
+        _show_waiting(pending, time.monotonic() - started)
         if not pending:
             break
         if time.monotonic() >= deadline:
@@ -147,6 +150,19 @@ def wait_final(
                 run.timed_out = True
             break
         time.sleep(poll_interval_s)
+
+
+def _show_waiting(pending: list[PoqRun], elapsed: float) -> None:
+    """One progress line per poll round: the first pending POQ, its last state, how long."""
+    if not pending:
+        progress.clear()
+        return
+    run = pending[0]
+    body = run.last.exchange.json if run.last else None
+    state = body.get("state") if isinstance(body, dict) else None  # the seller's wire value
+    more = f" (+{len(pending) - 1} more)" if len(pending) > 1 else ""
+    progress.status(f"waiting for POQ {run.id}: {state or 'no state yet'}{more} "
+                    f"({elapsed:.1f} s)")
 
 
 def state_history(log: Any, translate: Callable[[Any], str | None]) -> list[str]:

@@ -68,6 +68,13 @@ def deferred_plan(payloads: PayloadBuilder, profile: Any) -> dict[str, dict[str,
         plan["2b"] = payloads.install_specification(immediate=False)
     if profile.has("change") and payloads.has("change_product"):
         plan["2c"] = payloads.change_product(immediate=False, provide_alternative=True)
+    if not profile.has("immediate"):  # else the immediate suite takes these optional paths
+        if profile.has("change") and payloads.has("change_product_alternates"):
+            plan["2c-alt"] = payloads.change_with_alternatives(immediate=False)
+        if profile.has("change") and payloads.has("change_product_off_net"):
+            plan["2c-off-net"] = payloads.change_off_net(immediate=False)
+        if payloads.has("install_offering_off_net"):
+            plan["2a-off-net"] = payloads.install_off_net(immediate=False)
     if payloads.has("install_offering_red"):
         plan["red"] = payloads.red_with_alternatives(immediate=False)
     if payloads.has("insufficient_information"):

@@ -184,3 +184,60 @@ def test_2a_several_items_in_one_poq(post: Any, seller_profile: Any, dialect: An
     paths = ["install_offering", second]
     request = payloads.create(paths, immediate=True)
     judge_immediate(verdict, dialect, request, post(request), UC2A)
+
+
+ALT_2C = ["R75", "R76", "R77", "D6", "O13", "O14"]
+
+
+def _optional_path(seller_profile: Any, verdict: Any, payloads: PayloadBuilder, path: str,
+                   ids: list[str], capability: str | None = None) -> None:
+    """Skip (saying why, per ID) when the capability or the optional test data is missing;
+    a seller without Immediate Responses gets these paths through the deferred plan."""
+    if capability and not seller_profile.has(capability):
+        skip_ids(verdict, ids, f"the seller profile does not declare capability "
+                 f"'{capability}'", applicable=False)
+        pytest.skip(f"no capability {capability}")
+    if not payloads.has(path):
+        skip_ids(verdict, ids, f"the profile has no test_data.{path}")
+        pytest.skip(f"no test_data.{path}")
+    if not seller_profile.has("immediate"):
+        pytest.skip("judged on the deferred answer (the seller gives no Immediate Response)")
+
+
+@pytest.mark.uc("2c")
+@pytest.mark.requirements(*all_ids(UC2C))
+def test_2c_change_with_alternatives(post: Any, seller_profile: Any, dialect: Any,
+                                     verdict: Any, payloads: PayloadBuilder) -> None:
+    """2c answered YELLOW or RED with Provide Alternate true: the alternates of a change
+    answer carry their own confidence, interval, delivery type and identifiers (R75-R77)."""
+    _optional_path(seller_profile, verdict, payloads, "change_product_alternates", ALT_2C,
+                   "change")
+    request = payloads.change_with_alternatives(immediate=True)
+    body = judge_immediate(verdict, dialect, request, post(request), UC2C)
+    if body is not None and not any(items.alternates(i) for i in items.items_of(body)):
+        skip_ids(verdict, ALT_2C, "the seller proposed no alternates for "
+                 "test_data.change_product_alternates")
+
+
+@pytest.mark.uc("2a")
+@pytest.mark.requirements(*all_ids(UC2A))
+def test_2a_off_net(post: Any, seller_profile: Any, dialect: Any, verdict: Any,
+                    payloads: PayloadBuilder) -> None:
+    """2a delivered off net: a 3rd party provider may be named, only for off-net (O6)."""
+    _optional_path(seller_profile, verdict, payloads, "install_offering_off_net", ["O6"])
+    request = payloads.install_off_net(immediate=True)
+    exchange = post(request)
+    body = judge_immediate(verdict, dialect, request, exchange, UC2A)
+    if body is not None:
+        judge_use_case(verdict, dialect, "2a", request, body, [exchange])
+
+
+@pytest.mark.uc("2c")
+@pytest.mark.requirements(*all_ids(UC2C))
+def test_2c_off_net(post: Any, seller_profile: Any, dialect: Any, verdict: Any,
+                    payloads: PayloadBuilder) -> None:
+    """2c delivered off net: a 3rd party provider may be named, only for off-net (O11)."""
+    _optional_path(seller_profile, verdict, payloads, "change_product_off_net", ["O11"],
+                   "change")
+    request = payloads.change_off_net(immediate=True)
+    judge_immediate(verdict, dialect, request, post(request), UC2C)

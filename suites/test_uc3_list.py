@@ -202,3 +202,46 @@ def test_invalid_query_is_a_failure(seller: Any, verdict: Any) -> None:
         judge(verdict, ["R79"], errors.check_error_body(exchange.status, exchange.json), ev)
         judge(verdict, ["R79"], errors.check_no_success_attributes(
             exchange.json, errors.LIST_ROW_ATTRIBUTES, "list failure"), ev)
+
+
+MAX_THRESHOLD = 50  # more POQs than this are not created just to exceed an agreed threshold
+
+
+@pytest.mark.requirements("R78", "R79", "R80")
+def test_too_many_records(seller: Any, seller_profile: Any, dialect: Any, verdict: Any,
+                          payloads: PayloadBuilder, created_poqs: Any,
+                          list_setup: ListSetup) -> None:
+    """8.3.3.3 path 3: more matches than the agreed threshold give 422 tooManyRecords (a MEF
+    Error, no list content), an empty list, or at most the agreed number of records."""
+    threshold = seller_profile.listing.too_many_records_threshold
+    if threshold is None or threshold > MAX_THRESHOLD:
+        why = ("the profile declares no list.too_many_records_threshold" if threshold is None
+               else f"list.too_many_records_threshold {threshold} is above {MAX_THRESHOLD}: "
+               "exceeding it would take too many POQs")
+        for req_id in ("R79", "R80"):
+            verdict.not_tested(req_id, f"too-many-records path not exercised: {why}")
+        return
+    project = payloads.unique_label("poq-many")
+    immediate = seller_profile.has("immediate")
+    for n in range(threshold + 1):
+        run = create(seller, dialect, f"many-{n}", payloads.install_offering(
+            immediate=immediate, projectId=project, externalId=f"{project}-{n}"))
+        created_poqs.add(run)
+        if not run.created:
+            verdict.not_tested("R80", f"POQ {n + 1} of {threshold + 1} for the too-many-records "
+                               f"path could not be created (HTTP {run.create.status})",
+                               evidence=[run.create])
+            return
+    exchange = seller.list_poqs({"projectId": project})
+    ev = [exchange]
+    status, body = exchange.status, exchange.json
+    verdict.check("R78", status is not None, f"list of {threshold + 1} matches (agreed "
+                  f"threshold {threshold}) answered HTTP {status}", evidence=ev)
+    result = errors.check_too_many_records(status, body, threshold)
+    if status is not None and 400 <= status < 500:
+        judge(verdict, ["R79"], result, ev)
+        judge(verdict, ["R79"], errors.check_error_body(status, body), ev)
+        judge(verdict, ["R79"], errors.check_no_success_attributes(
+            body, errors.LIST_ROW_ATTRIBUTES, "too-many-records failure"), ev)
+    else:
+        judge(verdict, ["R80"], result, ev)

@@ -256,3 +256,75 @@ def test_nothing_after_unregistration(dialect: Any, verdict: Any,
     notes = [n for n in phase.notes if nt.poq_id_of(n) == phase.run.id]
     judge(verdict, ["R6"], nt.check_none(notes, f"for POQ {phase.run.id} with no registration"),
           [*phase.run.evidence(3), *notes[:5]])
+
+
+@dataclass
+class TwoTargets:
+    """One deferred POQ while two listeners (two callbacks) are registered for everything."""
+
+    phase: Phase
+    second: Phase
+    problem: str | None = None
+
+
+@pytest.fixture(scope="module")
+def two_targets(seller: Any, seller_profile: Any, dialect: Any, payloads: PayloadBuilder,
+                listener: Any, created_poqs: Any, observe: Any,
+                phases: dict[str, Phase]) -> TwoTargets:
+    """Register the run's listener and a second one, follow one deferred POQ, unregister."""
+    from harness.listener import Listener
+
+    cfg, ncfg = seller_profile.deferred, seller_profile.notifications
+    first, second = Phase("two-1", None), Phase("two-2", None)
+    result = TwoTargets(first, second)
+    if ncfg.callback_url:
+        result.problem = ("the profile sets notifications.callback_url (a public address); a "
+                          "second target the seller can reach cannot be offered")
+        return result
+    other = Listener(listener.recorder, ncfg.listen_host, 0, None,
+                     seller_profile.seller.record_body_chars).start()
+    try:
+        hubs = []
+        for phase, target in ((first, listener), (second, other)):
+            phase.register_exchange = seller.register(target.callback_url, None)
+            body = phase.register_exchange.json
+            if phase.register_exchange.status == 201 and isinstance(body, dict) and body.get("id"):
+                hubs.append(str(body["id"]))
+            else:
+                result.problem = (f"registration of {target.callback_url} failed: HTTP "
+                                  f"{phase.register_exchange.status}")
+        marks = (listener.mark(), other.mark())
+        run = create(seller, dialect, "uc5-two-targets",
+                     payloads.install_offering(immediate=False), observe)
+        created_poqs.add(run)
+        first.run = second.run = run
+        poll_final(seller, [run], cfg.poll_interval_s, cfg.max_wait_s, observe)
+        if result.problem is None:
+            expected = _expected(first, dialect)
+            for target, since in zip((listener, other), marks, strict=True):
+                target.wait_for_all(expected, ncfg.max_wait_s, since)
+        first.notes = listener.notifications[marks[0]:]
+        second.notes = other.notifications[marks[1]:]
+        for hub_id in hubs:
+            seller.unregister(hub_id)
+    finally:
+        other.stop()
+    return result
+
+
+@pytest.mark.requirements("R92")
+def test_every_target_hears_every_event(dialect: Any, verdict: Any,
+                                        two_targets: TwoTargets) -> None:
+    """R92: with two registered targets, each receives every POQ and item state change."""
+    first, second = two_targets.phase, two_targets.second
+    run = first.run
+    if two_targets.problem or run is None or not run.created or run.immediate:
+        verdict.not_tested("R92", two_targets.problem or _not_deferred(run))
+        return
+    poq_history, item_histories = first.histories(dialect)
+    for n, phase in enumerate((first, second), start=1):
+        notes = phase.for_run()
+        ok, message = nt.check_events_cover_history(notes, poq_history, item_histories, None,
+                                                    dialect)
+        verdict.check("R92", ok, f"target {n} of 2: {message}",
+                      evidence=[phase.register_exchange, *run.evidence(3), *notes[:6]])

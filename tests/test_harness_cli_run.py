@@ -125,8 +125,8 @@ def _exit(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        ([], "give exactly one of --mock or --profile"),
-        (["--mock", "--profile", "p.yaml"], "give exactly one of --mock or --profile"),
+        ([], "give --mock or --profile FILE"),
+        (["--mock", "--profile", "p.yaml", "--api", "v7"], "the profile's seller.api is used"),
         (["--profile", "p.yaml", "--api", "v7"], "--api and --scenario go with --mock"),
         (["--mock", "--uc", "2a,9"], "--uc: unknown use case 9"),
         (["--mock", "--scenario", "/nonexistent/s.yaml"], "mock scenario file not found"),
