@@ -48,9 +48,12 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
         "Deferred answers omit expectedPOQCompletionDate (optional in both APIs; no "
         "requirement ID makes it mandatory).",
         {}),
+    "no_item_state_logs": (
+        "(v7) Items come without their stateChange logs, which v7 leaves optional (v8 "
+        "requires them, so the variant does nothing there): the buyer only has the item "
+        "states it polled. The POQ log stays: on v7 it is the only creation date (R33).",
+        {}),
 }
-
-
 
 
 def _extra_seller_contacts(answer: Any) -> None:
@@ -90,7 +93,15 @@ def _no_expected_completion_date(answer: Any) -> None:
         body.pop("expectedPOQCompletionDate", None)
 
 
+def _no_item_state_logs(answer: Any) -> None:
+    if answer.api != "v7":
+        return
+    for item in answer.items():
+        item.pop("stateChange", None)
+
+
 VARIANT_HOOKS: dict[str, Callable[[Any], None]] = {
+    "no_item_state_logs": _no_item_state_logs,
     "extra_seller_contacts": _extra_seller_contacts,
     "items_reordered": _items_reordered,
     "extension_fields": _extension_fields,

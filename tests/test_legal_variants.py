@@ -18,8 +18,9 @@ from mock_seller.server import MockServer
 from mock_seller.variants import VARIANTS
 from schemas.catalogue import load_catalogue
 
-RUNS = [(name, "v8") for name in VARIANTS] + [("items_reordered", "v7"),
-                                              ("extension_fields", "v7")]
+V7_ONLY = {"no_item_state_logs"}  # a no-op in v8 (v8 requires stateChange)
+RUNS = [(name, "v8") for name in VARIANTS if name not in V7_ONLY] + [
+    ("items_reordered", "v7"), ("extension_fields", "v7"), ("no_item_state_logs", "v7")]
 BODY = {
     "instantSyncQualification": True,
     "provideAlternative": False,
