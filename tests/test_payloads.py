@@ -17,7 +17,8 @@ def builder(request: pytest.FixtureRequest) -> PayloadBuilder:
 
 
 BUILDS = ["install_offering", "install_specification", "change_product",
-          "red_with_alternatives", "insufficient_information", "unable_to_meet_time"]
+          "red_with_alternatives", "insufficient_information", "unable_to_meet_time",
+          "change_with_alternatives", "install_off_net", "change_off_net"]
 
 
 @pytest.mark.parametrize("method", BUILDS)
@@ -59,6 +60,24 @@ def test_missing_fragment_is_reported(builder: PayloadBuilder) -> None:
     assert not PayloadBuilder(bare).has("change_product")
     with pytest.raises(KeyError):
         builder.create("nonsense", immediate=True)
+
+
+def test_optional_paths(builder: PayloadBuilder) -> None:
+    """2c alternates ask for alternates and change a product; off-net paths keep the action
+    of their use case; without the fragment they are reported missing by key."""
+    alt = builder.change_with_alternatives()
+    assert alt["provideAlternative"] is True
+    assert alt["productOfferingQualificationItem"][0]["action"] == "modify"
+    assert builder.install_off_net()["productOfferingQualificationItem"][0]["action"] == "add"
+    assert builder.change_off_net()["productOfferingQualificationItem"][0]["action"] == "modify"
+    from dataclasses import replace
+
+    profile = builder.profile
+    bare = PayloadBuilder(replace(profile, test_data=replace(
+        profile.test_data, change_product_alternates=None, install_offering_off_net=None)))
+    assert not bare.has("change_product_alternates") and not bare.has("install_offering_off_net")
+    with pytest.raises(MissingTestData, match="test_data.install_offering_off_net"):
+        bare.install_off_net()
 
 
 def test_rfc3339_form() -> None:
