@@ -145,6 +145,41 @@ def run_harness(label: str, scenario: dict[str, Any], api: str, use_cases: tuple
     return RunOutcome(label, api, seconds, done.returncode, status)
 
 
+def read_outcome(folder: Path, label: str, api: str) -> RunOutcome | None:
+    """The outcome of a kept run folder (``--work``), or None when it holds no results."""
+    results = folder / "report" / "results.json"
+    if not results.is_file():
+        return None
+    doc = json.loads(results.read_text("utf-8"))
+    seconds = 0.0
+    started, finished = doc["run"].get("started"), doc["run"].get("finished")
+    if started and finished:
+        from datetime import datetime
+
+        seconds = (datetime.fromisoformat(finished.replace("Z", "+00:00"))
+                   - datetime.fromisoformat(started.replace("Z", "+00:00"))).total_seconds()
+    return RunOutcome(label, api, seconds, 0, {r["id"]: r["status"] for r in doc["requirements"]})
+
+
+def collect(dirs: Sequence[Path]) -> tuple[list[Verdict], list[RunOutcome]]:
+    """Verdicts from kept run folders; a later folder replaces an earlier run of the same
+    defect (to redo runs broken by something outside the harness)."""
+    verdicts: dict[str, Verdict] = {}
+    cleans: dict[str, RunOutcome] = {}
+    for work in dirs:
+        for api in ("v8", "v7"):
+            clean = read_outcome(work / f"clean-{api}", "clean", api)
+            if clean is not None:
+                cleans[api] = clean
+        for name, defect in load_defects().items():
+            api = "v7" if defect.api == "v7" else "v8"
+            outcome = read_outcome(work / f"{name}-{api}", name, api)
+            if outcome is not None:
+                verdicts[name] = Verdict(defect, outcome)
+    ordered = [verdicts[n] for n in load_defects() if n in verdicts]
+    return ordered, [cleans[a] for a in ("v8", "v7") if a in cleans]
+
+
 def run_defect(defect: Defect, work: Path, api: str | None = None) -> Verdict:
     chosen = api or ("v7" if defect.api == "v7" else "v8")
     return Verdict(defect, run_harness(defect.name, scenario_for([defect]), chosen,
@@ -241,7 +276,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default=None, help="comma separated defect names")
     parser.add_argument("--work", default=None, help="keep run folders here")
     parser.add_argument("--no-clean", action="store_true", help="skip the clean runs")
+    parser.add_argument("--render-from", nargs="+", default=None, metavar="DIR",
+                        help="no runs: render from kept --work folders (later ones win)")
     args = parser.parse_args(argv)
+    if args.render_from:
+        verdicts, cleans = collect([Path(d) for d in args.render_from])
+        Path(args.out).write_text(render(verdicts, cleans), "utf-8")
+        print(f"wrote {args.out} from {len(verdicts)} defect runs and {len(cleans)} clean runs")
+        return 0
     names = [n.strip() for n in args.only.split(",")] if args.only else None
     unknown = [n for n in names or [] if n not in load_defects()]
     if unknown:
