@@ -175,3 +175,19 @@ def test_mock_with_own_profile(tmp_path: Path) -> None:
     too_many = [c for c in rows["R80"]["checks"] if "test_too_many_records" in c["test"]]
     assert too_many and too_many[0]["status"] == "not_tested"
     assert "list.too_many_records_threshold" in too_many[0]["message"]
+
+
+@pytest.mark.slow
+def test_seller_past_the_agreed_threshold_fails(tmp_path: Path) -> None:
+    """No silent pass: a seller that lists more than the agreed number of records fails R80.
+    The profile agrees 50; the scenario has no threshold, so all 51 POQs come back."""
+    path = scenario(tmp_path, list={"max_page_size": 100, "too_many_records": None})
+    own = tmp_path / "own.yaml"
+    own.write_text(bundled_profile_path("mock-v8").read_text("utf-8"), "utf-8")
+    proc = run_cli(["--mock", "--profile", str(own), "--scenario", str(path), "--uc", "3",
+                    "-k", "too_many", "--report-dir", "out"], tmp_path)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    doc = json.loads((tmp_path / "out" / "results.json").read_text())
+    rows = {r["id"]: r for r in doc["requirements"]}
+    assert rows["R80"]["status"] == "fail"
+    assert any("more than the agreed 50" in (c["message"] or "") for c in rows["R80"]["checks"])
