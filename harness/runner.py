@@ -75,7 +75,8 @@ def scenario_profile_changes(scenario: str) -> dict[str, Any]:
     notes = data.get("notifications")
     if isinstance(notes, dict) and notes.get("enabled") is False:
         caps["notifications"] = False
-    listing = data.get("list") if isinstance(data.get("list"), dict) else {}
+    raw_list = data.get("list")
+    listing: dict[str, Any] = raw_list if isinstance(raw_list, dict) else {}
     threshold = listing.get("too_many_records", SCENARIO_THRESHOLD_DEFAULT)
     return {"capabilities": caps,
             "list": {"too_many_records_threshold": threshold if isinstance(threshold, int)
