@@ -15,7 +15,7 @@ import logging
 import threading
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -295,9 +295,9 @@ class Engine:
         dialect = get_dialect(api)
         cap = self.scenario.max_page_size
         with self._lock:
-            matched = self.store.match(api, query)
             if owner is not None:  # another buyer's POQs are not there (mock_seller/tenancy.py)
-                matched = [r for r in matched if (r.buyer, r.seller) == owner]
+                query = replace(query, owner=owner)
+            matched = self.store.match(api, query)
             total = len(matched)
             threshold = self.scenario.too_many_records
             if threshold is not None and total > threshold:

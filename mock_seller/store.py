@@ -26,6 +26,7 @@ class ListQuery:
     created_to: datetime | None = None
     requested_from: datetime | None = None
     requested_to: datetime | None = None
+    owner: tuple[str | None, str | None] | None = None  # only this (buyer, seller)'s POQs
 
 
 class StoreError(ValueError):
@@ -172,6 +173,9 @@ def _filter(records: list[PoqRecord], q: ListQuery) -> list[PoqRecord]:
     """Apply the filters, one list comprehension each (fast at 100k records). The result may
     be the store's own list: callers read it under the engine lock and never mutate it."""
     out = records
+    if q.owner is not None:
+        owner = q.owner
+        out = [r for r in out if (r.buyer, r.seller) == owner]
     if q.state is not None:
         out = [r for r in out if r.state == q.state]
     if q.project_id is not None:

@@ -30,7 +30,7 @@ from mock_seller.model import PoqRecord
 from mock_seller.store import ListQuery, StoreError, Timeline
 from schemas.dialect import ACKNOWLEDGED, FINAL_ITEM_STATES, FINAL_POQ_STATES
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 BUSY_TIMEOUT_S = 30.0
 _CODEC_MODULES = ("mock_seller.", "schemas.")
 
@@ -39,7 +39,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS poq (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     api TEXT NOT NULL, id TEXT NOT NULL, state TEXT NOT NULL, created_ts REAL NOT NULL,
-    project_id TEXT, external_id TEXT, requested_ts REAL,
+    project_id TEXT, external_id TEXT, requested_ts REAL, buyer TEXT, seller TEXT,
     next_due_ts REAL, timeline TEXT, data TEXT NOT NULL,
     UNIQUE (api, id));
 CREATE INDEX IF NOT EXISTS poq_api ON poq (api, seq);
@@ -47,6 +47,7 @@ CREATE INDEX IF NOT EXISTS poq_created ON poq (api, created_ts);
 CREATE INDEX IF NOT EXISTS poq_state ON poq (api, state, seq);
 CREATE INDEX IF NOT EXISTS poq_project ON poq (api, project_id, seq);
 CREATE INDEX IF NOT EXISTS poq_external ON poq (api, external_id, seq);
+CREATE INDEX IF NOT EXISTS poq_owner ON poq (api, buyer, seller, seq);
 CREATE INDEX IF NOT EXISTS poq_due ON poq (next_due_ts) WHERE next_due_ts IS NOT NULL;
 CREATE TABLE IF NOT EXISTS subscription (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, api TEXT NOT NULL,
@@ -327,9 +328,11 @@ class SqliteStore:
         with self.db.transaction() as conn:
             cur = conn.execute(
                 "INSERT OR REPLACE INTO poq (api, id, state, created_ts, project_id,"
-                " external_id, requested_ts, data) VALUES (?,?,?,?,?,?,?,?)",
+                " external_id, requested_ts, buyer, seller, data)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (record.api, record.id, record.state, record.created_ts, record.project_id,
-                 record.external_id, _ts(record.requested), dumps(record)))
+                 record.external_id, _ts(record.requested), record.buyer, record.seller,
+                 dumps(record)))
             record.seq = int(cur.lastrowid or 0)
 
     def set_timeline(self, record: PoqRecord, timeline: Timeline) -> None:
@@ -359,6 +362,9 @@ class SqliteStore:
 
     def match(self, api: str, query: ListQuery) -> Sequence[PoqRecord]:
         where, params = ["api=?"], [api]
+        if query.owner is not None:
+            where.append("buyer IS ? AND seller IS ?")
+            params.extend(query.owner)  # type: ignore[arg-type]
         for column, op, value in (
             ("state", "=", query.state), ("project_id", "=", query.project_id),
             ("external_id", "=", query.external_id),

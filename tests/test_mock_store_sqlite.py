@@ -252,3 +252,28 @@ def test_matches_page_and_iterate_in_creation_order(db_path: Path) -> None:
             matched[4]  # noqa: B018 (the lookup is the test)
     finally:
         engine.close()
+
+
+def test_owner_filter_is_done_by_the_store(db_path: Path) -> None:
+    """Buyer isolation (tenancy.py) lists only the owner's POQs; the SQLite store filters
+    in SQL (an index), not by loading every POQ."""
+    seen = []
+    for store in (None, SqliteStore(str(db_path))):
+        engine = Engine(FAST, store=store)
+        try:
+            for owner in (("b1", "s1"), ("b2", "s1"), ("b1", "s1"), None):
+                engine.create("v8", poq(eline_item()), "http://h/b", owner=owner)
+            mine = engine.list("v8", ListQuery(), 0, None, owner=("b1", "s1"))
+            anonymous = engine.store.match("v8", ListQuery(owner=(None, None)))
+            seen.append((mine.total, len(mine.rows), len(anonymous)))
+        finally:
+            engine.close()
+    assert seen == [(2, 2, 1), (2, 2, 1)]
+    store = SqliteStore(str(db_path))
+    try:
+        plan = str(store.db.conn().execute(
+            "EXPLAIN QUERY PLAN SELECT data FROM poq WHERE api=? AND buyer IS ? AND seller IS ?"
+            " ORDER BY seq", ["v8", "b1", "s1"]).fetchall())
+        assert "poq_owner" in plan
+    finally:
+        store.close()
