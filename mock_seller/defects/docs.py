@@ -46,6 +46,23 @@ At run time, when the mock's control routes are enabled (`/_mock`, see docs/sand
 `PUT /_mock/defects` with `{"defects": ["name", ...]}` replaces the active set (an empty list
 switches all off), `GET /_mock/defects` shows it. Switching the scenario drops the override.
 
+## Measuring the harness
+
+```sh
+python -m mock_seller.defects.matrix                  # all defects + clean v8/v7, 2 jobs
+python -m mock_seller.defects.matrix --only no_abandonment,unknown_id_500 --no-clean \
+    --out /tmp/m.md --work /tmp/runs                  # a few, keeping every run's reports
+python -m mock_seller.defects.matrix --render-from /tmp/runs --out docs/detection-matrix.md
+python -m mock_seller.defects.docs                    # regenerate this page
+pytest tests/test_detection_matrix.py tests/test_legal_variants.py   # the CI form (slow)
+```
+
+Each run is `poq-conformance run --mock --scenario <default + defect> --uc <its use
+cases>` in a subprocess (generated-request robustness tests left out of defect runs);
+`POQ_MATRIX_JOBS` sets the parallel runs of the tests (default 2). A defect the harness
+misses is a harness bug: fix the check, add a unit test, and list it in `FIXES` of
+`mock_seller/defects/matrix.py`.
+
 ## How they work
 
 Each defect is a small function registered by name (`mock_seller/defects/responses.py`,
