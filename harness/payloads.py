@@ -18,6 +18,8 @@ from harness.profile import TEST_DATA_PATHS, Profile
 from schemas.dialect import Dialect, get_dialect
 
 BUYER_CONTACT_ROLE = "buyerContactInformation"
+# v7 carries a place's on-site contact as an item contact with this role (MEF 87 guide)
+V7_PLACE_CONTACT_ROLE = "locationContact"
 _counter = itertools.count(1)
 
 
@@ -63,7 +65,29 @@ class PayloadBuilder:
         item.update(fragment)
         item["id"] = item_id
         item.setdefault("action", self.dialect.wire_action(action))
+        self._add_place_contacts(item)
         return item
+
+    def place_contact(self) -> dict[str, Any]:
+        raw = self.profile.test_data.place_contact or self.profile.test_data.buyer_contact
+        return {k: v for k, v in copy.deepcopy(raw).items() if k != "role"}
+
+    def _add_place_contacts(self, item: dict[str, Any]) -> None:
+        """R19: a place the buyer names comes with an on-site contact. v8 nests it in each
+        ``product.place[]`` entry; v7 carries it as an item contact. A fragment that already
+        gives one is left as it is."""
+        product = item.get("product")
+        places = product.get("place") if isinstance(product, dict) else None
+        if not isinstance(places, list) or not places:
+            return
+        if self.dialect.api == "v8":
+            for entry in places:
+                if isinstance(entry, dict) and not entry.get("contact"):
+                    entry["contact"] = [self.place_contact()]
+            return
+        contacts = item.setdefault("relatedContactInformation", [])
+        if isinstance(contacts, list) and not contacts:
+            contacts.append({"role": V7_PLACE_CONTACT_ROLE, **self.place_contact()})
 
     def requested_completion(self, seconds: float | None = None) -> str:
         offset = self.profile.deferred.requested_completion_offset_s if seconds is None else seconds

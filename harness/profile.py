@@ -136,6 +136,7 @@ class ProfileTestData:
     change_product_off_net: dict[str, Any] | None = None
     unknown_poq_id: str | None = None
     poq: dict[str, Any] = field(default_factory=dict)
+    place_contact: dict[str, Any] | None = None
 
     def fragment(self, path: str) -> dict[str, Any] | None:
         """A deep copy of one path's item fragment (None when the profile has none)."""

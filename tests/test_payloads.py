@@ -87,3 +87,51 @@ def test_optional_paths(builder: PayloadBuilder) -> None:
 
 def test_rfc3339_form() -> None:
     assert rfc3339(datetime(2030, 1, 2, 3, 4, 5, 123456).astimezone()).endswith("Z")
+
+
+@pytest.mark.parametrize("method", BUILDS)
+def test_requests_pass_the_mock_sellers_buyer_side_checks(
+    builder: PayloadBuilder, method: str
+) -> None:
+    """Our own requests must meet the buyer-side requirements (R9-R26, R48-R54), so a seller can
+    never blame the harness: judged by the same checks the mock seller applies to buyers."""
+    from mock_seller.buyer_checks import contacts, create, places, relationships
+    from mock_seller.scenario import load_scenario
+
+    build = getattr(builder, method)
+    try:
+        body = build() if method == "unable_to_meet_time" else build(immediate=True)
+    except MissingTestData:
+        pytest.skip(f"{method}: no test data in this profile")
+    scenario = load_scenario("default")
+    api = builder.profile.api
+    findings = [
+        *create.check(api, body, scenario),
+        *places.check(api, body, scenario),
+        *contacts.check(api, body),
+        *relationships.check(api, body, scenario),
+    ]
+    assert findings, "the checks judged nothing"
+    assert [f for f in findings if not f.ok] == []
+
+
+def test_place_contact_defaults_to_buyer_contact_and_keeps_a_given_one(
+    builder: PayloadBuilder,
+) -> None:
+    item = builder.item("install_offering")
+    if builder.profile.api == "v8":
+        (place,) = item["product"]["place"]
+        assert place["contact"] == [builder.place_contact()]
+        assert "role" not in place["contact"][0]
+    else:
+        assert item["relatedContactInformation"] == [
+            {"role": "locationContact", **builder.place_contact()}]
+    assert builder.place_contact()["name"] == builder.profile.test_data.buyer_contact["name"]
+    given = {"name": "Site Guard", "number": "1", "emailAddress": "g@site.example"}
+    fragment = builder.profile.test_data.install_offering
+    if builder.profile.api == "v8":
+        fragment["product"]["place"][0]["contact"] = [given]
+        try:
+            assert builder.item("install_offering")["product"]["place"][0]["contact"] == [given]
+        finally:
+            del fragment["product"]["place"][0]["contact"]
