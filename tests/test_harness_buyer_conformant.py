@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 DEFAULT_SCENARIO = files("schemas") / "scenarios" / "default.yaml"
-ON_PURPOSE = ("test_errors.py", "test_robustness.py", "test_register_invalid_callback")  # broken on purpose
+# tests that send broken requests on purpose
+ON_PURPOSE = ("test_errors.py", "test_robustness.py", "test_register_invalid_callback")
 BUYER_RULE = re.compile(r"^(R|D|O)\d+:")
 
 
