@@ -48,6 +48,21 @@ def preflight(profile: Profile) -> None:
         client.close()
     if ex.status is None:
         raise ConfigError(f"seller unreachable at {profile.seller.base_url}: {ex.error}")
+    # A seller that refuses our credentials would otherwise leave every check not tested and
+    # the run green: that is a configuration problem, not a result.
+    refused = ex.status == 401 or (ex.status == 403 and profile.capabilities.list)
+    if refused:
+        raise ConfigError(
+            f"the seller refused our credentials (HTTP {ex.status} on GET {POQ}"
+            f"{_reason(ex.response_body)}): check seller.auth in the profile"
+        )
+
+
+def _reason(body: Any) -> str:
+    """The MEF Error reason of a refusal, when the body has one."""
+    if isinstance(body, dict) and isinstance(body.get("reason"), str):
+        return f": {body['reason'][:200]}"
+    return ""
 
 
 # scenario response_mode -> capabilities the bundled profile must not claim

@@ -155,3 +155,33 @@ def test_configuration_errors_are_one_line(tmp_path: Path,
     code, err = _exit(["--profile", str(down), "--report-dir", str(tmp_path / "r")], capsys)
     assert code == 2 and "seller unreachable at http://127.0.0.1:" in err
     assert "connection refused" in err and err.strip().count("\n") == 0
+
+
+class _RefusingSeller(_BrokenSeller):
+    """Refuses every request for want of credentials, as a seller does with a wrong token."""
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._send(401, {"code": "invalidCredentials", "reason": "token expired"})
+
+    def do_GET(self) -> None:  # noqa: N802
+        self._send(401, {"code": "invalidCredentials", "reason": "token expired"})
+
+
+@pytest.mark.slow
+def test_seller_refusing_our_credentials_is_a_configuration_error(tmp_path: Path) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _RefusingSeller)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}{BASE_PATH}"
+        profile = tmp_path / "refused.yaml"
+        profile.write_text(yaml.safe_dump(profile_for(url)))
+        proc = run_cli(["--profile", str(profile), "--report-dir", "r"], tmp_path)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "refused our credentials (HTTP 401" in proc.stderr and "token expired" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "r" / "results.json").exists()

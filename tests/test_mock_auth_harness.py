@@ -1,6 +1,7 @@
 """The harness certifies the mock with auth on: ``poq-conformance run`` with a profile using
 ``auth: {type: bearer, token_env}`` or ``oauth2_client_credentials`` against the mock's
-token endpoint gets 0 MUST failures, and without credentials every exchange is a 401."""
+token endpoint gets 0 MUST failures, and a run without credentials stops as a configuration
+error."""
 
 from __future__ import annotations
 
@@ -90,14 +91,14 @@ def test_oauth2_run_with_buyer_id_has_no_must_failure(seller: MockServer,
 
 
 @pytest.mark.slow
-def test_run_without_credentials_sees_401(seller: MockServer, tmp_path: Path) -> None:
-    """Every exchange is refused; nothing past R36 can be judged. (The harness still exits
-    0 here: a 401 everywhere is reported as not tested, not as a failure.)"""
+def test_run_without_credentials_is_a_configuration_error(seller: MockServer,
+                                                          tmp_path: Path) -> None:
+    """A seller that refuses our credentials leaves nothing to judge: the run stops with exit
+    code 2 and one line naming the refusal, instead of a green run of untested checks."""
     seller.engine.reset()
     profile = _profile(seller, "v8", {"type": "none"})
-    _, doc = _run(tmp_path, profile, {}, "-k", "smoke")
-    statuses = {e["response"]["status"] for e in doc["exchanges"] if e.get("response")}
-    assert statuses == {401}
-    rows = {r["id"]: r for r in doc["requirements"]}
-    assert rows["R39"]["status"] == "not_tested"
-    assert "401" in rows["R39"]["checks"][0]["message"]
+    proc, doc = _run(tmp_path, profile, {}, "-k", "smoke")
+    assert proc.returncode == 2, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "refused our credentials (HTTP 401" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert doc == {}
