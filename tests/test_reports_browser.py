@@ -71,7 +71,7 @@ class Page:
         self.requests: list[str] = []
         self.page = browser.new_page(viewport={"width": 1300, "height": 1000})
         self.page.on("request", lambda r: self.requests.append(r.url))
-        self.page.set_default_timeout(5_000)
+        self.page.set_default_timeout(60_000)  # a hang guard, not a speed goal: CI may be busy
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.goto(path.as_uri())
