@@ -48,7 +48,8 @@ def judge_immediate(
     for check in (poq.check_poq_id(body), poq.check_creation_date(body, dialect),
                   poq.check_seller_contact(body), poq.check_items_present(body)):
         judge(verdict, [ids.fields], check, ev)
-    judge(verdict, ["R22"], poq.check_seller_contact(body), ev)
+    if poq.contacts(body, poq.SELLER_CONTACT):  # a missing contact is R38/R66's, not R22's
+        judge(verdict, ["R22"], poq.check_seller_contact(body), ev)
     for req_id in ids.state:
         judge(verdict, [req_id], poq.check_poq_state_is(body, dialect, READY), ev)
     req_items = request["productOfferingQualificationItem"]
