@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # defect -> (suite file, -k expression, IDs that must fail)
 CASES = {
-    "no_seller_contact": ("test_uc2_immediate.py", "test_2a_install_offering", {"R38"}),  # R22 judges only contacts given
+    "no_seller_contact": ("test_uc2_immediate.py", "test_2a_install_offering", {"R38"}),
     "echo_changed": ("test_uc2_immediate.py", "test_2a_install_offering", {"R37"}),
     "item_dropped": ("test_uc2_immediate.py", "several_items", {"R42"}),
     "green_without_interval": ("test_uc2_immediate.py", "test_2a_install_offering", {"R44"}),
