@@ -71,7 +71,8 @@ def judge_immediate(
     judge(verdict, ["R100"], states.check_table29(view.state, item_states,
                                                   dialect.supports_item_state(
                                                       "UNABLE_TO_MEET_TIME")), ev)
-    judge(verdict, ["R98"], states.check_ready_items(view.state, item_states), ev)
+    if view.state == READY:  # R98 speaks of READY POQs only; otherwise nothing to judge
+        judge(verdict, ["R98"], states.check_ready_items(view.state, item_states), ev)
     judge_answers(verdict, dialect, request, resp_items, ids, ev, immediate=True)
     return body
 

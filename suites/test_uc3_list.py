@@ -32,6 +32,12 @@ class ListSetup:
     def ids(self) -> list[str]:
         return [r.id for r in self.runs if r.id]
 
+    @property
+    def state_of_first(self) -> str | None:
+        """The last state the first POQ was seen in (final, polled, or as created)."""
+        run = self.runs[0]
+        return run.last.view.state if run.last else run.first.state
+
     def request_of(self, poq_id: str) -> dict[str, Any]:
         return next(r.request for r in self.runs if r.id == poq_id)
 
@@ -107,10 +113,10 @@ FILTERS = {
         lambda s, d: {"projectId": s.project, "requestedPOQCompletionDate.lt": s.dates[1]},
         [0, 1]),
     "state": (lambda s, d: {"projectId": s.project,
-                            "state": d.wire_poq_state(s.runs[0].final.state)
-                            if s.runs[0].final and s.runs[0].final.state else "x"}, [0, 1, 2]),
-    "state (no match)": (lambda s, d: {"projectId": s.project,
-                                       "state": d.wire_poq_state("ACKNOWLEDGED")}, []),
+                            "state": d.wire_poq_state(s.state_of_first)
+                            if s.state_of_first else "x"}, [0, 1, 2]),
+    "state (no match)": (lambda s, d: {"projectId": s.project, "state": d.wire_poq_state(
+        "REJECTED" if s.state_of_first == "ACKNOWLEDGED" else "ACKNOWLEDGED")}, []),
 }
 
 

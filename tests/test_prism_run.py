@@ -213,19 +213,8 @@ def test_prism_premises(prism_run: PrismRun) -> None:
     assert states == {"acknowledged"}, states
 
 
-F1 = pytest.mark.xfail(reason="harness finding F1 (docs/prism-findings.md): notification "
-                       "checks pass when the POQ never changed state, nothing was observable")
-F2 = pytest.mark.xfail(reason="harness finding F2 (docs/prism-findings.md): R102 passes on a "
-                       "single observed item state while the POQ never finished")
-F7 = pytest.mark.xfail(reason="harness finding F7 (docs/prism-findings.md): R98 passes with "
-                       "'POQ is not READY' although no POQ was ever READY")
-
-
-@pytest.mark.parametrize("rid", [
-    pytest.param("R5", marks=F1), pytest.param("R6", marks=F1),
-    pytest.param("R91", marks=F1), pytest.param("R92", marks=F1),
-    pytest.param("R102", marks=F2), pytest.param("R98", marks=F7),
-])
+# harness findings F1, F2 and F7 of docs/prism-findings.md, fixed: each was a pass on nothing
+@pytest.mark.parametrize("rid", ["R5", "R6", "R91", "R92", "R102", "R98"])
 def test_no_pass_on_what_prism_never_did(prism_run: PrismRun, rid: str) -> None:
     """Prism's POQs never change state, no POQ or item is ever READY and no notification
     arrives. Whether the seller notifies each change (R5, R92), only registered types (R91)
@@ -234,8 +223,6 @@ def test_no_pass_on_what_prism_never_did(prism_run: PrismRun, rid: str) -> None:
     assert prism_run.req(rid)["status"] != "pass", prism_run.req(rid)["checks"][:3]
 
 
-@pytest.mark.xfail(reason="harness finding F3 (docs/prism-findings.md): the list suite filters "
-                          "on state=x when the created POQs have no final state")
 def test_harness_sends_no_invalid_state_filter(prism_run: PrismRun) -> None:
     """The list suite must not provoke the 400 it then fails R80 for: every `state` filter
     it sends is a v7 POQ state."""
