@@ -228,6 +228,10 @@ def test_hostile_bodies_never_execute(browser: Any, tmp_path: Path, strip_csp: b
     try:
         p = loaded.page
         p.locator("#all-exchanges > summary").click()
+        # the toggle event (async) renders the page of exchanges: open them only after that,
+        # or the render replaces the opened ones with fresh closed ones
+        p.wait_for_function(
+            "() => document.querySelectorAll('#all-exchanges details.ev').length > 0")
         opened = p.evaluate(
             "() => { const ds = document.querySelectorAll('details.ev');"
             " ds.forEach(d => { d.open = true; }); return ds.length; }"
