@@ -18,22 +18,17 @@ from datetime import datetime
 from typing import Any
 
 from harness.checks._result import Result, joined
+from harness.checks.listing import parse_instant
 
 IGNORED_KEYS = frozenset({"href"})
 _KEYED_LISTS = frozenset({"productOfferingQualificationItem"})
 
 
 def _as_instant(value: str) -> datetime | None:
+    """A full date-time (not a bare date or other text) as an instant, for echo comparison."""
     if len(value) < 19 or value[4] != "-" or "T" not in value.upper():
         return None
-    text = value.strip()
-    if text[-1] in "zZ":
-        text = text[:-1] + "+00:00"
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None
+    return parse_instant(value)
 
 
 def _scalars_equal(sent: Any, got: Any) -> bool:
