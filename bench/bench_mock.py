@@ -105,9 +105,9 @@ def http_part(seconds: float, clients: int, limit: int) -> None:
 
 
 def memory_part(poqs: int) -> None:
-    from mock_seller.engine import Engine
-    from mock_seller.scenario import load_scenario
-    from mock_seller.store import ListQuery
+    from mock_seller.core.engine import Engine
+    from mock_seller.core.scenario import load_scenario
+    from mock_seller.storage.protocol import ListQuery
 
     engine = Engine(load_scenario())
     gc.collect()

@@ -255,10 +255,10 @@ def list_part(poqs: int, path: str) -> None:
     """Retrieve POQ List timings over ``poqs`` POQs in an SQLite store (engine, no HTTP)."""
     import dataclasses
 
-    from mock_seller.engine import Engine
-    from mock_seller.scenario import load_scenario
-    from mock_seller.store import ListQuery
-    from mock_seller.store_sqlite import SqliteStore
+    from mock_seller.core.engine import Engine
+    from mock_seller.core.scenario import load_scenario
+    from mock_seller.storage.protocol import ListQuery
+    from mock_seller.storage.sqlite import SqliteStore
 
     scenario = dataclasses.replace(load_scenario(), too_many_records=None)
     engine = Engine(scenario, store=SqliteStore(path))

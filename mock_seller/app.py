@@ -7,15 +7,17 @@ from typing import Any
 
 from flask import Flask
 
-from mock_seller import blueprint_hub, blueprint_poq, limits
-from mock_seller.auth import install as install_auth
-from mock_seller.buyer_report import install as install_buyer_conformance
-from mock_seller.control import install as install_control
+from mock_seller.api import hub as blueprint_hub
+from mock_seller.api import limits
+from mock_seller.api import poq as blueprint_poq
+from mock_seller.api.errors import register_error_handlers
+from mock_seller.buyer.report import install as install_buyer_conformance
+from mock_seller.core.engine import Engine
+from mock_seller.core.scenario import load_scenario
 from mock_seller.defects.runtime import install as install_defects
-from mock_seller.engine import Engine
-from mock_seller.errors import register_error_handlers
-from mock_seller.scenario import load_scenario
-from mock_seller.store import open_store
+from mock_seller.sandbox.auth import install as install_auth
+from mock_seller.sandbox.control import install as install_control
+from mock_seller.storage import open_store
 from schemas.dialect import BASE_PATHS, CANTATA_BASE_PATHS
 
 

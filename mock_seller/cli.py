@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from mock_seller.scenario import ScenarioError, load_scenario
+from mock_seller.core.scenario import ScenarioError, load_scenario
 
 
 def _enable_control(token: str | None) -> None:
@@ -70,14 +70,14 @@ def mock(host: str, port: int, scenario: str, threads: int,
         loaded = load_scenario(scenario)
     except ScenarioError as exc:
         raise _ConfigProblem(str(exc)) from None
-    if callback_allow:  # mock_seller/callbacks.py
+    if callback_allow:  # mock_seller/sandbox/callbacks.py
         try:
             policy = loaded.callback_policy.with_allow(callback_allow)
         except ValueError as exc:
             raise _ConfigProblem(f"--callback-allow: {exc}") from None
         loaded = dataclasses.replace(loaded, callback_policy=policy)
     loaded = _buyer_settings(loaded, buyer_mode, buyer_report, buyer_report_format)
-    from mock_seller.store import StoreError, open_store
+    from mock_seller.storage import StoreError, open_store
 
     try:
         store = open_store(store_url)
@@ -88,7 +88,7 @@ def mock(host: str, port: int, scenario: str, threads: int,
     except OSError as exc:
         raise _ConfigProblem(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     finally:
-        from mock_seller.buyer_report import close_all
+        from mock_seller.buyer.report import close_all
 
         close_all()  # the buyer report's final write (SIGTERM/SIGINT end serve())
 

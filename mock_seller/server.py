@@ -15,10 +15,10 @@ from flask import Flask
 from waitress import wasyncore
 from waitress.server import create_server
 
+from mock_seller.api.limits import json_transport_errors, transport_cap
 from mock_seller.app import create_app, engine_of
-from mock_seller.control import ENV_VAR as CONTROL_ENV_VAR
-from mock_seller.engine import Engine
-from mock_seller.limits import json_transport_errors, transport_cap
+from mock_seller.core.engine import Engine
+from mock_seller.sandbox.control import ENV_VAR as CONTROL_ENV_VAR
 from schemas.dialect import BASE_PATHS, CANTATA_BASE_PATHS
 
 READY_LINE = "POQ mock seller listening on http://{host}:{port}"

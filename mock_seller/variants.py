@@ -122,7 +122,7 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
 def check_names(data: dict[str, Any], label: str) -> dict[str, Any]:
     """Validate the ``defects`` and ``variants`` names of a scenario document and return it
     with the variants' scenario overrides applied (ScenarioError naming the key otherwise)."""
-    from mock_seller.scenario import ScenarioError
+    from mock_seller.core.scenario import ScenarioError
 
     try:
         check_defect_names(data.get("defects", []))

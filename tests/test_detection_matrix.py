@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 import requests
 
+from mock_seller.core.scenario import ScenarioError, load_scenario
 from mock_seller.defects import load_defects
 from mock_seller.defects.docs import render as render_defects_doc
 from mock_seller.defects.matrix import RunOutcome, Verdict, run_matrix, scenario_for
-from mock_seller.scenario import ScenarioError, load_scenario
 from mock_seller.server import MockServer
 from schemas.catalogue import USE_CASES, load_catalogue
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from mock_seller.core.scenario import load_scenario
 from mock_seller.defects.matrix import RunOutcome, run_harness, scenario_for
-from mock_seller.scenario import load_scenario
 from mock_seller.server import MockServer
 from mock_seller.variants import VARIANTS
 from schemas.catalogue import load_catalogue

@@ -192,7 +192,7 @@ def test_buyer_id_malformed(seller: MockServer) -> None:
 
 
 def test_request_log_names_the_buyer() -> None:
-    from mock_seller.control import MockControl
+    from mock_seller.sandbox.control import MockControl
 
     with MockServer(scenario=auth_scenario(), control_token="ctl-token-1") as seller, \
             MockControl(seller.root_url, "ctl-token-1") as ctl:
@@ -223,7 +223,7 @@ def test_cantata_paths_are_guarded_too(seller: MockServer) -> None:
     (lambda a: a["entities"][0].update(tokens=["short"]), "/auth/entities/0/tokens/0"),
 ])
 def test_bad_auth_keys_name_the_key(change: Any, message: str) -> None:
-    from mock_seller.scenario import ScenarioError, load_scenario
+    from mock_seller.core.scenario import ScenarioError, load_scenario
 
     scenario = auth_scenario()
     change(scenario["auth"])
@@ -239,7 +239,7 @@ def test_disabled_auth_key_means_anonymous() -> None:
 
 
 def test_scenario_switch_changes_credentials() -> None:
-    from mock_seller.control import MockControl
+    from mock_seller.sandbox.control import MockControl
 
     with MockServer(control_token="ctl-token-2") as seller, \
             MockControl(seller.root_url, "ctl-token-2") as ctl:

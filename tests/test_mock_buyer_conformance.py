@@ -28,8 +28,8 @@ import requests
 import yaml
 from mock_helpers import UNI_TYPE, eline_item, iso, modify_item, poq, spec_item, uni_item
 
-from mock_seller.buyer_checks import places
-from mock_seller.scenario import load_scenario
+from mock_seller.buyer.checks import places
+from mock_seller.core.scenario import load_scenario
 from mock_seller.server import MockServer
 from schemas.catalogue import load_catalogue
 from schemas.results import validate_document
@@ -600,8 +600,8 @@ def test_legal_choices_are_not_refused(servers: dict[str, MockServer]) -> None:
 
 
 def test_recorder_is_bounded_and_keeps_early_failures() -> None:
-    from mock_seller.buyer_checks import failed, passed
-    from mock_seller.buyer_checks.recorder import Recorder
+    from mock_seller.buyer.checks import failed, passed
+    from mock_seller.buyer.recorder import Recorder
 
     recorder = Recorder(max_exchanges=10, checks_per_status=3)
     first = recorder.begin("acme", "v8", "POST", "http://x/poq", {"Authorization": "t"}, {})
@@ -620,7 +620,7 @@ def test_recorder_is_bounded_and_keeps_early_failures() -> None:
 
 
 def test_recorded_credentials_are_masked() -> None:
-    from mock_seller.buyer_checks.recorder import Recorder
+    from mock_seller.buyer.recorder import Recorder
 
     recorder = Recorder()
     ex = recorder.begin("b", "v8", "GET", "u", {"Authorization": "Bearer s", "Accept": "x",

@@ -1,6 +1,6 @@
-"""Callback URL policy of the mock seller (mock_seller/callbacks.py): registration refusals over
-real HTTP with MEF Error bodies, the allow-list (scenario key and CLI option), the re-check before
-every delivery, and no redirect following."""
+"""Callback URL policy of the mock seller (mock_seller/sandbox/callbacks.py): registration
+refusals over real HTTP with MEF Error bodies, the allow-list (scenario key and CLI option), the
+re-check before every delivery, and no redirect following."""
 
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ import requests
 from click.testing import CliRunner
 from mock_helpers import POQ, Listener, eline_item, poq, wait_for
 
-from mock_seller.callbacks import CallbackPolicy, CallbackRefused, parse_allow
 from mock_seller.cli import mock as mock_command
-from mock_seller.scenario import ScenarioError, load_scenario
+from mock_seller.core.scenario import ScenarioError, load_scenario
+from mock_seller.sandbox.callbacks import CallbackPolicy, CallbackRefused, parse_allow
 from mock_seller.server import MockServer
 from schemas.validation import validate
 

@@ -10,7 +10,7 @@ import pytest
 import requests
 from mock_helpers import POQ, Listener, eline_item, poll_final, poq, wait_for
 
-from mock_seller.control import ControlError, LocalControl, MockControl
+from mock_seller.sandbox.control import ControlError, LocalControl, MockControl
 from mock_seller.server import MockServer
 
 TOKEN = "control-secret-1"

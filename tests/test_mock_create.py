@@ -138,7 +138,7 @@ def test_2c_modify_inventory_product(mock: MockServer, api: str) -> None:
 def test_seller_that_always_answers_at_once() -> None:
     import dataclasses
 
-    from mock_seller.scenario import load_scenario
+    from mock_seller.core.scenario import load_scenario
 
     scenario = dataclasses.replace(load_scenario("default"), response_mode="immediate")
     with MockServer(scenario=scenario) as server:

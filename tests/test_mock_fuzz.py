@@ -203,8 +203,8 @@ _DAY = st.one_of(st.none(), st.integers(0, 30))
 
 @pytest.fixture(scope="module", name="engine")
 def engine_fixture() -> Iterator[Any]:
-    from mock_seller.engine import Engine
-    from mock_seller.scenario import load_scenario
+    from mock_seller.core.engine import Engine
+    from mock_seller.core.scenario import load_scenario
 
     engine = Engine(load_scenario())
     yield engine
@@ -219,8 +219,9 @@ def test_requested_window_index_agrees_with_a_full_scan(
         engine: Any, days: list[int | None], low: int | None, high: int | None,
         state: str | None) -> None:
     """The bisected index returns exactly the records a scan finds, in creation order."""
-    from mock_seller.store import ListQuery, MemoryStore, _filter
-    from mock_seller.timeutil import parse_datetime
+    from mock_seller.core.timeutil import parse_datetime
+    from mock_seller.storage.memory import MemoryStore, _filter
+    from mock_seller.storage.protocol import ListQuery
 
     def when(day: int | None, hour: int = 0) -> str | None:
         return None if day is None else f"2030-01-{1 + day:02d}T{hour:02d}:00:00+01:00"

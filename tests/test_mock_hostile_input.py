@@ -1,6 +1,6 @@
 """Hand-written hostile request bodies against the running mock seller (real HTTP): each one is
 refused with 400/413/422 and a MEF Error body in JSON, never a 5xx, HTML or a traceback
-(mock_seller/limits.py)."""
+(mock_seller/api/limits.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 import requests
 from mock_helpers import POQ, eline_item, poq
 
-from mock_seller.limits import Limits, parse_json
+from mock_seller.api.limits import Limits, parse_json
 from mock_seller.server import MockServer
 from schemas.validation import validate, validate_list
 

@@ -16,7 +16,7 @@ from mock_helpers import (
     seller_fixture,  # noqa: F401 (fixture)
 )
 
-from mock_seller.scenario import load_scenario
+from mock_seller.core.scenario import load_scenario
 from mock_seller.server import MockServer
 
 

@@ -20,7 +20,7 @@ from mock_helpers import (
     wait_for,
 )
 
-from mock_seller.scenario import load_scenario
+from mock_seller.core.scenario import load_scenario
 from mock_seller.server import MockServer
 
 V8_LISTENER = "/mefApi/sonata/productOfferingQualificationNotification/v8/listener/"

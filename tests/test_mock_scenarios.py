@@ -10,7 +10,7 @@ import pytest
 import yaml
 from mock_helpers import create, eline_item, poll_final, poq, uni_item
 
-from mock_seller.scenario import ScenarioError, load_scenario
+from mock_seller.core.scenario import ScenarioError, load_scenario
 from mock_seller.server import MockServer
 
 DEFAULT = Path(__file__).resolve().parents[1] / "schemas" / "scenarios" / "default.yaml"

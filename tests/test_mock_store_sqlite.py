@@ -15,13 +15,23 @@ from click.testing import CliRunner
 from mock_helpers import POQ, Listener, create, eline_item, iso, poll_final, poq, uni_item, wait_for
 
 from mock_seller.cli import mock as mock_command
-from mock_seller.engine import Engine
-from mock_seller.outbox import DELIVERED, DROPPED, RETRY, MemoryOutbox, SqliteOutbox, retry_delay
-from mock_seller.scenario import load_scenario
+from mock_seller.core.engine import Engine
+from mock_seller.core.scenario import load_scenario
+from mock_seller.core.timeutil import parse_datetime
 from mock_seller.server import MockServer
-from mock_seller.store import ListQuery, StoreError, open_store
-from mock_seller.store_sqlite import Database, SqliteStore, decode, encode, path_from_url
-from mock_seller.timeutil import parse_datetime
+from mock_seller.storage import open_store
+from mock_seller.storage.codec import decode, encode
+from mock_seller.storage.memory import MemoryOutbox
+from mock_seller.storage.protocol import (
+    DELIVERED,
+    DROPPED,
+    RETRY,
+    ListQuery,
+    StoreError,
+    Timeline,
+    retry_delay,
+)
+from mock_seller.storage.sqlite import Database, SqliteOutbox, SqliteStore, path_from_url
 
 FAST = dataclasses.replace(load_scenario(), in_progress_after=0.05, item_interval=0.05)
 
@@ -73,6 +83,13 @@ def test_codec_round_trips_records_and_refuses_foreign_classes(db_path: Path) ->
         engine.close()
     with pytest.raises(StoreError):
         decode({"$c": "os:system", "f": {}})
+
+
+def test_codec_loads_class_names_written_before_the_modules_moved() -> None:
+    """A file written when the record classes lived at the top of mock_seller still loads."""
+    old = encode(Timeline(1.0, ((2.0, 0),)))
+    old["$c"] = old["$c"].replace("mock_seller.storage.protocol", "mock_seller.store")
+    assert decode(old) == Timeline(1.0, ((2.0, 0),))
 
 
 def test_list_filters_match_the_memory_store(db_path: Path) -> None:

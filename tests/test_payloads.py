@@ -95,8 +95,8 @@ def test_requests_pass_the_mock_sellers_buyer_side_checks(
 ) -> None:
     """Our own requests must meet the buyer-side requirements (R9-R26, R48-R54), so a seller can
     never blame the harness: judged by the same checks the mock seller applies to buyers."""
-    from mock_seller.buyer_checks import contacts, create, places, relationships
-    from mock_seller.scenario import load_scenario
+    from mock_seller.buyer.checks import contacts, create, places, relationships
+    from mock_seller.core.scenario import load_scenario
 
     build = getattr(builder, method)
     try:

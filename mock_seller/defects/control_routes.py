@@ -1,6 +1,6 @@
 """``/_mock/defects``: switch seeded defects on and off in a running mock seller.
 
-Routes are added to the control blueprint (mock_seller/control.py), so they share its guard
+Routes are added to the control blueprint (mock_seller/sandbox/control.py), so they share its guard
 (404 unless a control token is configured, 401 without it). Imported by
 ``mock_seller.defects.runtime`` before any app is built, as the blueprint requires.
 
@@ -16,10 +16,10 @@ import json
 
 from flask import Response, current_app, request
 
-from mock_seller.control import control_bp
+from mock_seller.api.errors import error, json_response
 from mock_seller.defects.registry import DefectError, defect_names
 from mock_seller.defects.runtime import switch_of
-from mock_seller.errors import error, json_response
+from mock_seller.sandbox.control import control_bp
 
 
 def _view() -> Response:

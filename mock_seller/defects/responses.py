@@ -430,7 +430,7 @@ def list_ignores_filter(answer: Answer, switch: Switch) -> None:
     if _list_rows(answer) is None or not any(k in answer.args for k in (
             "projectId", "externalId", "state")):
         return
-    from mock_seller.store import ListQuery
+    from mock_seller.storage.protocol import ListQuery
 
     page = answer.engine.list(answer.api, ListQuery(), 0, None)
     answer.body = page.rows
@@ -442,7 +442,7 @@ def list_ignores_filter(answer: Answer, switch: Switch) -> None:
 def list_ignores_limit(answer: Answer, switch: Switch) -> None:
     if _list_rows(answer) is None or "limit" not in answer.args:
         return
-    from mock_seller.store import ListQuery
+    from mock_seller.storage.protocol import ListQuery
 
     args = answer.args
     query = ListQuery(project_id=args.get("projectId"), external_id=args.get("externalId"))

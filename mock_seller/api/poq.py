@@ -1,0 +1,166 @@
+"""POQ resource: create (UC2), list (UC3), retrieve (UC4). Registered once per base path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, request
+
+from mock_seller.api.errors import (
+    ApiError,
+    bad_request,
+    error,
+    json_response,
+    not_found,
+    unprocessable,
+)
+from mock_seller.api.limits import check_content_type, parse_json, read_body
+from mock_seller.api.validation import business_errors, structural_violations
+from mock_seller.buyer.hooks import (
+    gate_create,
+    gate_list,
+    gate_retrieve,
+    waive_errors,
+    waive_violations,
+)
+from mock_seller.core.engine import Engine, TooManyRecords
+from mock_seller.core.timeutil import parse_datetime
+from mock_seller.sandbox.tenancy import current_owner
+from mock_seller.storage.protocol import ListQuery
+from schemas.dialect import get_dialect
+
+bp = Blueprint("poq", __name__)
+
+
+def engine() -> Engine:
+    return current_app.extensions["poq_mock"]  # type: ignore[no-any-return]
+
+
+def read_json_body() -> Any:
+    """The request body as JSON, or a 400 invalidBody that says what is wrong."""
+    check_content_type(request)  # mock_seller/api/limits.py: strict JSON, size/depth/string caps
+    limits = engine().scenario.limits
+    return parse_json(read_body(request, limits), limits)
+
+
+def _structure_error(violations: list[tuple[str, str]]) -> ApiError:
+    first = violations[0]
+    detail = "; ".join(f"{p or '/'}: {m}" for p, m in violations[:20])
+    return bad_request("invalidBody", f"{first[0] or '/'}: {first[1]}", detail)
+
+
+@bp.post("/productOfferingQualification")
+def create(api: str, family: str) -> Response:
+    body = read_json_body()
+    gate_create(api, body)  # buyer-side conformance: records; strict mode refuses (422)
+    violations = structural_violations(api, "ProductOfferingQualification_Create", body)
+    violations = waive_violations(violations)  # lenient buyer mode waives what it recorded
+    if violations:
+        raise _structure_error(violations)
+    eng = engine()
+    problems = business_errors(api, body, eng.scenario, eng.is_immediate(body))
+    problems = waive_errors(problems)
+    if problems:
+        raise unprocessable(problems)
+    immediate_failures = _immediate_failures(eng, body) if eng.is_immediate(body) else []
+    if immediate_failures:
+        raise unprocessable(immediate_failures)
+    href_base = request.host_url.rstrip("/") + request.script_root + _base(api, family)
+    response = eng.create(api, body, href_base, owner=current_owner())
+    return json_response(response, 201, {"Location": response["href"]})
+
+
+def _immediate_failures(eng: Engine, body: dict[str, Any]) -> list[dict[str, Any]]:
+    """Items the scenario cannot answer at once: an immediate response must be READY (R39),
+    so insufficient information or a long evaluation is a 422 instead."""
+    from mock_seller.core.rules import plan_item
+
+    out = []
+    for i, item in enumerate(body["productOfferingQualificationItem"]):
+        inv = eng.scenario.inventory.get((item.get("product") or {}).get("id") or "")
+        plan = plan_item(eng.scenario, item, inv)
+        outcome = plan.result.outcome or "READY"
+        if outcome != "READY":
+            reason = plan.result.termination_reason or "This item cannot be answered immediately"
+            out.append({"code": "otherIssue", "reason": reason[:255],
+                        "propertyPath": f"/productOfferingQualificationItem/{i}"})
+    return out
+
+
+def _base(api: str, family: str) -> str:
+    from schemas.dialect import BASE_PATHS, CANTATA_BASE_PATHS
+
+    return (CANTATA_BASE_PATHS if family == "cantata" else BASE_PATHS)[api]  # type: ignore[index]
+
+
+@bp.get("/productOfferingQualification/<poq_id>")
+def retrieve(api: str, family: str, poq_id: str) -> Response:
+    gate_retrieve(api, poq_id)  # R82
+    body = engine().retrieve(api, poq_id, owner=current_owner())  # foreign: 404
+    if body is None:
+        raise not_found(f"Product offering qualification {poq_id!r}")
+    return json_response(body)
+
+
+_LIST_KEYS = {"state", "projectId", "externalId", "requestedPOQCompletionDate.gt",
+              "requestedPOQCompletionDate.lt", "creationDate.gt", "creationDate.lt",
+              "offset", "limit", "buyerId", "sellerId"}
+
+
+@bp.get("/productOfferingQualification")
+def list_poqs(api: str, family: str) -> Response:
+    args = request.args
+    gate_list(api, list(args))  # O15
+    dialect = get_dialect(api)
+    for key in args:
+        if key not in _LIST_KEYS or (key.startswith("creationDate") and api == "v7"):
+            raise bad_request("invalidQuery", f"Unsupported query parameter {key!r}")
+        if len(args.getlist(key)) > 1:
+            raise bad_request("invalidQuery", f"Query parameter {key!r} given more than once")
+    state = None
+    if "state" in args:
+        state = dialect.mef_poq_state(args["state"])
+        if state is None:
+            raise bad_request("invalidQuery", f"Unknown state {args['state']!r} for {api}",
+                              "expected one of " + ", ".join(dialect.poq_states.values()))
+    dates = {}
+    for key in ("requestedPOQCompletionDate.gt", "requestedPOQCompletionDate.lt",
+                "creationDate.gt", "creationDate.lt"):
+        if key in args:
+            value = parse_datetime(args[key])
+            if value is None:
+                raise bad_request("invalidQuery", f"{key} must be an RFC 3339 date-time")
+            dates[key] = value
+    offset = _non_negative(args, "offset", 0)
+    limit = _non_negative(args, "limit", None)
+    query = ListQuery(
+        state=state, project_id=args.get("projectId"), external_id=args.get("externalId"),
+        created_from=dates.get("creationDate.gt"), created_to=dates.get("creationDate.lt"),
+        requested_from=dates.get("requestedPOQCompletionDate.gt"),
+        requested_to=dates.get("requestedPOQCompletionDate.lt"),
+    )
+    try:
+        page = engine().list(api, query, offset or 0, limit, owner=current_owner())
+    except TooManyRecords as exc:
+        raise unprocessable([error("tooManyRecords",
+                                   f"{exc.args[0]} POQs match; narrow the filters",
+                                   "Add state, projectId, externalId or date filters")]) from None
+    headers = {"X-Total-Count": str(page.total), "X-Result-Count": str(len(page.rows))}
+    if page.throttled:
+        headers["X-Pagination-Throttled"] = "true"
+    return json_response(page.rows, 200, headers)
+
+
+_INT32_MAX = 2**31 - 1
+
+
+def _non_negative(args: Any, key: str, default: int | None) -> int | None:
+    if key not in args:
+        return default
+    raw = args[key]
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > _INT32_MAX:  # format int32
+        raise bad_request("invalidQuery", f"{key} must be a non-negative 32-bit integer")
+    value = int(raw)
+    if key == "limit" and value == 0:
+        raise bad_request("invalidQuery", "limit must be at least 1")
+    return value

@@ -1,0 +1,301 @@
+"""Request checks of the create operation: structure (400) and business rules (422).
+
+Structure is checked against our own schemas of the dialect through
+``schemas.validation.validate`` -- the only place that call is made. Until that module exists
+a small built-in check of the required shape stands in (``_basic_structure``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mock_seller.core.scenario import Scenario
+from mock_seller.core.timeutil import parse_datetime
+
+ITEMS = "productOfferingQualificationItem"
+Violation = tuple[str, str]  # (JSON Pointer, message)
+
+
+def structural_violations(api: str, type_name: str, instance: Any) -> list[Violation]:
+    """Every structural violation of ``instance`` against our schema ``type_name`` of ``api``."""
+    try:
+        from schemas.validation import validate
+    except ImportError:  # schemas.validation not available yet: built-in minimal check
+        return _basic_structure(api, type_name, instance)
+    return [(v.pointer, v.message) for v in validate(api, type_name, instance)]
+
+
+def _basic_structure(api: str, type_name: str, body: Any) -> list[Violation]:
+    out: list[Violation] = []
+    if not isinstance(body, dict):
+        return [("", "the body must be a JSON object")]
+    if type_name == "EventSubscriptionInput":
+        if not isinstance(body.get("callback"), str):
+            out.append(("/callback", "callback is required and must be a string"))
+        if "query" in body and not isinstance(body["query"], str):
+            out.append(("/query", "query must be a string"))
+        return out
+    for key in ("instantSyncQualification", "provideAlternative"):
+        if key not in body:
+            if api == "v8":
+                out.append((f"/{key}", f"{key} is required"))
+        elif not isinstance(body[key], bool):
+            out.append((f"/{key}", f"{key} must be a boolean"))
+    for key in ("projectId", "externalId"):
+        if key in body and not isinstance(body[key], str):
+            out.append((f"/{key}", f"{key} must be a string"))
+    if (
+        "requestedPOQCompletionDate" in body
+        and parse_datetime(body["requestedPOQCompletionDate"]) is None
+    ):
+        out.append(("/requestedPOQCompletionDate", "must be an RFC 3339 date-time"))
+    contacts = body.get("relatedContactInformation")
+    if not isinstance(contacts, list) or not contacts:
+        out.append(("/relatedContactInformation", "a non-empty array is required"))
+    else:
+        for i, c in enumerate(contacts):
+            if not isinstance(c, dict):
+                out.append((f"/relatedContactInformation/{i}", "must be an object"))
+                continue
+            for key in ("role", "name", "number", "emailAddress"):
+                if not isinstance(c.get(key), str):
+                    out.append((f"/relatedContactInformation/{i}/{key}", f"{key} is required"))
+    items = body.get(ITEMS)
+    if not isinstance(items, list) or not items:
+        out.append((f"/{ITEMS}", "a non-empty array is required"))
+        return out
+    actions = ("add", "modify", "delete") if api == "v7" else ("add", "modify")
+    for i, item in enumerate(items):
+        at = f"/{ITEMS}/{i}"
+        if not isinstance(item, dict):
+            out.append((at, "must be an object"))
+            continue
+        if not isinstance(item.get("id"), str):
+            out.append((f"{at}/id", "id is required and must be a string"))
+        if item.get("action") not in actions:
+            out.append((f"{at}/action", f"action must be one of {', '.join(actions)}"))
+        if not isinstance(item.get("product"), dict):
+            out.append((f"{at}/product", "product is required and must be an object"))
+            continue
+        conf = item["product"].get("productConfiguration")
+        if conf is not None and not (isinstance(conf, dict) and isinstance(conf.get("@type"), str)):
+            out.append((f"{at}/product/productConfiguration", "must be an object with @type"))
+        for ref in ("productOffering", "productSpecification"):
+            value = item["product"].get(ref)
+            if value is not None and not (
+                isinstance(value, dict) and isinstance(value.get("id"), str)
+            ):
+                out.append((f"{at}/product/{ref}", "must be an object with an id"))
+    return out
+
+
+def _e422(code: str, pointer: str, reason: str) -> dict[str, str]:
+    return {"code": code, "reason": reason[:255], "propertyPath": pointer}
+
+
+def business_errors(
+    api: str, body: dict[str, Any], scenario: Scenario, immediate: bool
+) -> list[dict[str, str]]:
+    """Business-rule violations as Error422 entries (all of them, each with its pointer)."""
+    errors: list[dict[str, str]] = []
+    contacts = body.get("relatedContactInformation") or []
+    roles = [c.get("role") for c in contacts if isinstance(c, dict)]
+    if "buyerContactInformation" not in roles:
+        errors.append(
+            _e422(
+                "missingProperty",
+                "/relatedContactInformation",
+                "A contact with role=buyerContactInformation is required",
+            )
+        )
+    instant = bool(body.get("instantSyncQualification", False))
+    if not instant and "requestedPOQCompletionDate" not in body:
+        errors.append(
+            _e422(
+                "missingProperty",
+                "/requestedPOQCompletionDate",
+                "requestedPOQCompletionDate is required when instantSyncQualification is false",
+            )
+        )
+    if instant and scenario.response_mode == "deferred":
+        errors.append(
+            _e422(
+                "invalidValue",
+                "/instantSyncQualification",
+                "This seller cannot provide an immediate response",
+            )
+        )
+    items = body.get(ITEMS) or []
+    ids = [item.get("id") for item in items]
+    seen: set[str] = set()
+    for i, item_id in enumerate(ids):
+        if item_id in seen:
+            errors.append(
+                _e422(
+                    "invalidValue",
+                    f"/{ITEMS}/{i}/id",
+                    f"Duplicate item id {item_id!r}: item ids must be unique",
+                )
+            )
+        seen.add(item_id)
+    for i, item in enumerate(items):
+        errors.extend(_item_errors(api, body, item, f"/{ITEMS}/{i}", set(ids), scenario))
+    return errors
+
+
+def _item_errors(
+    api: str,
+    body: dict[str, Any],
+    item: dict[str, Any],
+    at: str,
+    item_ids: set[Any],
+    scenario: Scenario,
+) -> list[dict[str, str]]:
+    errors: list[dict[str, str]] = []
+    product = item["product"]
+    action = item["action"]
+    offering_id = (product.get("productOffering") or {}).get("id")
+    spec_id = (product.get("productSpecification") or {}).get("id")
+    if action == "delete":
+        return [
+            _e422(
+                "invalidValue",
+                f"{at}/action",
+                "The delete action is outside MEF 79.1 and not supported by this seller",
+            )
+        ]
+    if "productConfiguration" not in product:
+        errors.append(
+            _e422(
+                "missingProperty",
+                f"{at}/product/productConfiguration",
+                "productConfiguration is required for add and modify",
+            )
+        )
+    offering = None
+    if offering_id is not None:
+        offering = scenario.offerings.get(offering_id)
+        if offering is None:
+            errors.append(
+                _e422(
+                    "referenceNotFound",
+                    f"{at}/product/productOffering/id",
+                    f"Unknown product offering {offering_id!r}",
+                )
+            )
+    if spec_id is not None and spec_id not in scenario.specifications:
+        errors.append(
+            _e422(
+                "referenceNotFound",
+                f"{at}/product/productSpecification/id",
+                f"Unknown product specification {spec_id!r}",
+            )
+        )
+    if action == "add":
+        if "id" in product:
+            errors.append(
+                _e422(
+                    "unexpectedProperty",
+                    f"{at}/product/id",
+                    "product.id must not be given when action is add",
+                )
+            )
+        if offering_id is None and spec_id is None:
+            errors.append(
+                _e422(
+                    "missingProperty",
+                    f"{at}/product/productOffering",
+                    "Give a productOffering (2a) or a productSpecification (2b)",
+                )
+            )
+        elif offering_id is not None and spec_id is not None:
+            errors.append(
+                _e422(
+                    "invalidValue",
+                    f"{at}/product/productSpecification",
+                    "Give exactly one of productOffering or productSpecification",
+                )
+            )
+        elif spec_id is not None and api == "v8" and body.get("provideAlternative") is not True:
+            errors.append(
+                _e422(
+                    "invalidValue",
+                    "/provideAlternative",
+                    "provideAlternative must be true when qualifying by productSpecification",
+                )
+            )
+    else:  # modify
+        product_id = product.get("id")
+        if product_id is None:
+            errors.append(
+                _e422(
+                    "missingProperty",
+                    f"{at}/product/id",
+                    "product.id is required when action is modify",
+                )
+            )
+        elif product_id not in scenario.inventory:
+            errors.append(
+                _e422(
+                    "referenceNotFound",
+                    f"{at}/product/id",
+                    f"No product {product_id!r} in the seller's inventory",
+                )
+            )
+        if offering_id is None and api == "v8":
+            errors.append(
+                _e422(
+                    "missingProperty",
+                    f"{at}/product/productOffering",
+                    "productOffering is required when action is modify",
+                )
+            )
+        if offering is not None and product_id in scenario.inventory:
+            current = scenario.offerings[scenario.inventory[product_id]]
+            if current.specification != offering.specification:
+                errors.append(
+                    _e422(
+                        "invalidValue",
+                        f"{at}/product/productOffering/id",
+                        "The offering must be of the product's specification",
+                    )
+                )
+    if offering is not None:
+        spec = scenario.specifications[offering.specification]
+        conf_type = (product.get("productConfiguration") or {}).get("@type")
+        known = spec.configuration_types
+        if known and conf_type is not None and conf_type not in known:
+            errors.append(
+                _e422(
+                    "invalidValue",
+                    f"{at}/product/productConfiguration/@type",
+                    f"@type {conf_type!r} does not fit offering {offering.id}",
+                )
+            )
+        has_place = bool(product.get("place"))
+        if offering.place == "required" and not has_place:
+            errors.append(
+                _e422(
+                    "missingProperty",
+                    f"{at}/product/place",
+                    f"Offering {offering.id} needs an installation place",
+                )
+            )
+        elif offering.place == "forbidden" and has_place:
+            errors.append(
+                _e422(
+                    "unexpectedProperty",
+                    f"{at}/product/place",
+                    f"Offering {offering.id} does not take a place",
+                )
+            )
+    for j, rel in enumerate(item.get("qualificationItemRelationship") or []):
+        if isinstance(rel, dict) and (rel.get("id") not in item_ids or rel.get("id") == item["id"]):
+            errors.append(
+                _e422(
+                    "referenceNotFound",
+                    f"{at}/qualificationItemRelationship/{j}/id",
+                    f"No other item {rel.get('id')!r} in this request",
+                )
+            )
+    return errors

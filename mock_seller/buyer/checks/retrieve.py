@@ -1,0 +1,29 @@
+"""Retrieve by identifier (R82) and list (O15, permitted filters)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from mock_seller.buyer.checks import Finding, failed, is_text, passed
+
+LIST_FILTERS = ("state", "projectId", "externalId", "requestedPOQCompletionDate.gt",
+                "requestedPOQCompletionDate.lt", "creationDate.gt", "creationDate.lt",
+                "buyerId", "sellerId")
+
+
+def check_retrieve(poq_id: str | None) -> list[Finding]:
+    """R82: the POQ identifier is named (not blank). An id the seller never issued, or one
+    with odd characters, is still named: the 404 that follows is information, not a buyer
+    violation."""
+    if not is_text(poq_id):
+        return [failed("R82", "/id", "GET /productOfferingQualification/{id} names the POQ "
+                       "identifier", "missingProperty", blocking=True)]
+    return [passed("R82", "/id", f"POQ {poq_id!r} named")]
+
+
+def check_list(keys: Iterable[str]) -> list[Finding]:
+    """O15: filters used when listing (permitted, never a failure)."""
+    used = sorted({k for k in keys if k in LIST_FILTERS})
+    if not used:
+        return []
+    return [passed("O15", "", "list filters used: " + ", ".join(used))]

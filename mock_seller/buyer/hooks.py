@@ -1,0 +1,198 @@
+"""Flask glue of buyer-side conformance: the views call ``gate_*`` with what they parsed;
+an after-request hook completes the recorded exchange with the answer.
+
+Modes (scenario ``buyer_conformance.mode``, CLI ``--buyer-mode``):
+
+- ``default``: the answers stay what the seller's own rules give; findings are recorded.
+- ``strict``: a request with any failing finding is a 422 whose entries name the
+  requirement (``reason`` "R11: ...") with its JSON Pointer in ``propertyPath``.
+- ``lenient``: a request whose failures leave it processable is accepted (the seller's
+  refusals they explain are waived) and the failures are recorded.
+- ``off``: no checks, no records.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Flask, Response, current_app, g, request
+
+from mock_seller.api.errors import unprocessable
+from mock_seller.buyer.checks import MODES, Finding, hub, retrieve, run_create
+from mock_seller.buyer.checks.create import request_kinds
+from mock_seller.buyer.recorder import Recorder
+from schemas.dialect import BASE_PATHS, CANTATA_BASE_PATHS
+
+EXTENSION = "poq_buyer_conformance"
+
+
+class BuyerConformance:
+    """Per-app state: the mode and the recorder."""
+
+    def __init__(self, mode: str = "default", max_exchanges: int = 500) -> None:
+        if mode not in MODES:
+            raise ValueError(f"buyer conformance mode must be one of {', '.join(MODES)}")
+        self.mode = mode
+        self.recorder = Recorder(max_exchanges=max_exchanges)
+
+
+def install(app: Flask, settings: dict[str, Any] | None = None) -> BuyerConformance:
+    """Attach buyer conformance to ``app``. ``settings`` (scenario ``buyer_conformance``,
+    overridden by app config BUYER_CONFORMANCE): ``mode``, ``max_exchanges``."""
+    merged = dict(settings or {})
+    merged.update(app.config.get("BUYER_CONFORMANCE") or {})
+    state = BuyerConformance(merged.get("mode") or "default",
+                             int(merged.get("max_exchanges") or 500))
+    app.extensions[EXTENSION] = state
+    app.before_request(_before)
+    app.after_request(_after)
+    return state
+
+
+def state_of(app: Flask) -> BuyerConformance | None:
+    return app.extensions.get(EXTENSION)  # type: ignore[no-any-return]
+
+
+def current_buyer() -> str:
+    """The buyer of this request: the access layer's identity when it provides one."""
+    import importlib
+
+    try:
+        tenancy: Any = importlib.import_module("mock_seller.sandbox.tenancy")
+    except ImportError:
+        tenancy = None
+    if tenancy is not None and hasattr(tenancy, "current_buyer"):
+        try:
+            who = tenancy.current_buyer()
+        except Exception:  # noqa: BLE001 - identity is optional here, never fatal
+            who = None
+        if who:
+            return str(who)
+    party = g.get("poq_party")  # mock_seller.sandbox.control / auth: the authenticated party
+    who = getattr(party, "buyer", None) or g.get("buyer") or g.get("buyer_id")
+    return str(who) if who else "anonymous"
+
+
+def _active() -> BuyerConformance | None:
+    state = state_of(current_app)  # type: ignore[arg-type]
+    return None if state is None or state.mode == "off" else state
+
+
+def _begin(state: BuyerConformance, api: str, body: Any) -> tuple[str, str]:
+    if "buyer_exchange" in g:
+        return g.buyer_exchange  # type: ignore[no-any-return]
+    buyer = current_buyer()
+    ex_id = state.recorder.begin(buyer, api, request.method, request.url, request.headers,
+                                 body)
+    g.buyer_exchange = (buyer, ex_id)
+    return buyer, ex_id
+
+
+def _judge(state: BuyerConformance, api: str, body: Any, findings: list[Finding],
+           kinds: set[str]) -> None:
+    buyer, ex_id = _begin(state, api, body)
+    state.recorder.add_findings(buyer, ex_id, findings, kinds)
+    g.buyer_findings = findings
+    failing = [f for f in findings if not f.ok]
+    if failing and state.mode == "strict":
+        raise unprocessable([f.as_error() for f in failing])
+
+
+def gate_create(api: str, body: Any) -> None:
+    """Check and record a create request; raises the strict 422."""
+    state = _active()
+    if state is None:
+        return
+    scenario = current_app.extensions["poq_mock"].scenario
+    findings = run_create(api, body, scenario)
+    _judge(state, api, body, findings, request_kinds(body))
+
+
+def gate_hub_register(api: str, body: Any) -> None:
+    state = _active()
+    if state is not None:
+        _judge(state, api, body, hub.check_register(body), {"hub"})
+
+
+def gate_hub_unregister(api: str, sub_id: str | None) -> None:
+    state = _active()
+    if state is not None:
+        _judge(state, api, None, hub.check_unregister(sub_id), set())
+
+
+def gate_retrieve(api: str, poq_id: str | None) -> None:
+    state = _active()
+    if state is not None:
+        _judge(state, api, None, retrieve.check_retrieve(poq_id), {"retrieve"})
+
+
+def gate_list(api: str, keys: Any) -> None:
+    state = _active()
+    if state is not None:
+        _judge(state, api, None, retrieve.check_list(keys), {"list"})
+
+
+# -- lenient waivers ----------------------------------------------------------------------
+def _related(a: str, b: str) -> bool:
+    """One pointer is the other or lies inside it (the root relates to nothing)."""
+    if not a or not b:
+        return False
+    return a == b or a.startswith(b + "/") or b.startswith(a + "/")
+
+
+def _waivable() -> list[str] | None:
+    """Pointers of the recorded failures when lenient mode may waive refusals."""
+    state = state_of(current_app)  # type: ignore[arg-type]
+    if state is None or state.mode != "lenient":
+        return None
+    findings: list[Finding] = g.get("buyer_findings") or []
+    failing = [f for f in findings if not f.ok]
+    if not failing or any(f.blocking for f in failing):
+        return None
+    return [f.pointer for f in failing]
+
+
+def waive_violations(violations: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Lenient mode: drop structural violations a recorded buyer failure explains."""
+    pointers = _waivable()
+    if pointers is None:
+        return violations
+    return [v for v in violations if not any(_related(v[0], p) for p in pointers)]
+
+
+def waive_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Lenient mode: drop business-rule refusals a recorded buyer failure explains."""
+    pointers = _waivable()
+    if pointers is None:
+        return errors
+    return [e for e in errors
+            if not any(_related(str(e.get("propertyPath", "")), p) for p in pointers)]
+
+
+# -- request hooks ------------------------------------------------------------------------
+def _before() -> None:
+    """DELETE /hub without an id never reaches a view: R7 is judged here."""
+    if request.method != "DELETE":
+        return
+    path = request.path.rstrip("/")
+    for bases in (BASE_PATHS, CANTATA_BASE_PATHS):
+        for api, base in bases.items():
+            if path == base + "/hub":
+                gate_hub_unregister(str(api), None)
+
+
+def _after(response: Response) -> Response:
+    pending = g.pop("buyer_exchange", None)
+    state = state_of(current_app)  # type: ignore[arg-type]
+    if pending is None or state is None:
+        return response
+    buyer, ex_id = pending
+    body: Any = None
+    if response.mimetype and "json" in response.mimetype and not response.direct_passthrough:
+        try:
+            body = json.loads(response.get_data())
+        except ValueError:
+            body = response.get_data(as_text=True)
+    state.recorder.finish(ex_id, buyer, response.status_code, response.headers, body)
+    return response

@@ -1,0 +1,196 @@
+"""Bounded, thread-safe memory of what each Buyer sent and how it measured up.
+
+Per buyer: the last ``max_exchanges`` exchanges (request, response, findings), per
+requirement the counts and the most recent checks of each status (so a failure seen early
+in a long session is still in the report), and per request kind whether a valid one was
+seen (for the capability IDs R2, D1, D2). At most ``max_buyers`` buyers are kept; the one
+seen longest ago goes first."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections import OrderedDict, deque
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from mock_seller.buyer.checks import Finding
+
+MAX_BODY_CHARS = 8_000
+#: Exchanges kept over all buyers together (bodies are cut at MAX_BODY_CHARS each).
+MAX_TOTAL_EXCHANGES = 2_000
+_SECRET_WORDS = ("authorization", "cookie", "token", "secret", "api-key", "apikey", "password")
+
+
+def now_rfc3339() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def mask_headers(headers: Any) -> dict[str, str]:
+    """Request/response headers with credentials masked (they never reach a report)."""
+    out = {}
+    for key, value in dict(headers).items():
+        secret = any(word in key.lower() for word in _SECRET_WORDS)
+        out[str(key)] = "***" if secret else str(value)[:500]
+    return out
+
+
+def bounded_body(body: Any) -> tuple[Any, bool]:
+    """The body as recorded: a private copy of the JSON, or text cut at MAX_BODY_CHARS."""
+    text = body if isinstance(body, str) else json.dumps(body, default=str)
+    if len(text) <= MAX_BODY_CHARS:
+        return (body if isinstance(body, str) else json.loads(text)), False
+    return text[:MAX_BODY_CHARS] + f"...[truncated: {len(text) - MAX_BODY_CHARS} more " \
+                                   "characters]", True
+
+
+@dataclass(slots=True)
+class RequirementLog:
+    counts: dict[str, int] = field(default_factory=lambda: {"pass": 0, "fail": 0})
+    recent: dict[str, deque[dict[str, Any]]] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class BuyerLog:
+    name: str
+    exchanges: OrderedDict[str, dict[str, Any]] = field(default_factory=OrderedDict)
+    requirements: dict[str, RequirementLog] = field(default_factory=dict)
+    kinds: dict[str, dict[str, Any]] = field(default_factory=dict)
+    apis: dict[str, int] = field(default_factory=dict)
+
+
+class Recorder:
+    """What buyers sent; ``version`` grows with every change (report writers watch it)."""
+
+    def __init__(self, max_exchanges: int = 500, max_buyers: int = 100,
+                 checks_per_status: int = 20) -> None:
+        self.max_exchanges = max_exchanges
+        self.max_buyers = max_buyers
+        self.checks_per_status = checks_per_status
+        self.started = now_rfc3339()
+        self.version = 0
+        self.changed = threading.Condition()
+        self._lock = threading.Lock()
+        self._seq = itertools.count(1)
+        self._buyers: OrderedDict[str, BuyerLog] = OrderedDict()
+        self._order: deque[tuple[str, str]] = deque()  # (buyer, exchange id), oldest first
+        self._t0: dict[str, float] = {}
+
+    # -- writing --------------------------------------------------------------------------
+    def begin(self, buyer: str, api: str, method: str, url: str, headers: Any,
+              body: Any) -> str:
+        """Start an exchange; returns its id (``ex-N``)."""
+        ex_id = f"ex-{next(self._seq)}"
+        recorded, truncated = bounded_body(body)
+        exchange = {"id": ex_id, "test": f"buyer:{buyer}", "method": method, "url": url,
+                    "request": {"headers": mask_headers(headers), "body": recorded},
+                    "response": None, "latency_ms": None, "started": now_rfc3339(),
+                    "error": None, "truncated": truncated}
+        with self._lock:
+            log = self._buyer(buyer)
+            log.exchanges[ex_id] = exchange
+            self._order.append((buyer, ex_id))
+            while len(log.exchanges) > self.max_exchanges:
+                log.exchanges.popitem(last=False)
+            while len(self._order) > MAX_TOTAL_EXCHANGES:
+                old_buyer, old_id = self._order.popleft()
+                old_log = self._buyers.get(old_buyer)
+                if old_log is not None:
+                    old_log.exchanges.pop(old_id, None)
+                self._t0.pop(old_id, None)
+            log.apis[api] = log.apis.get(api, 0) + 1
+            self._t0[ex_id] = time.perf_counter()
+        self._bump()
+        return ex_id
+
+    def add_findings(self, buyer: str, ex_id: str, findings: list[Finding],
+                     kinds: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+        """Fold one request's findings into one check per requirement, and note which
+        request kinds it exercised (valid when none of its findings failed)."""
+        grouped: dict[str, list[Finding]] = {}
+        for finding in findings:
+            grouped.setdefault(finding.requirement, []).append(finding)
+        stamp = now_rfc3339()
+        valid = not any(not f.ok for f in findings)
+        with self._lock:
+            log = self._buyer(buyer)
+            exchange = log.exchanges.get(ex_id)
+            where = f"{exchange['method']} {exchange['url']}" if exchange else ex_id
+            for requirement, group in grouped.items():
+                bad = [f for f in group if not f.ok]
+                status = "fail" if bad else "pass"
+                shown = bad or group
+                message = "; ".join(f"{f.pointer or '/'}: {f.message}" for f in shown[:3])
+                if len(shown) > 3:
+                    message += f" (and {len(shown) - 3} more)"
+                entry = {"test": f"buyer:{buyer}", "status": status,
+                         "message": f"{where}: {message}", "evidence": [ex_id], "time": stamp}
+                req = log.requirements.setdefault(requirement, RequirementLog())
+                req.counts[status] += 1
+                req.recent.setdefault(status, deque(maxlen=self.checks_per_status)).append(entry)
+            for kind in kinds:
+                seen = log.kinds.setdefault(kind, {"valid": 0, "invalid": 0, "last": None})
+                seen["valid" if valid else "invalid"] += 1
+                seen["last_valid" if valid else "last_invalid"] = ex_id
+        self._bump()
+
+    def finish(self, ex_id: str, buyer: str, status: int, headers: Any, body: Any) -> None:
+        recorded, truncated = bounded_body(body)
+        with self._lock:
+            t0 = self._t0.pop(ex_id, None)
+            exchange = self._buyer(buyer).exchanges.get(ex_id)
+            if exchange is None:
+                return
+            exchange["response"] = {"status": status, "headers": mask_headers(headers),
+                                    "body": recorded}
+            exchange["truncated"] = exchange["truncated"] or truncated
+            if t0 is not None:
+                exchange["latency_ms"] = round((time.perf_counter() - t0) * 1000, 3)
+        self._bump()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._buyers.clear()
+            self._order.clear()
+            self._t0.clear()
+        self._bump()
+
+    # -- reading --------------------------------------------------------------------------
+    def buyers(self) -> list[str]:
+        with self._lock:
+            return list(self._buyers)
+
+    def snapshot(self, buyer: str | None = None) -> list[dict[str, Any]]:
+        """Deep-enough copies of the logs of one buyer (or all), safe to read unlocked."""
+        with self._lock:
+            logs = [log for name, log in self._buyers.items() if buyer in (None, name)]
+            return [{
+                "name": log.name,
+                # top-level copies suffice: recorded bodies are private copies and
+                # finish() replaces keys, it never edits nested values
+                "exchanges": [dict(e) for e in log.exchanges.values()],
+                "requirements": {rid: {"counts": dict(r.counts),
+                                       "checks": [dict(c) for d in r.recent.values() for c in d]}
+                                 for rid, r in log.requirements.items()},
+                "kinds": {k: dict(v) for k, v in log.kinds.items()},
+                "apis": dict(log.apis),
+            } for log in logs]
+
+    # -- internals ------------------------------------------------------------------------
+    def _buyer(self, name: str) -> BuyerLog:
+        log = self._buyers.get(name)
+        if log is None:
+            log = self._buyers[name] = BuyerLog(name)
+            while len(self._buyers) > self.max_buyers:
+                self._buyers.popitem(last=False)
+        else:
+            self._buyers.move_to_end(name)
+        return log
+
+    def _bump(self) -> None:
+        with self.changed:
+            self.version += 1
+            self.changed.notify_all()

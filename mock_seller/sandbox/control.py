@@ -1,0 +1,430 @@
+"""Runtime control of a running mock seller under ``/_mock`` (off unless a control token is
+configured): reset, scenario switch, fault injection, request log, health.
+
+Every ``/_mock`` request needs ``Authorization: Bearer <control token>`` (else 401); with no
+token configured every ``/_mock`` path is 404, as if the routes did not exist.
+
+Other modules add routes to ``control_bp`` (they get the guard for free) at import time,
+before the first app is built::
+
+    from mock_seller.sandbox.control import control_bp
+
+    @control_bp.get("/buyer-report")
+    def buyer_report() -> Response: ...
+
+``install(app)`` (called by ``create_app``) registers the blueprint and the request hooks;
+``state_of(app)`` gives the per-app ``ControlState`` (faults, request log).
+``LocalControl(app)`` (in-process) and ``MockControl(base_url, token)`` (HTTP) drive the same
+controls from Python.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+import jsonschema
+import requests
+import yaml
+from flask import Blueprint, Flask, Response, current_app, g, request
+
+from mock_seller.api.errors import error, json_response
+from mock_seller.core.scenario import Scenario, ScenarioError, load_scenario
+from mock_seller.core.timeutil import format_datetime, utcnow
+from mock_seller.sandbox.faults import VIEW_ENDPOINTS, FaultConfigError, Faults
+
+CONTROL_TOKEN_KEY = "CONTROL_TOKEN"  # app.config key; None/"" = control disabled
+ENV_VAR = "POQ_MOCK_CONTROL_TOKEN"
+URL_PREFIX = "/_mock"
+REQUEST_LOG_SIZE = 1000
+_EXTENSION = "poq_mock_control"
+_SECRET_KEYS = {"client_secret", "access_token", "token", "password", "apikey", "api_key"}
+
+control_bp = Blueprint("mock_control", __name__)
+
+
+class RequestLog:
+    """Bounded ring buffer of the API requests served (newest last)."""
+
+    def __init__(self, size: int = REQUEST_LOG_SIZE) -> None:
+        self._entries: deque[dict[str, Any]] = deque(maxlen=size)
+        self._lock = threading.Lock()
+        self.total = 0
+
+    def add(self, entry: dict[str, Any]) -> None:
+        with self._lock:
+            self._entries.append(entry)
+            self.total += 1
+
+    def entries(self, limit: int | None = None, buyer: str | None = None) -> list[dict[str, Any]]:
+        with self._lock:
+            rows = list(self._entries)
+        if buyer is not None:
+            rows = [r for r in rows if r.get("buyer") == buyer]
+        return rows[-limit:] if limit else rows
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+@dataclass
+class ControlState:
+    faults: Faults = field(default_factory=Faults)
+    log: RequestLog = field(default_factory=RequestLog)
+    started: float = field(default_factory=time.monotonic)
+
+
+def state_of(app: Flask) -> ControlState:
+    return app.extensions[_EXTENSION]  # type: ignore[no-any-return]
+
+
+def _engine(app: Flask) -> Any:
+    return app.extensions["poq_mock"]
+
+
+# -- guard --------------------------------------------------------------------------------
+def _unauthorized(code: str, reason: str) -> Response:
+    return json_response(error(code, reason), 401,
+                         {"WWW-Authenticate": 'Bearer realm="poq-mock-control"'})
+
+
+@control_bp.before_request
+def require_control() -> Response | None:
+    """404 when control is disabled, 401 without the right bearer token."""
+    token = current_app.config.get(CONTROL_TOKEN_KEY)
+    if not token:
+        return json_response(error("notFound", "No resource at this path"), 404)
+    header = request.headers.get("Authorization", "")
+    if not header:
+        return _unauthorized("missingCredentials", "The control API needs a bearer token")
+    scheme, _, given = header.partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(),
+                                                              str(token).encode()):
+        return _unauthorized("invalidCredentials", "Wrong control token")
+    return None
+
+
+def _bad(reason: str, problems: list[str] | None = None) -> Response:
+    body = error("invalidBody", reason)
+    if problems:
+        body["errors"] = problems
+    return json_response(body, 400)
+
+
+def _json_body() -> Any:
+    raw = request.get_data(cache=False)
+    try:
+        return json.loads(raw or b"{}")
+    except ValueError as exc:
+        raise _BodyError(f"the body is not valid JSON: {exc}") from None
+
+
+class _BodyError(Exception):
+    pass
+
+
+@control_bp.errorhandler(_BodyError)
+def _body_error(exc: _BodyError) -> Response:
+    return _bad(str(exc))
+
+
+# -- routes -------------------------------------------------------------------------------
+@control_bp.get("/health")
+def health() -> Response:
+    return json_response(LocalControl(current_app).health())
+
+
+@control_bp.post("/reset")
+def reset() -> Response:
+    LocalControl(current_app).reset()
+    return json_response({"reset": True})
+
+
+@control_bp.get("/scenario")
+def get_scenario() -> Response:
+    scenario = _engine(current_app).scenario
+    return json_response({"name": scenario.name, "source": scenario.source})
+
+
+@control_bp.put("/scenario")
+def put_scenario() -> Response:
+    mimetype = (request.mimetype or "").lower()
+    text = request.get_data(cache=False, as_text=True)
+    try:
+        if "yaml" in mimetype or mimetype == "text/plain":
+            data = yaml.safe_load(text)
+        else:
+            data = json.loads(text or "null")
+    except (ValueError, yaml.YAMLError) as exc:
+        return _bad(f"the body is not valid {'YAML' if 'yaml' in mimetype else 'JSON'}: {exc}")
+    if isinstance(data, str):  # a bare bundled name (text or YAML scalar)
+        data = {"name": data}
+    if not isinstance(data, dict):
+        return _bad("the body must be a scenario mapping or {\"name\": <bundled scenario>}")
+    try:
+        scenario = LocalControl(current_app).set_scenario(data)
+    except ScenarioError as exc:
+        return _bad("invalid scenario", getattr(exc, "problems", None) or [str(exc)])
+    return json_response({"name": scenario.name, "source": scenario.source})
+
+
+@control_bp.get("/faults")
+def get_faults() -> Response:
+    return json_response(LocalControl(current_app).faults())
+
+
+@control_bp.put("/faults")
+def put_faults() -> Response:
+    try:
+        LocalControl(current_app).set_faults(_json_body())
+    except FaultConfigError as exc:
+        return _bad("invalid fault configuration", exc.problems)
+    return json_response(LocalControl(current_app).faults())
+
+
+@control_bp.delete("/faults")
+def delete_faults() -> Response:
+    LocalControl(current_app).clear_faults()
+    return Response(status=204)
+
+
+@control_bp.get("/requests")
+def get_requests() -> Response:
+    limit = request.args.get("limit")
+    if limit is not None and not limit.isdigit():
+        return json_response(error("invalidQuery", "limit must be a non-negative integer"), 400)
+    rows = LocalControl(current_app).requests(int(limit) if limit else None,
+                                              request.args.get("buyer"))
+    return json_response(rows)
+
+
+@control_bp.delete("/requests")
+def delete_requests() -> Response:
+    state_of(current_app).log.clear()
+    return Response(status=204)
+
+
+# -- hooks on the API ---------------------------------------------------------------------
+def _api_endpoint() -> str | None:
+    """Fault/log name of the API view serving this request (None for non-API requests)."""
+    if not request.blueprint or not request.blueprint.startswith(("poq_", "hub_")):
+        return None
+    return VIEW_ENDPOINTS.get((request.endpoint or "").rsplit(".", 1)[-1])
+
+
+def _start_clock() -> None:
+    g.poq_mock_t0 = time.monotonic()
+
+
+def _inject_faults() -> Response | None:
+    endpoint = _api_endpoint()
+    if endpoint is None:
+        return None
+    fault = state_of(current_app).faults.for_request(endpoint)
+    if fault.latency:
+        time.sleep(fault.latency)
+    if fault.status is None:
+        return None
+    code = "tooManyRequests" if fault.status == 429 else "internalError"
+    headers = {"Retry-After": "1"} if fault.status in (429, 503) else None
+    return json_response(error(code, "Fault injected by the mock seller control",
+                               f"HTTP {fault.status} on {endpoint}"), fault.status, headers)
+
+
+def _log_request(response: Response) -> Response:
+    path = request.path
+    if path == URL_PREFIX or path.startswith(URL_PREFIX + "/"):
+        return response
+    party = g.get("poq_party")
+    args = request.args.to_dict(flat=False)
+    t0 = g.get("poq_mock_t0")
+    state_of(current_app).log.add({
+        "time": format_datetime(utcnow()),
+        "method": request.method,
+        "path": path,
+        "query": {k: "***" if k.lower() in _SECRET_KEYS else (v[0] if len(v) == 1 else v)
+                  for k, v in args.items()},
+        "status": response.status_code,
+        "endpoint": _api_endpoint(),
+        "buyer": getattr(party, "buyer", None),
+        "seller": getattr(party, "seller", None),
+        "latency_ms": None if t0 is None else round((time.monotonic() - t0) * 1000, 3),
+    })
+    return response
+
+
+def install(app: Flask) -> None:
+    """Register the control blueprint and the API hooks (fault injection, request log)."""
+    state = ControlState(log=RequestLog(int(app.config.get("REQUEST_LOG_SIZE")
+                                            or REQUEST_LOG_SIZE)))
+    app.extensions[_EXTENSION] = state
+    app.register_blueprint(control_bp, url_prefix=URL_PREFIX)
+    app.before_request_funcs.setdefault(None, []).insert(0, _start_clock)
+    app.before_request(_inject_faults)
+    app.after_request(_log_request)
+    engine = _engine(app)
+    engine.notifier.delivery_filter = lambda *_: state.faults.for_notification()
+
+
+# -- Python clients -----------------------------------------------------------------------
+def _bundled_schema() -> dict[str, Any]:
+    text = resources.files("schemas").joinpath("scenario.schema.json").read_text("utf-8")
+    return json.loads(text)  # type: ignore[no-any-return]
+
+
+def scenario_from(source: Any) -> Scenario:
+    """A scenario from a bundled name / path / mapping / ``{"name": bundled}``; a
+    ScenarioError carries ``problems`` (every schema error) when the mapping is invalid."""
+    if isinstance(source, dict) and set(source) == {"name"}:
+        source = source["name"]
+    if isinstance(source, dict):
+        validator = jsonschema.Draft202012Validator(_bundled_schema())
+        problems = [
+            ("/" + "/".join(str(p) for p in e.absolute_path)) + f": {e.message}"
+            for e in sorted(validator.iter_errors(source), key=lambda e: list(e.absolute_path))
+        ]
+        if problems:
+            exc = ScenarioError("scenario: " + "; ".join(problems))
+            exc.problems = problems  # type: ignore[attr-defined]
+            raise exc
+    return load_scenario(source)
+
+
+class LocalControl:
+    """The controls on an app in this process (no HTTP, no token)."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.state = state_of(app)
+        self.engine = _engine(app)
+
+    def reset(self) -> None:
+        """Forget POQs, subscriptions, pending transitions, the request log, the faults and the
+        buyer-conformance record: a reset starts a new sandbox session."""
+        from mock_seller.buyer.hooks import state_of as buyer_state_of
+
+        self.engine.reset()
+        self.state.log.clear()
+        self.state.faults.clear()
+        buyer = buyer_state_of(self.app)
+        if buyer is not None:
+            buyer.recorder.clear()
+
+    def set_scenario(self, source: Any) -> Scenario:
+        scenario = scenario_from(source)
+        self.engine.switch_scenario(scenario)
+        self.state.log.clear()
+        return scenario
+
+    def set_faults(self, config: dict[str, Any]) -> None:
+        """Replace the faults (raises FaultConfigError with every problem)."""
+        self.state.faults.configure(config)
+        self.engine.force_unable_to_meet_time(int(config.get("unable_to_meet_time_next", 0)))
+
+    def clear_faults(self) -> None:
+        self.state.faults.clear()
+        self.engine.force_unable_to_meet_time(0)
+
+    def faults(self) -> dict[str, Any]:
+        out = self.state.faults.snapshot()
+        out["unable_to_meet_time_next"] = self.engine.forced_unable_pending
+        return out
+
+    def requests(self, limit: int | None = None, buyer: str | None = None
+                 ) -> list[dict[str, Any]]:
+        return self.state.log.entries(limit, buyer)
+
+    def health(self) -> dict[str, Any]:
+        engine = self.engine
+        auth = getattr(engine.scenario, "auth", None)
+        return {
+            "status": "ok",
+            "scenario": engine.scenario.name,
+            "auth": bool(auth and auth.enabled),
+            "poqs": {api: engine.count(api) for api in ("v8", "v7")},
+            "notifications": {"delivered": engine.notifier.delivered,
+                              "dropped": engine.notifier.dropped,
+                              "idle": engine.notifier.idle()},
+            "requests_logged": self.state.log.total,
+            "uptime_s": round(time.monotonic() - self.state.started, 3),
+        }
+
+
+class ControlError(RuntimeError):
+    """A control request the mock refused (status and parsed body attached)."""
+
+    def __init__(self, status: int, body: Any) -> None:
+        super().__init__(f"mock control answered HTTP {status}: {body}")
+        self.status = status
+        self.body = body
+
+
+class MockControl:
+    """The controls of a running mock over HTTP: ``MockControl("http://127.0.0.1:8080", tok)``."""
+
+    def __init__(self, base_url: str, token: str, timeout: float = 10.0) -> None:
+        self.base = base_url.rstrip("/") + URL_PREFIX
+        self.session = requests.Session()
+        self.session.headers["Authorization"] = f"Bearer {token}"
+        self.timeout = timeout
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        resp = self.session.request(method, self.base + path, timeout=self.timeout, **kwargs)
+        body = resp.json() if resp.content else None
+        if resp.status_code >= 400:
+            raise ControlError(resp.status_code, body)
+        return body
+
+    def health(self) -> dict[str, Any]:
+        return self._call("GET", "/health")  # type: ignore[no-any-return]
+
+    def reset(self) -> None:
+        self._call("POST", "/reset")
+
+    def set_scenario(self, source: str | dict[str, Any]) -> dict[str, Any]:
+        """A bundled name or a full scenario mapping."""
+        body = {"name": source} if isinstance(source, str) else source
+        return self._call("PUT", "/scenario", json=body)  # type: ignore[no-any-return]
+
+    def set_scenario_yaml(self, text: str) -> dict[str, Any]:
+        return self._call("PUT", "/scenario", data=text.encode(),  # type: ignore[no-any-return]
+                          headers={"Content-Type": "application/yaml"})
+
+    def set_faults(self, config: dict[str, Any]) -> dict[str, Any]:
+        return self._call("PUT", "/faults", json=config)  # type: ignore[no-any-return]
+
+    def faults(self) -> dict[str, Any]:
+        return self._call("GET", "/faults")  # type: ignore[no-any-return]
+
+    def clear_faults(self) -> None:
+        self._call("DELETE", "/faults")
+
+    def requests(self, limit: int | None = None, buyer: str | None = None
+                 ) -> list[dict[str, Any]]:
+        params: dict[str, Any] = {}
+        if limit is not None:
+            params["limit"] = limit
+        if buyer is not None:
+            params["buyer"] = buyer
+        return self._call("GET", "/requests", params=params)  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> MockControl:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+__all__ = ["CONTROL_TOKEN_KEY", "ENV_VAR", "ControlError", "ControlState", "LocalControl",
+           "MockControl", "RequestLog", "control_bp", "install", "require_control",
+           "scenario_from", "state_of"]
