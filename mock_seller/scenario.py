@@ -18,6 +18,7 @@ import yaml
 from mock_seller.auth import AuthSettings, parse_auth
 from mock_seller.callbacks import CallbackPolicy
 from mock_seller.limits import Limits
+from mock_seller.scenario_overlay import expand as expand_overlay
 
 DEFAULT_SCENARIO = "default"
 
@@ -164,11 +165,17 @@ def load_scenario(source: str | Path | dict[str, Any] | Scenario | None = None) 
             raise ScenarioError(f"scenario {label}: not valid YAML: {exc}") from None
     if not isinstance(data, dict):
         raise ScenarioError(f"scenario {label}: the document must be a mapping of keys")
+    here = Path(source).parent if isinstance(source, (str, Path)) and label != \
+        f"{source} (bundled)" else None
+    overlay = expand_overlay(data, label, here, _read, ScenarioError)  # scenario_overlay.py
+    if overlay is not None:
+        data = overlay.data
     validator = jsonschema.Draft202012Validator(_schema())
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
         first = errors[0]
-        where = _pointer(first.absolute_path) if first.absolute_path else "(top level)"
+        where = (overlay.where(tuple(first.absolute_path)) if overlay is not None
+                 else _pointer(first.absolute_path) if first.absolute_path else "(top level)")
         more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
         raise ScenarioError(f"scenario {label}: key {where}: {first.message}{more}")
     if data.get("defects") or data.get("variants"):
