@@ -13,6 +13,8 @@ from schemas.dialect import BASE_PATHS, POQ_STATE_CHANGE, READY, get_dialect
 KINDS = ("create", "register", "list", "notification")
 BUYER_CONTACT = {"role": "buyerContactInformation", "name": "Buyer Desk",
                  "number": "+1-555-0199", "emailAddress": "poq@buyer.example"}
+SITE_CONTACT = {"name": "Site Access Desk", "number": "+1-555-0142",
+                "emailAddress": "site@buyer.example"}
 CALLBACK = "http://127.0.0.1:9090"
 
 
@@ -38,9 +40,11 @@ def _quiet_place(scenario: Scenario) -> str:
 
 
 def _place(api: str, place_id: str) -> dict[str, Any]:
+    """R19: role, place type, place and an on-site contact (v7: item contacts)."""
     if api == "v8":
         return {"role": "INSTALL_LOCATION",
-                "place": {"@type": "GeographicAddressRef", "id": place_id}}
+                "place": {"@type": "GeographicAddressRef", "id": place_id},
+                "contact": [dict(SITE_CONTACT)]}
     return {"@type": "GeographicAddressRef", "role": "INSTALL_LOCATION", "id": place_id}
 
 
@@ -59,12 +63,16 @@ def create(scenario: Scenario, api: str = "v8", deferred: bool = False,
         product["place"] = [_place(api, _quiet_place(scenario))]
     if spec.configuration_types:
         product["productConfiguration"] = {"@type": spec.configuration_types[0]}
+    item: dict[str, Any] = {"id": "1", "action": "add", "product": product}
+    if "place" in product and api == "v7":
+        item["relatedContactInformation"] = [{"role": "siteContactInformation",
+                                              **SITE_CONTACT}]
     body: dict[str, Any] = {
         "externalId": "buyer-order-0001",
         "instantSyncQualification": not deferred,
         "provideAlternative": False,
         "relatedContactInformation": [dict(BUYER_CONTACT)],
-        "productOfferingQualificationItem": [{"id": "1", "action": "add", "product": product}],
+        "productOfferingQualificationItem": [item],
     }
     if deferred:  # R11: a deferred request says by when the buyer needs the answer
         body["requestedPOQCompletionDate"] = _stamp(datetime.now(timezone.utc)
