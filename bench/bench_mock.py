@@ -2,6 +2,7 @@
 retrieve under a concurrent load generator, and memory / list latency with 100k stored POQs.
 
     .venv/bin/python bench/bench_mock.py [--seconds 5] [--clients 8] [--poqs 100000]
+    .venv/bin/python bench/bench_mock.py --only-log --log-rounds 5   # request log cost only
 
 The seller runs as its own process (``python -m mock_seller``) on 127.0.0.1 so the load
 generator does not share its interpreter; the 100k-POQ part fills an in-process engine.
@@ -11,10 +12,15 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import os
+import re
+import shutil
 import signal
+import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from typing import Any
@@ -85,7 +91,7 @@ def _load(url_for: Any, method: str, seconds: float, clients: int, limit: int
 
 def http_part(seconds: float, clients: int, limit: int) -> None:
     proc = subprocess.Popen([sys.executable, "-m", "mock_seller", "--host", "127.0.0.1",
-                             "--port", "0", "--threads", str(clients)],
+                             "--port", "0", "--threads", str(clients), "--quiet"],
                             stdout=subprocess.PIPE, text=True)
     try:
         line = proc.stdout.readline().strip()  # type: ignore[union-attr]
@@ -102,6 +108,55 @@ def http_part(seconds: float, clients: int, limit: int) -> None:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=10)
         proc.stdout.close()  # type: ignore[union-attr]
+
+
+def _wrk_create(root: str, seconds: float, clients: int) -> tuple[float, int]:
+    """(req/s, non-2xx answers) of immediate creates by wrk over ``seconds``."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
+                     f"wrk.body = {json.dumps(json.dumps(BODY))}\n")
+    try:
+        out = subprocess.run(["wrk", "-t", "2", "-c", str(clients), "-d", f"{seconds:g}s",
+                              "-s", script.name, root + V8 + "/productOfferingQualification"],
+                             capture_output=True, text=True, check=True).stdout
+    finally:
+        os.unlink(script.name)
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    return rate, int(bad.group(1)) if bad else 0
+
+
+def log_part(seconds: float, clients: int, rounds: int) -> None:
+    """Throughput with the request log on (stderr to a file) and off (--quiet), alternated
+    in one run, measured by wrk (immediate create: the path that runs every buyer check)."""
+    if shutil.which("wrk") is None:
+        print("request log cost: skipped (wrk not installed)")
+        return
+    rates: dict[str, list[float]] = {"quiet": [], "log": []}
+    lines = 0
+    for _ in range(rounds):
+        for mode in ("quiet", "log"):
+            with tempfile.TemporaryFile("w+") as err:
+                proc = subprocess.Popen(
+                    [sys.executable, "-m", "mock_seller", "--host", "127.0.0.1", "--port", "0",
+                     "--threads", str(clients), *(["--quiet"] if mode == "quiet" else [])],
+                    stdout=subprocess.PIPE, stderr=err, text=True)
+                try:
+                    root = proc.stdout.readline().strip().rsplit(" ", 1)[-1]  # type: ignore[union-attr]
+                    rate, bad = _wrk_create(root, seconds, clients)
+                finally:
+                    proc.send_signal(signal.SIGTERM)
+                    proc.wait(timeout=10)
+                    proc.stdout.close()  # type: ignore[union-attr]
+                err.seek(0)
+                if mode == "log":
+                    lines += sum(1 for _ in err)
+            rates[mode].append(rate)
+            print(f"  {mode:5s}: {rate:8.1f} req/s  ({bad} non-2xx)")
+    quiet, logged = statistics.median(rates["quiet"]), statistics.median(rates["log"])
+    print(f"request log cost (wrk, immediate create, {clients} connections, median of "
+          f"{rounds} rounds): quiet {quiet:.1f} req/s, logging {logged:.1f} req/s, "
+          f"ratio {logged / quiet:.3f} ({lines} log lines written)")
 
 
 def memory_part(poqs: int) -> None:
@@ -153,8 +208,15 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8, help="concurrent client threads")
     parser.add_argument("--limit", type=int, default=20000, help="max requests per measurement")
     parser.add_argument("--poqs", type=int, default=100_000, help="POQs stored for memory")
+    parser.add_argument("--log-rounds", type=int, default=3,
+                        help="rounds of the request-log cost (quiet vs logging; 0 skips)")
+    parser.add_argument("--only-log", action="store_true", help="measure the request log only")
     args = parser.parse_args()
     print(f"mock seller benchmark  (pid {os.getpid()}, loopback only)")
+    if args.log_rounds:
+        log_part(args.seconds, args.clients, args.log_rounds)
+    if args.only_log:
+        return
     http_part(args.seconds, args.clients, args.limit)
     memory_part(args.poqs)
 
