@@ -9,10 +9,11 @@ request, under a lock, so lines of concurrent requests never interleave.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
-from typing import Any, TextIO
+from typing import TextIO
 
 from flask import Flask, Response, g, request
 
@@ -47,11 +48,8 @@ class RequestLog:
 
     def after(self, response: Response) -> Response:
         text = self.line(response)
-        with self._lock:
-            try:
-                self.stream.write(text)
-            except (OSError, ValueError):  # a closed console must not fail the answer
-                pass
+        with self._lock, contextlib.suppress(OSError, ValueError):  # a closed console
+            self.stream.write(text)  # must not fail the answer
         return response
 
 

@@ -79,7 +79,7 @@ def _merge_list(base: list[Any], over: list[Any], path: Path_, opath: Path_,
             out[i] = _merge(out[i], entry, (*path, i), (*opath, j), origins)
         else:
             out.append(copy.deepcopy(entry))
-            origins[(*path, len(out) - 1)] = (*opath, j)
+            origins[path + (len(out) - 1,)] = opath + (j,)
     return out
 
 

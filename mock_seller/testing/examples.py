@@ -102,8 +102,12 @@ def notification(scenario: Scenario, api: str = "v8",
 
     engine = Engine(scenario)
     events: list[tuple[str, dict[str, Any]]] = []
-    engine.notifier.publish = (  # type: ignore[method-assign]
-        lambda _api, wire_type, body: events.append((wire_type, body)) or 1)
+
+    def capture(api: str, wire_type: str, body: dict[str, Any]) -> int:
+        events.append((wire_type, body))
+        return 1
+
+    engine.notifier.publish = capture  # type: ignore[method-assign]
     clock = ManualClock(engine.scheduler, engine)
     engine.scheduler = clock  # type: ignore[assignment]
     try:

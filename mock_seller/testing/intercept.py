@@ -7,6 +7,7 @@ Notifications the mock sends while intercepting go to ``on_notification`` (calle
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -74,10 +75,8 @@ def intercept(seller: Any, url: str, *, on_notification: Callable[[Notification]
 
     def to_callback(req: Any) -> tuple[int, dict[str, str], bytes]:
         body: Any = req.body.decode() if isinstance(req.body, bytes) else req.body
-        try:
+        with contextlib.suppress(ValueError):  # not JSON: handed over as text
             body = json.loads(body) if body else None
-        except ValueError:
-            pass
         event_type = urlsplit(req.url).path.rstrip("/").rsplit("/", 1)[-1]
         assert on_notification is not None
         on_notification(Notification(req.url, event_type, body))
