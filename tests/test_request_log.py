@@ -18,8 +18,8 @@ import requests
 
 from mock_seller.app import create_app
 from mock_seller.request_log import install
-from mock_seller.testing.examples import create
 from mock_seller.scenario import load_scenario
+from mock_seller.testing.examples import create
 
 V8 = "/mefApi/sonata/productOfferingQualification/v8"
 LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ (?P<method>[A-Z]+) (?P<path>\S+) "
