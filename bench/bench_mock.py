@@ -110,8 +110,15 @@ def http_part(seconds: float, clients: int, limit: int) -> None:
         proc.stdout.close()  # type: ignore[union-attr]
 
 
-def _wrk_create(root: str, seconds: float, clients: int) -> tuple[float, int]:
-    """(req/s, non-2xx answers) of immediate creates by wrk over ``seconds``."""
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _wrk_create(root: str, seconds: float, clients: int) -> tuple[float, int, int]:
+    """(req/s, requests, non-2xx answers) of immediate creates by wrk over ``seconds``."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
                      f"wrk.body = {json.dumps(json.dumps(BODY))}\n")
@@ -122,17 +129,21 @@ def _wrk_create(root: str, seconds: float, clients: int) -> tuple[float, int]:
     finally:
         os.unlink(script.name)
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    return rate, int(bad.group(1)) if bad else 0
+    return rate, total, int(bad.group(1)) if bad else 0
 
 
 def log_part(seconds: float, clients: int, rounds: int) -> None:
     """Throughput with the request log on (stderr to a file) and off (--quiet), alternated
-    in one run, measured by wrk (immediate create: the path that runs every buyer check)."""
+    in one run, measured by wrk (immediate create: the path that runs every buyer check).
+    Also the seller's own CPU time per request, which other load on the machine does not
+    change the way it changes req/s."""
     if shutil.which("wrk") is None:
         print("request log cost: skipped (wrk not installed)")
         return
     rates: dict[str, list[float]] = {"quiet": [], "log": []}
+    cpu: dict[str, list[float]] = {"quiet": [], "log": []}
     lines = 0
     for _ in range(rounds):
         for mode in ("quiet", "log"):
@@ -143,7 +154,9 @@ def log_part(seconds: float, clients: int, rounds: int) -> None:
                     stdout=subprocess.PIPE, stderr=err, text=True)
                 try:
                     root = proc.stdout.readline().strip().rsplit(" ", 1)[-1]  # type: ignore[union-attr]
-                    rate, bad = _wrk_create(root, seconds, clients)
+                    before = _cpu_seconds(proc.pid)
+                    rate, total, bad = _wrk_create(root, seconds, clients)
+                    per_request = (_cpu_seconds(proc.pid) - before) / max(total, 1) * 1000
                 finally:
                     proc.send_signal(signal.SIGTERM)
                     proc.wait(timeout=10)
@@ -152,11 +165,17 @@ def log_part(seconds: float, clients: int, rounds: int) -> None:
                 if mode == "log":
                     lines += sum(1 for _ in err)
             rates[mode].append(rate)
-            print(f"  {mode:5s}: {rate:8.1f} req/s  ({bad} non-2xx)")
+            cpu[mode].append(per_request)
+            print(f"  {mode:5s}: {rate:8.1f} req/s  {per_request:6.3f} ms CPU per request  "
+                  f"({total} requests, {bad} non-2xx)")
     quiet, logged = statistics.median(rates["quiet"]), statistics.median(rates["log"])
+    cpu_quiet, cpu_log = statistics.median(cpu["quiet"]), statistics.median(cpu["log"])
     print(f"request log cost (wrk, immediate create, {clients} connections, median of "
-          f"{rounds} rounds): quiet {quiet:.1f} req/s, logging {logged:.1f} req/s, "
-          f"ratio {logged / quiet:.3f} ({lines} log lines written)")
+          f"{rounds} rounds, {lines} log lines written):\n"
+          f"  throughput   quiet {quiet:.1f} req/s, logging {logged:.1f} req/s, "
+          f"ratio {logged / quiet:.3f}\n"
+          f"  seller CPU   quiet {cpu_quiet:.3f} ms, logging {cpu_log:.3f} ms per request, "
+          f"ratio {cpu_log / cpu_quiet:.3f}")
 
 
 def memory_part(poqs: int) -> None:

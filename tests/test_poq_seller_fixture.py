@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.mock_helpers import Listener
+from tests.mock_helpers import Listener, wait_for
 
 POQ = "/productOfferingQualification"
 V8_ORIGIN = "https://seller.example"
@@ -56,11 +56,9 @@ def test_real_clock_lets_the_timeline_run(poq_seller: Any) -> None:
     poq_seller.use(clock="real")
     poq_id = _create(poq_seller, deferred=True).json()["id"]
     url = f"{poq_seller.base_url()}{POQ}/{poq_id}"
-    for _ in range(200):  # the default scenario finishes in about half a second
-        if requests.get(url, timeout=5).json()["state"] == "done":
-            break
-        poq_seller.wait_for_notifications(0.05)
-    assert requests.get(url, timeout=5).json()["state"] == "done"
+    # the default scenario's own timeline finishes in about half a second
+    wait_for(lambda: requests.get(url, timeout=5).json()["state"] == "done")
+    assert poq_seller.waiting() == []
 
 
 def test_notifications_reach_the_buyer_listener_when_completed(poq_seller: Any) -> None:
