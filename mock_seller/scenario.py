@@ -154,20 +154,8 @@ def load_scenario(source: str | Path | dict[str, Any] | Scenario | None = None) 
         return source
     if source is None:
         source = DEFAULT_SCENARIO
-    label = "<dict>"
-    if isinstance(source, dict):
-        data: Any = source
-    else:
-        text, label = _read(source)
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise ScenarioError(f"scenario {label}: not valid YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise ScenarioError(f"scenario {label}: the document must be a mapping of keys")
-    here = Path(source).parent if isinstance(source, (str, Path)) and label != \
-        f"{source} (bundled)" else None
-    overlay = expand_overlay(data, label, here, _read, ScenarioError)  # scenario_overlay.py
+    data, label = (source, "<dict>") if isinstance(source, dict) else _document(source)
+    overlay = expand_overlay(data, label, _document, ScenarioError)  # scenario_overlay.py
     if overlay is not None:
         data = overlay.data
     validator = jsonschema.Draft202012Validator(_schema())
@@ -183,6 +171,18 @@ def load_scenario(source: str | Path | dict[str, Any] | Scenario | None = None) 
 
         data = check_names(data, label)
     return _build(data, label)
+
+
+def _document(source: str | Path) -> tuple[dict[str, Any], str]:
+    """A scenario file or bundled name, parsed: (mapping, label)."""
+    text, label = _read(source)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"scenario {label}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ScenarioError(f"scenario {label}: the document must be a mapping of keys")
+    return data, label
 
 
 def _read(source: str | Path) -> tuple[str, str]:

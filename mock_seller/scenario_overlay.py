@@ -16,13 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 EXTENDS = "extends"
 MAX_CHAIN = 8
 
 Path_ = tuple[Any, ...]
-Reader = Callable[[str | Path], tuple[str, str]]  # source -> (text, label)
+Reader = Callable[[str | Path], tuple[dict[str, Any], str]]  # source -> (mapping, label)
 
 
 @dataclass
@@ -83,47 +81,39 @@ def _merge_list(base: list[Any], over: list[Any], path: Path_, opath: Path_,
     return out
 
 
-def _locate(target: str, base_dir: Path | None) -> str | Path:
-    """A relative path is looked up next to the overlay first, then as given."""
-    if base_dir is not None and not Path(target).is_absolute():
-        near = base_dir / target
+def _locate(target: str, label: str) -> str | Path:
+    """A relative path is looked up next to the file that names it first, then as given
+    (a bundled scenario or a mapping has no directory of its own)."""
+    if label != "<dict>" and not label.endswith("(bundled)") and not Path(target).is_absolute():
+        near = Path(label).parent / target
         if near.exists():
             return near
     return target
 
 
-def expand(data: dict[str, Any], label: str, base_dir: Path | None, read: Reader,
+def expand(data: dict[str, Any], label: str, read: Reader,
            error: Callable[[str], Exception]) -> Overlay | None:
     """The merged document of an overlay (None when ``data`` extends nothing)."""
     if EXTENDS not in data:
         return None
-    return _resolve(data, label, base_dir, read, error, [label])
+    return _resolve(data, label, read, error, [label])
 
 
-def _resolve(data: dict[str, Any], label: str, base_dir: Path | None, read: Reader,
+def _resolve(data: dict[str, Any], label: str, read: Reader,
              error: Callable[[str], Exception], chain: list[str]) -> Overlay:
     target = data[EXTENDS]
     if not isinstance(target, str) or not target.strip():
         raise error(f"scenario {label}: key /{EXTENDS}: must be a bundled scenario name or "
                     f"a file path, not {target!r}")
-    source = _locate(target, base_dir)
     try:
-        text, base_label = read(source)
-    except ValueError as exc:  # ScenarioError: no such file or bundled name
+        base, base_label = read(_locate(target, label))
+    except ValueError as exc:  # ScenarioError: no such file or bundled name, bad YAML
         raise error(f"scenario {label}: key /{EXTENDS}: {exc}") from None
     if base_label in chain or len(chain) > MAX_CHAIN:
         raise error(f"scenario {label}: key /{EXTENDS}: {target!r} extends itself "
                     f"({' -> '.join([*chain, base_label])})")
-    try:
-        base = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise error(f"scenario {base_label}: not valid YAML: {exc}") from None
-    if not isinstance(base, dict):
-        raise error(f"scenario {base_label}: the document must be a mapping of keys")
     if EXTENDS in base:
-        parent_dir = Path(source).parent if isinstance(source, Path) or "/" in str(source) \
-            else None
-        base = _resolve(base, base_label, parent_dir, read, error, [*chain, base_label]).data
+        base = _resolve(base, base_label, read, error, [*chain, base_label]).data
     over = {k: v for k, v in data.items() if k != EXTENDS}
     if "name" not in over:
         base = {k: v for k, v in base.items() if k != "name"}  # named after the overlay

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from mock_seller.control import scenario_from
-from mock_seller.scenario import ScenarioError, _read, load_scenario
+from mock_seller.scenario import ScenarioError, _document, load_scenario
 from mock_seller.scenario_overlay import expand
 
 THREE_LINES = "extends: default\nbuyer_conformance: {mode: strict}\nresponse_mode: deferred\n"
@@ -90,8 +90,8 @@ def test_errors_in_what_was_inherited_say_so(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError, match=r"key /catalogue/offerings/0/specification"):
         load_scenario(_write(tmp_path, "o.yaml", "extends: default\ncatalogue:\n"
                              "  specifications: [{id: other}]\n"))
-    overlay = expand({"extends": "default", "list": {"max_page_size": 5}}, "o.yaml", None,
-                     _read, ScenarioError)
+    overlay = expand({"extends": "default", "list": {"max_page_size": 5}}, "o.yaml",
+                     _document, ScenarioError)
     assert overlay is not None
     assert overlay.where(("list", "max_page_size")) == "/list/max_page_size"
     assert overlay.where(("list", "too_many_records")) == \
