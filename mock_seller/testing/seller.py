@@ -126,11 +126,14 @@ class PoqSeller:
 
     def _scenario(self, scenario: Any, variants: list[str] | None,
                   response_mode: str | None) -> Scenario:
-        source = self._source if scenario is None else scenario
-        if variants:
-            source = ({**source, "variants": list(variants)} if isinstance(source, dict)
-                      else {"extends": str(source), "variants": list(variants)})
-        loaded = load_scenario(source)
+        if scenario is None and not variants:  # only the response mode changes
+            loaded = self.engine.scenario
+        else:
+            source = self._source if scenario is None else scenario
+            if variants:
+                source = ({**source, "variants": list(variants)} if isinstance(source, dict)
+                          else {"extends": str(source), "variants": list(variants)})
+            loaded = load_scenario(source)
         if response_mode is not None:
             loaded = dataclasses.replace(loaded, response_mode=response_mode)
         return loaded
