@@ -36,10 +36,12 @@ def _describe(**filters: Any) -> str:
 
 
 class PoqSeller:
-    """A running mock seller with per-test settings and assertions.
+    """A running mock seller with per-test settings and assertions; outside pytest::
 
-    >>> seller = PoqSeller().start()
-    >>> seller.base_url("v8")  # http://127.0.0.1:PORT/mefApi/sonata/productOfferingQualification/v8
+        seller = PoqSeller("default").start()
+        url = seller.base_url("v8")  # http://127.0.0.1:PORT/mefApi/sonata/...
+        ...
+        seller.stop()
     """
 
     def __init__(self, scenario: str | Path | dict[str, Any] = "default",
