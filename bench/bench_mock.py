@@ -182,6 +182,36 @@ def log_part(seconds: float, clients: int, rounds: int) -> None:
           f"ratio {cpu_log / cpu_quiet:.3f}")
 
 
+def _app_cpu_per_create(log: bool, requests_: int) -> float:
+    """CPU ms per immediate create through the Flask app in process (no HTTP, no threads)."""
+    from mock_seller.app import create_app
+    from mock_seller.request_log import install
+
+    app = create_app()
+    with tempfile.TemporaryFile("w") as sink:
+        if log:
+            install(app, sink)
+        client = app.test_client()
+        url = V8 + "/productOfferingQualification"
+        for _ in range(50):
+            client.post(url, json=BODY)
+        t0 = time.process_time()
+        for _ in range(requests_):
+            client.post(url, json=BODY)
+        return (time.process_time() - t0) / requests_ * 1000
+
+
+def log_line_part(rounds: int, requests_: int = 1500) -> None:
+    """The request log line alone: CPU per create in process, with and without it."""
+    cpu: dict[bool, list[float]] = {False: [], True: []}
+    for _ in range(rounds):
+        for log in (False, True):
+            cpu[log].append(_app_cpu_per_create(log, requests_))
+    quiet, logged = statistics.median(cpu[False]), statistics.median(cpu[True])
+    print(f"  in process   quiet {quiet:.3f} ms, logging {logged:.3f} ms CPU per create, "
+          f"ratio {logged / quiet:.3f} (median of {rounds} rounds of {requests_})")
+
+
 def memory_part(poqs: int) -> None:
     from mock_seller.engine import Engine
     from mock_seller.scenario import load_scenario
@@ -238,6 +268,7 @@ def main() -> None:
     print(f"mock seller benchmark  (pid {os.getpid()}, loopback only)")
     if args.log_rounds:
         log_part(args.seconds, args.clients, args.log_rounds)
+        log_line_part(args.log_rounds)
     if args.only_log:
         return
     http_part(args.seconds, args.clients, args.limit)
