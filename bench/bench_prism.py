@@ -144,7 +144,7 @@ class MockProcess:
     def __init__(self, threads: int, extra: list[str] | None = None) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "mock_seller", "--host", "127.0.0.1", "--port", "0",
-             "--threads", str(threads), *(extra or [])],
+             "--threads", str(threads), "--quiet", *(extra or [])],
             stdout=subprocess.PIPE, text=True, cwd=REPO)
         line = self.proc.stdout.readline().strip()  # type: ignore[union-attr]
         if not line:

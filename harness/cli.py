@@ -19,6 +19,7 @@ _COMMANDS = {
     "requirements": "harness.cli_requirements:requirements",
     "report": "harness.cli_report:report",
     "diff": "harness.cli_report:diff",
+    "example": "harness.cli_example:example",
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import sys
 from typing import Any
 
 import click
@@ -59,10 +60,15 @@ class _ConfigProblem(click.ClickException):
 @click.option("--buyer-report-format", "buyer_report_format", default=None,
               type=click.Choice(["json", "html", "junit", "md"]),
               help="Format of --buyer-report FILE (default: by its suffix).")
+@click.option("--quiet", is_flag=True, default=False,
+              help="No request log (by default one line per request on stderr: method, "
+                   "path, status, latency, buyer, failed buyer-side requirement IDs).")
+@click.option("--log-format", "log_format", default="text", show_default=True,
+              type=click.Choice(["text", "json"]), help="Request log lines as text or JSON.")
 def mock(host: str, port: int, scenario: str, threads: int,
          callback_allow: tuple[str, ...] = (), buyer_mode: str | None = None,
          buyer_report: str | None = None, buyer_report_format: str | None = None,
-         store_url: str = "memory") -> None:
+         store_url: str = "memory", quiet: bool = False, log_format: str = "text") -> None:
     """Run the mock POQ seller (API v8 and v7, Sonata and Cantata paths)."""
     from mock_seller.server import serve
 
@@ -84,7 +90,8 @@ def mock(host: str, port: int, scenario: str, threads: int,
     except StoreError as exc:
         raise _ConfigProblem(str(exc)) from None
     try:
-        serve(loaded, host=host, port=port, threads=threads, store=store)
+        serve(loaded, host=host, port=port, threads=threads, store=store,
+              request_log=None if quiet else sys.stderr, log_format=log_format)
     except OSError as exc:
         raise _ConfigProblem(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     finally:

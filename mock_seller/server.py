@@ -35,11 +35,17 @@ def _server(app: Flask, host: str, port: int, threads: int, **adjust: Any) -> An
 
 def serve(scenario: Any = "default", host: str = "127.0.0.1", port: int = 0, threads: int = 8,
           out: TextIO | None = None, control_token: str | None = None,
-          store: Any = None) -> None:
+          store: Any = None, request_log: TextIO | None = None,
+          log_format: str = "text") -> None:
     """Run until SIGTERM/SIGINT. Prints exactly one ready line once the socket is bound.
-    ``control_token`` (default: $POQ_MOCK_CONTROL_TOKEN) enables /_mock (control.py)."""
+    ``control_token`` (default: $POQ_MOCK_CONTROL_TOKEN) enables /_mock (control.py);
+    ``request_log``: a stream for one line per request (request_log.py)."""
     token = control_token if control_token is not None else os.environ.get(CONTROL_ENV_VAR)
     app = create_app({"SCENARIO": scenario, "CONTROL_TOKEN": token or None, "STORE": store})
+    if request_log is not None:
+        from mock_seller.api.request_log import install as install_request_log
+
+        install_request_log(app, request_log, log_format)
     server = _server(app, host, port, threads)
     out = out or sys.stdout
     out.write(READY_LINE.format(host=host, port=server.effective_port) + "\n")

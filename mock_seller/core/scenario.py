@@ -16,6 +16,7 @@ import jsonschema
 import yaml
 
 from mock_seller.api.limits import Limits
+from mock_seller.core.scenario_overlay import expand as expand_overlay
 from mock_seller.sandbox.auth import AuthSettings, parse_auth
 from mock_seller.sandbox.callbacks import CallbackPolicy
 
@@ -153,22 +154,16 @@ def load_scenario(source: str | Path | dict[str, Any] | Scenario | None = None) 
         return source
     if source is None:
         source = DEFAULT_SCENARIO
-    label = "<dict>"
-    if isinstance(source, dict):
-        data: Any = source
-    else:
-        text, label = _read(source)
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise ScenarioError(f"scenario {label}: not valid YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise ScenarioError(f"scenario {label}: the document must be a mapping of keys")
+    data, label = (source, "<dict>") if isinstance(source, dict) else _document(source)
+    overlay = expand_overlay(data, label, _document, ScenarioError)  # scenario_overlay.py
+    if overlay is not None:
+        data = overlay.data
     validator = jsonschema.Draft202012Validator(_schema())
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
         first = errors[0]
-        where = _pointer(first.absolute_path) if first.absolute_path else "(top level)"
+        where = (overlay.where(tuple(first.absolute_path)) if overlay is not None
+                 else _pointer(first.absolute_path) if first.absolute_path else "(top level)")
         more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
         raise ScenarioError(f"scenario {label}: key {where}: {first.message}{more}")
     if data.get("defects") or data.get("variants"):
@@ -176,6 +171,18 @@ def load_scenario(source: str | Path | dict[str, Any] | Scenario | None = None) 
 
         data = check_names(data, label)
     return _build(data, label)
+
+
+def _document(source: str | Path) -> tuple[dict[str, Any], str]:
+    """A scenario file or bundled name, parsed: (mapping, label)."""
+    text, label = _read(source)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"scenario {label}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ScenarioError(f"scenario {label}: the document must be a mapping of keys")
+    return data, label
 
 
 def _read(source: str | Path) -> tuple[str, str]:

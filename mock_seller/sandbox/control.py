@@ -284,7 +284,7 @@ def scenario_from(source: Any) -> Scenario:
     ScenarioError carries ``problems`` (every schema error) when the mapping is invalid."""
     if isinstance(source, dict) and set(source) == {"name"}:
         source = source["name"]
-    if isinstance(source, dict):
+    if isinstance(source, dict) and "extends" not in source:  # overlays: load_scenario
         validator = jsonschema.Draft202012Validator(_bundled_schema())
         problems = [
             ("/" + "/".join(str(p) for p in e.absolute_path)) + f": {e.message}"
