@@ -34,6 +34,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="mark the results as a run against the bundled mock (used by the CLI)")
     group.addoption("--poq-progress", action="store_true", default=False,
                     help="one status line per test and live waiting lines (used by the CLI)")
+    group.addoption("--poq-max-duration", metavar="SECONDS", type=float, default=None,
+                    help="end the run (exit status 2) once it has taken this long; default "
+                         "from the profile's waits")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -50,6 +53,7 @@ def pytest_configure(config: pytest.Config) -> None:
         is_mock=config.getoption("--poq-is-mock"),
         results_path=config.getoption("--poq-results"),
         use_cases=_split(config.getoption("--poq-uc")),
+        max_duration_s=config.getoption("--poq-max-duration"),
     )
     if not opts.active:
         return
@@ -108,7 +112,16 @@ class RunHooks:
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, Any, Any]:
-        result = yield
+        try:
+            result = yield
+        except _JUDGED:
+            raise
+        except BaseException as exc:
+            from harness.verdicts import VerdictFailure
+
+            if not isinstance(exc, VerdictFailure):
+                self.state.mark_errored(item.nodeid)
+            raise
         self.state.raise_if_failed(item.nodeid)
         return result
 
@@ -137,6 +150,12 @@ class RunHooks:
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.results_path:
             terminalreporter.write_line(f"poq-conformance results: {self.results_path}")
+
+
+# Exceptions that are a test's verdict or pytest's own control flow; anything else a test
+# raises is an error (recorded with outcome "error").
+_JUDGED = (pytest.skip.Exception, pytest.fail.Exception, pytest.xfail.Exception,
+           pytest.exit.Exception)
 
 
 # -- fixtures ------------------------------------------------------------------------------
