@@ -41,9 +41,11 @@ class RunGuard:
         self,
         max_duration_s: float | None = None,
         on_stop: Callable[[str], Any] | None = None,
+        elapsed_s: float = 0.0,
     ) -> None:
         self.max_duration_s = max_duration_s
-        self.expires_at = None if max_duration_s is None else time.monotonic() + max_duration_s
+        self.expires_at = (None if max_duration_s is None
+                           else time.monotonic() + max_duration_s - elapsed_s)
         self.on_stop = on_stop
         self.reason: str | None = None
 

@@ -28,9 +28,9 @@ DEFAULT_RECORD_CHARS = 65536
 # finished tests are let go, oldest first.
 RUN_RECORD_CHARS = 32 * 1024 * 1024
 SMALL_RECORD_CHARS = 2048
-RUN_PARSED_BYTES = 96 * 1024 * 1024
+RUN_PARSED_BYTES = 16 * 1024 * 1024
 RELEASE_MIN_BYTES = 64 * 1024
-RELEASED = "parsed body released after its test (run memory bound)"
+RELEASED = "parsed body released (run memory bound); the record above is what remains"
 
 
 def now_rfc3339() -> str:
@@ -203,8 +203,9 @@ class Recorder:
                                                                          SMALL_RECORD_CHARS)
 
     def account(self, item: Exchange | Notification, size: int, recorded_chars: int) -> None:
-        """Count a body of ``size`` bytes against the run's budgets; past the parsed-body
-        budget, large bodies of finished tests give up their parsed form, oldest first."""
+        """Count a body of ``size`` bytes against the run's budgets. Past the parsed-body
+        budget, large bodies of finished tests give up their parsed form, oldest first; a
+        large notification beyond it (a flood within one test) keeps only its record."""
         with self._lock:
             self.recorded_chars += recorded_chars
             if item.json is None or size < RELEASE_MIN_BYTES:
@@ -214,8 +215,11 @@ class Recorder:
             kept: deque[tuple[Exchange | Notification, int]] = deque()
             while self.parsed_bytes > RUN_PARSED_BYTES and self._parsed:
                 old, old_size = self._parsed.popleft()
-                if old.test is not None and old.test == self.current_test:
+                if old is not item and old.test is not None and old.test == self.current_test:
                     kept.append((old, old_size))
+                    continue
+                if old is item and isinstance(item, Exchange):
+                    kept.append((old, old_size))  # a check is about to read it
                     continue
                 old.json, old.released = None, True
                 self.parsed_bytes -= old_size

@@ -37,6 +37,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--poq-max-duration", metavar="SECONDS", type=float, default=None,
                     help="end the run (exit status 2) once it has taken this long; default "
                          "from the profile's waits")
+    group.addoption("--poq-elapsed", metavar="SECONDS", type=float, default=0.0,
+                    help="time the run already took before pytest started (used by the CLI)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -54,6 +56,7 @@ def pytest_configure(config: pytest.Config) -> None:
         results_path=config.getoption("--poq-results"),
         use_cases=_split(config.getoption("--poq-uc")),
         max_duration_s=config.getoption("--poq-max-duration"),
+        elapsed_s=config.getoption("--poq-elapsed"),
     )
     if not opts.active:
         return

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from harness.client import POQ, SellerClient
-from harness.deadline import StopReason, default_max_duration
+from harness.deadline import StopReason
 from harness.errors import ConfigError
 from harness.evidence import Recorder
 from harness.mock_process import MockSeller
@@ -151,7 +151,7 @@ def suites_path() -> Path:
 
 
 def pytest_args(req: RunRequest, profile: Profile, profile_path: str, results: Path,
-                max_duration_s: float | None = None) -> list[str]:
+                elapsed_s: float = 0.0) -> list[str]:
     suites_dir = str(suites_path())
     args = [
         suites_dir,
@@ -172,9 +172,9 @@ def pytest_args(req: RunRequest, profile: Profile, profile_path: str, results: P
         args += ["--poq-uc", ",".join(req.use_cases)]
     if req.keyword:
         args += ["-k", req.keyword]
-    if max_duration_s is not None:
-        args += ["--poq-max-duration", f"{max_duration_s:.3f}"]
-    return args
+    if req.max_duration_s is not None:
+        args += ["--poq-max-duration", f"{req.max_duration_s:g}"]
+    return [*args, "--poq-elapsed", f"{elapsed_s:.3f}"]
 
 
 def execute(req: RunRequest) -> int:
@@ -187,14 +187,13 @@ def execute(req: RunRequest) -> int:
     started = time.monotonic()
     stopped = StopReason()
     with seller_under_test(req) as (profile, profile_path):
-        budget = req.max_duration_s or default_max_duration(profile)
         preflight(profile)
         out.print(f"[bold]poq-conformance[/] certifying {escape(profile.seller.base_url)} "
                   f"(API {profile.api}, profile {escape(profile.name)})")
         report_dir.mkdir(parents=True, exist_ok=True)
         results.unlink(missing_ok=True)
-        left = max(budget - (time.monotonic() - started), 0.001)
-        code = int(pytest.main(pytest_args(req, profile, profile_path, results, left),
+        elapsed = time.monotonic() - started
+        code = int(pytest.main(pytest_args(req, profile, profile_path, results, elapsed),
                                plugins=[stopped]))
     if stopped.reason:
         raise ConfigError(stopped.reason)

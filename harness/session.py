@@ -37,6 +37,7 @@ class RunOptions:
     results_path: str | None = None
     use_cases: list[str] = field(default_factory=list)
     max_duration_s: float | None = None  # None: derived from the profile's waits
+    elapsed_s: float = 0.0  # of that, already spent before pytest started (by the CLI)
 
     @property
     def active(self) -> bool:
@@ -75,7 +76,8 @@ class RunState:
         )
         max_duration = options.max_duration_s
         self.guard = RunGuard(default_max_duration(profile) if max_duration is None
-                              else max_duration, on_stop=self._stop)
+                              else max_duration, on_stop=self._stop,
+                              elapsed_s=options.elapsed_s)
         self.client = SellerClient(profile, self.recorder, guard=self.guard)
         self._listener: Listener | None = None
         self._errored: set[str] = set()

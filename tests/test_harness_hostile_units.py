@@ -21,7 +21,7 @@ from harness import evidence, safejson
 from harness.auth import AuthError, TokenRedirect
 from harness.client import SellerClient
 from harness.deadline import RunGuard, RunStopped, default_max_duration
-from harness.evidence import Exchange, Recorder, read_body
+from harness.evidence import Exchange, Notification, Recorder, read_body
 from harness.listener import LOOPBACK, Listener
 from harness.profile import Profile, parse_profile
 from harness.session import seller_sources
@@ -252,6 +252,12 @@ def test_run_budgets_cut_records_and_release_parsed_bodies(monkeypatch: Any) -> 
     assert items[0].json is None and items[0].to_dict()["note"].startswith("parsed body")
     assert "note" not in items[1].to_dict()
     assert rec.record_limit(65536) == evidence.SMALL_RECORD_CHARS
+    floods = [Notification(id=f"nt-{n}", test="t2", path="/p", received="", monotonic=0.0,
+                           json={}) for n in (1, 2)]
+    for flood in floods:  # a finished test's body goes first, then the flood itself
+        rec.account(flood, 100_000, 50)
+    assert [e.released for e in items] == [True, True, False, False]
+    assert [n.released for n in floods] == [False, True] and floods[1].json is None
 
 
 # -- OAuth token endpoint ------------------------------------------------------------------
