@@ -194,11 +194,9 @@ class SellerClient:
                     self.auth.invalidate()
         ex.latency_ms = round((time.monotonic() - t0) * 1000, 3)
         self.recorder.add_exchange(ex)
-        timed_out = (ex.error or "").startswith("timeout:")
-        if self.guard is not None and timed_out:
-            what = f"the answer to {ex.method} {ex.url}"
+        if self.guard is not None and (ex.error or "").startswith("timeout:"):
             if by_run:
-                self.guard.past_deadline(what)
+                self.guard.past_deadline(f"the answer to {ex.method} {ex.url}")
             self.guard.stop(f"no complete answer to {ex.method} {ex.url} within {timeout:g} s "
                             f"(seller.timeout_s): {ex.error}")
         if refused is not None:
