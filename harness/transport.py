@@ -71,13 +71,22 @@ def _cut(conn: Any) -> None:
 
 
 class _Watched:
-    """Connection mixin: each request registers with the thread's watchdog."""
+    """Connection mixin: each request registers with the thread's watchdog; once it has
+    fired, no new request or connection goes ahead."""
 
     def request(self, *args: Any, **kwargs: Any) -> Any:
         dog = getattr(_scope, "dog", None)
         if dog is not None:
+            if dog.fired:
+                raise TimeoutError("the request's deadline has passed")
             dog.attach(self)
         return super().request(*args, **kwargs)  # type: ignore[misc]
+
+    def connect(self) -> None:
+        super().connect()  # type: ignore[misc]
+        dog = getattr(_scope, "dog", None)
+        if dog is not None and dog.fired:  # fired while connecting, when there was no socket
+            _cut(self)
 
 
 class _WatchedHTTPConnection(_Watched, HTTPConnection):

@@ -29,6 +29,7 @@ from harness.evidence import Exchange, Notification, Recorder, read_body
 from harness.listener import LOOPBACK, Listener
 from harness.profile import Profile, parse_profile
 from harness.session import seller_sources
+from harness.transport import BoundedAdapter, Watchdog
 
 pytest_plugins = ["pytester"]
 
@@ -168,6 +169,18 @@ def test_a_dripping_seller_is_cut_at_the_request_deadline(
     ex = client.get_poq("x")
     assert time.monotonic() - t0 < 1.5
     assert ex.error == expected and ex.truncated is (script is drip_body)
+
+
+def test_no_request_goes_out_once_the_deadline_passed(serve: Any) -> None:
+    seller = serve(answer("200 OK", b"{}"))
+    session = requests.Session()
+    session.mount("http://", BoundedAdapter())
+    with Watchdog(0) as dog:
+        time.sleep(0.05)
+        with pytest.raises(requests.RequestException):
+            session.get(f"http://127.0.0.1:{seller.port}/", timeout=5)
+    time.sleep(0.2)
+    assert dog.fired and seller.connections == 0
 
 
 def test_under_a_guard_a_timeout_stops_the_run(serve: Any) -> None:
