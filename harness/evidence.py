@@ -6,6 +6,7 @@ Checks cite evidence by id; the results document carries the records.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import deque
 from collections.abc import Iterable, Mapping
@@ -28,7 +29,7 @@ DEFAULT_RECORD_CHARS = 65536
 # finished tests are let go, oldest first.
 RUN_RECORD_CHARS = 32 * 1024 * 1024
 SMALL_RECORD_CHARS = 2048
-RUN_PARSED_BYTES = 16 * 1024 * 1024
+RUN_PARSED_BYTES = 8 * 1024 * 1024
 RELEASE_MIN_BYTES = 64 * 1024
 RELEASED = "parsed body released (run memory bound); the record above is what remains"
 
@@ -64,7 +65,7 @@ def read_body(raw: bytes | None, content_type: str | None, limit_chars: int) -> 
     text = raw.decode("utf-8", errors="replace")
     kept, truncated = _bounded(text, limit_chars)
     ctype = (content_type or "").lower()
-    if "json" in ctype or text.lstrip()[:1] in ("{", "["):
+    if "json" in ctype or _JSON_START.match(text):
         try:
             parsed = safejson.loads(text)
         except safejson.TooDeep as exc:
@@ -75,6 +76,9 @@ def read_body(raw: bytes | None, content_type: str | None, limit_chars: int) -> 
             return Body(recorded=kept if truncated else parsed, json=parsed, text=kept,
                         is_json=True, truncated=truncated)
     return Body(recorded=kept, text=kept, truncated=truncated)
+
+
+_JSON_START = re.compile(r"\s*[\[{]")
 
 
 def _bounded(text: str, limit_chars: int) -> tuple[str, bool]:
