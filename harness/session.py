@@ -217,10 +217,14 @@ class RunState:
 
 def seller_sources(profile: Profile) -> tuple[Network, ...] | None:
     """Where the Seller's notifications may come from: ``notifications.allowed_sources``,
-    else loopback when the Seller runs on this host, else anywhere (None)."""
+    else loopback when the Seller runs on this host and is given the listener's own
+    (loopback) address, else anywhere (None): behind a ``callback_url`` a local Seller may
+    well post from another address (a container bridge, a tunnel)."""
     listed = profile.notifications.allowed_sources
     if listed is not None:
         return tuple(ipaddress.ip_network(v, strict=False) for v in listed)
+    if profile.notifications.callback_url is not None:
+        return None
     host = (urlsplit(profile.seller.base_url).hostname or "").rstrip(".").lower()
     if host == "localhost" or host.endswith(".localhost"):
         return LOOPBACK

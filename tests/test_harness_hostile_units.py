@@ -407,17 +407,17 @@ def test_a_deep_notification_is_recorded_as_malformed() -> None:
 
 
 def test_seller_sources_from_profile_or_host() -> None:
-    def sources(url: str, listed: list[str] | None = None) -> Any:
+    def sources(url: str, listed: list[str] | None = None, callback: str | None = None) -> Any:
         data = copy.deepcopy(RAW)
         data["seller"]["base_url"] = url + BASE
-        if listed is not None:
-            data["notifications"] = {"allowed_sources": listed}
+        data["notifications"] = {"allowed_sources": listed, "callback_url": callback}
         return seller_sources(parse_profile(data, env={}))
 
     assert sources("http://127.0.0.1:8080") == LOOPBACK
     assert sources("http://localhost:8080") == LOOPBACK
     assert sources("http://[::1]:8080") == LOOPBACK
     assert sources("https://seller.example") is None
+    assert sources("http://localhost:8080", callback="http://172.17.0.1:9000") is None
     assert [str(n) for n in sources("https://seller.example", ["203.0.113.7",
                                                                "198.51.100.0/24"])] == [
         "203.0.113.7/32", "198.51.100.0/24"]
