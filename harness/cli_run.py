@@ -1,8 +1,9 @@
 """``poq-conformance run``: certify a Seller (or the bundled mock) with the conformance
 suites, write results.json and the reports.
 
-Exit codes: 0 no MUST / MUST NOT requirement failed, 1 at least one did, 2 usage or
-configuration problem (one line on stderr, no traceback).
+Exit codes: 0 no MUST / MUST NOT requirement failed and no test errored, 1 at least one
+did, 2 usage, configuration or environment problem (one line on stderr, no traceback),
+including a run past ``--max-duration`` or a request past ``seller.timeout_s``.
 """
 
 from __future__ import annotations
@@ -37,6 +38,11 @@ USE_CASES = ("1", "2a", "2b", "2c", "3", "4", "5", "flow")
               help="Only tests matching this pytest -k expression.")
 @click.option("--report-dir", type=click.Path(file_okay=False), default="reports",
               show_default=True, help="Where results.json and the reports go.")
+@click.option("--max-duration", "max_duration", metavar="SECONDS",
+              type=click.FloatRange(min=0, min_open=True), default=None,
+              help="End the run as an environment error (exit 2) once it has taken this "
+                   "long. Default: 20 x (deferred.max_wait_s + notifications.max_wait_s) "
+                   "+ 300 s, from the profile.")
 def run(
     use_mock: bool,
     api: str | None,
@@ -46,6 +52,7 @@ def run(
     use_cases: str | None,
     keyword: str | None,
     report_dir: str,
+    max_duration: float | None,
 ) -> None:
     """Run the conformance suites against a Seller and write the reports."""
     if not use_mock and not profile_path:
@@ -68,6 +75,7 @@ def run(
             use_cases=selected,
             keyword=keyword,
             report_dir=Path(report_dir),
+            max_duration_s=max_duration,
         )
     )
     raise SystemExit(outcome)

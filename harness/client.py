@@ -15,17 +15,18 @@ from typing import Any
 from urllib.parse import quote
 
 import requests
-from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from harness.auth import Authenticator, AuthError
-from harness.evidence import Exchange, Recorder, now_rfc3339, read_body, truncation_marker
+from harness.deadline import RunGuard
+from harness.errors import ConfigError
+from harness.evidence import Exchange, Recorder, now_rfc3339, read_body
 from harness.profile import Profile
+from harness.transport import BoundedAdapter, Capped, Watchdog, read_capped
 
 POQ = "productOfferingQualification"
 HUB = "hub"
-CHUNK = 64 * 1024
 
 
 class SellerClient:
@@ -36,8 +37,10 @@ class SellerClient:
         profile: Profile,
         recorder: Recorder,
         session: requests.Session | None = None,
+        guard: RunGuard | None = None,
     ) -> None:
         self.profile = profile
+        self.guard = guard
         self.recorder = recorder
         cfg = profile.seller
         self.base_url = cfg.base_url.rstrip("/")
@@ -56,7 +59,7 @@ class SellerClient:
             raise_on_status=False,
             allowed_methods=None,
         )
-        adapter = HTTPAdapter(max_retries=retry)
+        adapter = BoundedAdapter(max_retries=retry)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.verify = cfg.verify_tls
@@ -108,7 +111,11 @@ class SellerClient:
         authenticate: bool = True,
         party_ids: bool = True,
     ) -> Exchange:
-        """Send one request and record it; never raises for transport or body problems."""
+        """Send one request and record it; never raises for transport or body problems.
+
+        ``timeout_s`` (default ``seller.timeout_s``) bounds the whole exchange, however
+        slowly the Seller sends. Under a :class:`~harness.deadline.RunGuard` a request that
+        passes its bound, or the run's deadline, is recorded and then stops the run."""
         cfg = self.profile.seller
         query: dict[str, Any] = {}
         if party_ids and cfg.buyer_id:
@@ -125,6 +132,11 @@ class SellerClient:
             data = jsonlib.dumps(json_body).encode("utf-8")
             hdrs.setdefault("Content-Type", "application/json")
         timeout = timeout_s if timeout_s is not None else self.timeout_s
+        by_run = False
+        if self.guard is not None:
+            if self.guard.expired():
+                self.guard.past_deadline(f"a chance to send {method.upper()} {path or '/'}")
+            timeout, by_run = self.guard.clamp(timeout)
         started = now_rfc3339()
         ex = Exchange(
             id=self.recorder.next_id("ex"),
@@ -138,77 +150,106 @@ class SellerClient:
         elif data is not None:
             ex.request_body = self.recorder.scrub(read_body(data, None, self.record_chars).recorded)
         t0 = time.monotonic()
-        try:
-            if authenticate:
-                hdrs = {**self.auth.headers(self.session), **hdrs}
-            req = requests.Request(method.upper(), self.url(path), params=query, data=data,
-                                   headers=hdrs)
-            prep = self.session.prepare_request(req)
-            ex.url = self.recorder.scrub(str(prep.url))
-            ex.request_headers = self.recorder.headers(prep.headers)
-            settings = self.session.merge_environment_settings(
-                prep.url, {}, True, self.session.verify, self.session.cert
-            )
-            resp = self.session.send(prep, timeout=timeout, allow_redirects=False, **settings)
-        except AuthError as exc:
-            ex.error = f"authentication failed: {exc}"
-        except requests.exceptions.ConnectTimeout:
-            ex.error = f"seller unreachable: connect timeout after {timeout:g} s"
-        except requests.exceptions.ReadTimeout:
-            ex.error = f"timeout: no response within {timeout:g} s"
-        except requests.exceptions.SSLError as exc:
-            ex.error = f"TLS error: {_root(exc)}"
-        except requests.exceptions.ConnectionError as exc:
-            if _is_read_timeout(exc):
+        refused: ConfigError | None = None
+        with Watchdog(timeout) as dog:
+            try:
+                if authenticate:
+                    hdrs = {**self.auth.headers(self.session, timeout), **hdrs}
+                req = requests.Request(method.upper(), self.url(path), params=query, data=data,
+                                       headers=hdrs)
+                prep = self.session.prepare_request(req)
+                ex.url = self.recorder.scrub(str(prep.url))
+                ex.request_headers = self.recorder.headers(prep.headers)
+                settings = self.session.merge_environment_settings(
+                    prep.url, {}, True, self.session.verify, self.session.cert
+                )
+                resp = self.session.send(prep, timeout=timeout, allow_redirects=False,
+                                         **settings)
+            except AuthError as exc:
+                ex.error = f"authentication failed: {exc}"
+            except ConfigError as exc:  # e.g. the token endpoint redirected us elsewhere
+                ex.error = f"authentication failed: {exc}"
+                refused = exc
+            except requests.exceptions.ConnectTimeout:
+                ex.error = f"seller unreachable: connect timeout after {timeout:g} s"
+            except requests.exceptions.ReadTimeout:
                 ex.error = f"timeout: no response within {timeout:g} s"
+            except requests.exceptions.SSLError as exc:
+                ex.error = _cut_short(dog, timeout) or f"TLS error: {_root(exc)}"
+            except requests.exceptions.ConnectionError as exc:
+                if _is_read_timeout(exc):
+                    ex.error = f"timeout: no response within {timeout:g} s"
+                elif dog.fired:
+                    ex.error = _cut_short(dog, timeout)
+                else:
+                    root = _root(exc)
+                    unreachable = root in ("connection refused", "host name not found")
+                    kind = "seller unreachable" if unreachable else "connection error"
+                    ex.error = f"{kind}: {root}"
+            except requests.RequestException as exc:
+                ex.error = _cut_short(dog, timeout) or f"request failed: {_root(exc)}"
             else:
-                root = _root(exc)
-                unreachable = root in ("connection refused", "host name not found")
-                ex.error = f"{'seller unreachable' if unreachable else 'connection error'}: {root}"
-        except requests.RequestException as exc:
-            ex.error = f"request failed: {_root(exc)}"
-        else:
-            self._read_response(ex, resp, timeout, t0)
-            if resp.status_code == 401 and authenticate:
-                self.auth.invalidate()
+                self._read_response(ex, resp, dog, timeout)
+                if resp.status_code == 401 and authenticate:
+                    self.auth.invalidate()
         ex.latency_ms = round((time.monotonic() - t0) * 1000, 3)
-        return self.recorder.add_exchange(ex)
+        self.recorder.add_exchange(ex)
+        if self.guard is not None and (ex.error or "").startswith("timeout:"):
+            if by_run:
+                self.guard.past_deadline(f"the answer to {ex.method} {ex.url}")
+            self.guard.stop(f"no complete answer to {ex.method} {ex.url} within {timeout:g} s "
+                            f"(seller.timeout_s): {ex.error}")
+        if refused is not None:
+            if self.guard is not None:
+                self.guard.stop(str(refused))
+            raise refused
+        return ex
 
     def _read_response(
-        self, ex: Exchange, resp: requests.Response, timeout: float, t0: float
+        self, ex: Exchange, resp: requests.Response, dog: Watchdog, timeout: float
     ) -> None:
         ex.status = resp.status_code
         ex.response_headers = self.recorder.headers(resp.headers)
-        chunks: list[bytes] = []
-        size = 0
+        limit = self.recorder.record_limit(self.record_chars)
         try:
-            for chunk in resp.iter_content(CHUNK):
-                chunks.append(chunk)
-                size += len(chunk)
-                if size > self.max_body_bytes:
-                    ex.error = f"response body larger than {self.max_body_bytes} bytes; not read"
-                    break
-                if time.monotonic() - t0 > timeout:
-                    ex.error = f"timeout: body not complete within {timeout:g} s"
-                    break
-        except requests.RequestException as exc:
-            ex.error = f"response body incomplete: {_root(exc)}"
+            got = read_capped(resp, self.max_body_bytes)
         finally:
             resp.close()
-        raw = b"".join(chunks)
+        raw = got.data
         ctype = resp.headers.get("Content-Type")
+        if got.over:
+            ex.error = f"response body larger than {self.max_body_bytes} bytes; not read"
+        elif got.failure is not None:
+            ex.error = (f"timeout: body not complete within {timeout:g} s" if dog.fired
+                        else f"response body incomplete: {_root(got.failure)}")
         if ex.error:
-            text = raw[: self.record_chars].decode("utf-8", errors="replace")
-            ex.response_body = text + truncation_marker(max(size - len(text), 0))
+            text = raw[:limit].decode("utf-8", errors="replace")
+            ex.response_body = self.recorder.scrub(text) + _stopped_marker(got, limit)
             ex.truncated = True
-            ex.text = raw.decode("utf-8", errors="replace")
+            ex.text = ex.response_body
+            self.recorder.account(ex, len(raw), len(ex.response_body))
             return
-        body = read_body(raw, ctype, self.record_chars)
+        body = read_body(raw, ctype, limit)
         ex.response_body = self.recorder.scrub(body.recorded)
         ex.json, ex.text, ex.truncated = body.json, body.text, body.truncated
-        if raw and not body.is_json:
+        if body.problem:
+            ex.error = f"response body not parsed: {body.problem}"
+        elif raw and not body.is_json:
             kind = "an HTML page" if "html" in (ctype or "").lower() else "not JSON"
             ex.error = f"response body is {kind} (Content-Type: {ctype or 'none'})"
+        self.recorder.account(ex, len(raw), len(body.text or ""))
+
+
+def _cut_short(dog: Watchdog, timeout: float) -> str | None:
+    """The error of a request the watchdog ended (None when it did not fire)."""
+    return f"timeout: no response within {timeout:g} s" if dog.fired else None
+
+
+def _stopped_marker(got: Capped, kept: int) -> str:
+    """Why a body's record ends early, with what is known of its size."""
+    size = f"{got.declared} bytes declared" if got.declared is not None else (
+        f"more than {got.size} bytes" if got.over else f"{got.size} bytes received")
+    return f"...[truncated: reading stopped ({size}); {min(kept, got.size)} bytes kept]"
 
 
 _KNOWN = (

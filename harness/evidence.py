@@ -6,12 +6,15 @@ Checks cite evidence by id; the results document carries the records.
 
 from __future__ import annotations
 
-import json
+import re
 import threading
+from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
+
+from harness import safejson
 
 MASK = "***"
 SENSITIVE_HEADERS = frozenset(
@@ -21,6 +24,14 @@ SENSITIVE_KEYS = frozenset(
     {"access_token", "refresh_token", "id_token", "client_secret", "password", "token"}
 )
 DEFAULT_RECORD_CHARS = 65536
+# Per run: body characters recorded as evidence before each further body is cut short, and
+# bytes of large bodies (from RELEASE_MIN_BYTES up) kept parsed for checks before those of
+# finished tests are let go, oldest first.
+RUN_RECORD_CHARS = 32 * 1024 * 1024
+SMALL_RECORD_CHARS = 2048
+RUN_PARSED_BYTES = 8 * 1024 * 1024
+RELEASE_MIN_BYTES = 64 * 1024
+RELEASED = "parsed body released (run memory bound); the record above is what remains"
 
 
 def now_rfc3339() -> str:
@@ -34,38 +45,46 @@ def truncation_marker(dropped: int) -> str:
 
 @dataclass(slots=True)
 class Body:
-    """A body as recorded (``recorded``) and as parsed for checks (``json``)."""
+    """A body as recorded (``recorded``) and as parsed for checks (``json``); ``text`` is
+    the decoded body up to the recording limit; ``problem`` says why JSON was not parsed."""
 
     recorded: Any = None
     json: Any = None
     text: str | None = None
     is_json: bool = False
     truncated: bool = False
+    problem: str | None = None
 
 
 def read_body(raw: bytes | None, content_type: str | None, limit_chars: int) -> Body:
     """Parse JSON when the body is JSON (whatever the header says), else keep text; cap the
-    recorded form at ``limit_chars`` with a marker so huge bodies cannot bloat results."""
+    recorded form at ``limit_chars`` with a marker so huge bodies cannot bloat results.
+    JSON nested deeper than :data:`harness.safejson.MAX_DEPTH` is not parsed (``problem``)."""
     if not raw:
         return Body()
     text = raw.decode("utf-8", errors="replace")
+    kept, truncated = _bounded(text, limit_chars)
     ctype = (content_type or "").lower()
-    stripped = text.lstrip()
-    if "json" in ctype or stripped[:1] in ("{", "["):
+    if "json" in ctype or _JSON_START.match(text):
         try:
-            parsed = json.loads(text)
+            parsed = safejson.loads(text)
+        except safejson.TooDeep as exc:
+            return Body(recorded=kept, text=kept, truncated=truncated, problem=str(exc))
         except ValueError:
             pass
         else:
-            body = Body(recorded=parsed, json=parsed, text=text, is_json=True)
-            if len(text) > limit_chars:
-                body.recorded = text[:limit_chars] + truncation_marker(len(text) - limit_chars)
-                body.truncated = True
-            return body
-    if len(text) > limit_chars:
-        recorded = text[:limit_chars] + truncation_marker(len(text) - limit_chars)
-        return Body(recorded=recorded, text=text, truncated=True)
-    return Body(recorded=text, text=text)
+            return Body(recorded=kept if truncated else parsed, json=parsed, text=kept,
+                        is_json=True, truncated=truncated)
+    return Body(recorded=kept, text=kept, truncated=truncated)
+
+
+_JSON_START = re.compile(r"\s*[\[{]")
+
+
+def _bounded(text: str, limit_chars: int) -> tuple[str, bool]:
+    if len(text) <= limit_chars:
+        return text, False
+    return text[:limit_chars] + truncation_marker(len(text) - limit_chars), True
 
 
 @dataclass(slots=True)
@@ -86,7 +105,8 @@ class Exchange:
     error: str | None = None
     truncated: bool = False
     json: Any = None  # full parsed response body for checks; not serialized
-    text: str | None = None  # full decoded response text; not serialized
+    text: str | None = None  # decoded response text up to the recording limit; not serialized
+    released: bool = False  # ``json`` dropped to bound the run's memory
 
     @property
     def ok(self) -> bool:
@@ -115,6 +135,7 @@ class Exchange:
             "started": self.started,
             "error": self.error,
             "truncated": self.truncated,
+            **({"note": RELEASED} if self.released else {}),
         }
 
 
@@ -133,7 +154,10 @@ class Notification:
     method: str = "POST"
     error: str | None = None
     truncated: bool = False
+    source: str | None = None  # the sender's IP address
+    foreign: bool = False  # not from this run's Seller: kept as evidence, never judged
     json: Any = None  # full parsed body; not serialized
+    released: bool = False
 
     @property
     def event_type(self) -> str | None:
@@ -156,6 +180,9 @@ class Notification:
             "body": self.body,
             "error": self.error,
             "truncated": self.truncated,
+            "source": self.source,
+            "foreign": self.foreign,
+            **({"note": RELEASED} if self.released else {}),
         }
 
 
@@ -169,6 +196,38 @@ class Recorder:
         self.notifications: list[Notification] = []
         self._secrets: set[str] = set()
         self.current_test: str | None = None
+        self.recorded_chars = 0
+        self.parsed_bytes = 0
+        self._parsed: deque[tuple[Exchange | Notification, int]] = deque()
+
+    def record_limit(self, wanted: int) -> int:
+        """Characters of a body to record now: ``wanted`` until the run's recording budget
+        is spent, then a short prefix (the marker says how much was cut)."""
+        return wanted if self.recorded_chars < RUN_RECORD_CHARS else min(wanted,
+                                                                         SMALL_RECORD_CHARS)
+
+    def account(self, item: Exchange | Notification, size: int, recorded_chars: int) -> None:
+        """Count a body of ``size`` bytes against the run's budgets. Past the parsed-body
+        budget, large bodies of finished tests give up their parsed form, oldest first; a
+        large notification beyond it (a flood within one test) keeps only its record."""
+        with self._lock:
+            self.recorded_chars += recorded_chars
+            if item.json is None or size < RELEASE_MIN_BYTES:
+                return
+            self._parsed.append((item, size))
+            self.parsed_bytes += size
+            kept: deque[tuple[Exchange | Notification, int]] = deque()
+            while self.parsed_bytes > RUN_PARSED_BYTES and self._parsed:
+                old, old_size = self._parsed.popleft()
+                if old is not item and old.test is not None and old.test == self.current_test:
+                    kept.append((old, old_size))
+                    continue
+                if old is item and isinstance(item, Exchange):
+                    kept.append((old, old_size))  # a check is about to read it
+                    continue
+                old.json, old.released = None, True
+                self.parsed_bytes -= old_size
+            self._parsed.extendleft(reversed(kept))
 
     def add_secret(self, value: str | None) -> None:
         """Remember a secret value so it is masked wherever it would be recorded."""

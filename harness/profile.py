@@ -9,6 +9,7 @@ kept out of ``repr``.
 from __future__ import annotations
 
 import copy
+import ipaddress
 import json
 import os
 import re
@@ -111,6 +112,7 @@ class NotificationsConfig:
     listen_port: int = 0
     callback_url: str | None = None
     max_wait_s: float = 30.0
+    allowed_sources: tuple[str, ...] | None = None  # IPs / CIDRs notifications come from
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,7 +272,10 @@ def parse_profile(
     deferred = DeferredConfig(**{k: float(v) for k, v in (data.get("deferred") or {}).items()})
     if deferred.poll_interval_s > deferred.max_wait_s:
         raise ConfigError("deferred.poll_interval_s: must not exceed deferred.max_wait_s")
-    notifications = NotificationsConfig(**(data.get("notifications") or {}))
+    raw_notes = dict(data.get("notifications") or {})
+    if raw_notes.get("allowed_sources") is not None:
+        raw_notes["allowed_sources"] = _sources(raw_notes["allowed_sources"])
+    notifications = NotificationsConfig(**raw_notes)
     if notifications.callback_url is not None:
         _check_http_url(notifications.callback_url, "notifications.callback_url")
     td = data["test_data"]
@@ -333,6 +338,17 @@ def _file(base: Path, value: str, key: str) -> str:
     if not path.is_file():
         raise ConfigError(f"{key}: file not found: {path}")
     return str(path)
+
+
+def _sources(values: list[str]) -> tuple[str, ...]:
+    """``notifications.allowed_sources``, each an IP address or CIDR block."""
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise ConfigError(f"notifications.allowed_sources: {value!r} is not an IP address "
+                              "or CIDR block") from None
+    return tuple(values)
 
 
 def _check_http_url(url: str, key: str) -> None:

@@ -34,6 +34,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="mark the results as a run against the bundled mock (used by the CLI)")
     group.addoption("--poq-progress", action="store_true", default=False,
                     help="one status line per test and live waiting lines (used by the CLI)")
+    group.addoption("--poq-max-duration", metavar="SECONDS", type=float, default=None,
+                    help="end the run (exit status 2) once it has taken this long; default "
+                         "from the profile's waits")
+    group.addoption("--poq-elapsed", metavar="SECONDS", type=float, default=0.0,
+                    help="time the run already took before pytest started (used by the CLI)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -52,6 +57,8 @@ def pytest_configure(config: pytest.Config) -> None:
         is_mock=config.getoption("--poq-is-mock"),
         results_path=config.getoption("--poq-results"),
         use_cases=_split(config.getoption("--poq-uc")),
+        max_duration_s=config.getoption("--poq-max-duration"),
+        elapsed_s=config.getoption("--poq-elapsed"),
     )
     if not opts.active:
         return
@@ -110,7 +117,16 @@ class RunHooks:
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, Any, Any]:
-        result = yield
+        try:
+            result = yield
+        except _JUDGED:
+            raise
+        except BaseException as exc:
+            from harness.verdicts import VerdictFailure
+
+            if not isinstance(exc, VerdictFailure):
+                self.state.mark_errored(item.nodeid)
+            raise
         self.state.raise_if_failed(item.nodeid)
         return result
 
@@ -139,6 +155,12 @@ class RunHooks:
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.results_path:
             terminalreporter.write_line(f"poq-conformance results: {self.results_path}")
+
+
+# Exceptions that are a test's verdict or pytest's own control flow; anything else a test
+# raises is an error (recorded with outcome "error").
+_JUDGED = (pytest.skip.Exception, pytest.fail.Exception, pytest.xfail.Exception,
+           pytest.exit.Exception)
 
 
 # -- fixtures ------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from harness.client import POQ, SellerClient
+from harness.deadline import StopReason
 from harness.errors import ConfigError
 from harness.evidence import Recorder
 from harness.mock_process import MockSeller
@@ -35,6 +37,7 @@ class RunRequest:
     use_cases: list[str] = field(default_factory=list)
     keyword: str | None = None
     report_dir: Path = Path("reports")
+    max_duration_s: float | None = None  # None: from the profile's waits
 
 
 def preflight(profile: Profile) -> None:
@@ -147,7 +150,8 @@ def suites_path() -> Path:
     return Path(list(spec.submodule_search_locations)[0]).resolve()
 
 
-def pytest_args(req: RunRequest, profile: Profile, profile_path: str, results: Path) -> list[str]:
+def pytest_args(req: RunRequest, profile: Profile, profile_path: str, results: Path,
+                elapsed_s: float = 0.0) -> list[str]:
     suites_dir = str(suites_path())
     args = [
         suites_dir,
@@ -168,7 +172,9 @@ def pytest_args(req: RunRequest, profile: Profile, profile_path: str, results: P
         args += ["--poq-uc", ",".join(req.use_cases)]
     if req.keyword:
         args += ["-k", req.keyword]
-    return args
+    if req.max_duration_s is not None:
+        args += ["--poq-max-duration", f"{req.max_duration_s:g}"]
+    return [*args, "--poq-elapsed", f"{elapsed_s:.3f}"]
 
 
 def execute(req: RunRequest) -> int:
@@ -178,13 +184,19 @@ def execute(req: RunRequest) -> int:
     out = Console(highlight=False, soft_wrap=True)
     report_dir = req.report_dir
     results = report_dir / "results.json"
+    started = time.monotonic()
+    stopped = StopReason()
     with seller_under_test(req) as (profile, profile_path):
         preflight(profile)
         out.print(f"[bold]poq-conformance[/] certifying {escape(profile.seller.base_url)} "
                   f"(API {profile.api}, profile {escape(profile.name)})")
         report_dir.mkdir(parents=True, exist_ok=True)
         results.unlink(missing_ok=True)
-        code = int(pytest.main(pytest_args(req, profile, profile_path, results)))
+        elapsed = time.monotonic() - started
+        code = int(pytest.main(pytest_args(req, profile, profile_path, results, elapsed),
+                               plugins=[stopped]))
+    if stopped.reason:
+        raise ConfigError(stopped.reason)
     if code == 5:
         raise ConfigError("no test selected (check --uc / -k)")
     if code in PYTEST_USAGE_CODES or not results.is_file():
@@ -195,9 +207,10 @@ def execute(req: RunRequest) -> int:
     _render_reports(out, results, report_dir)
     _warn_unjudged(out, doc)
     must_failed = int(doc["summary"]["must_failed"])
-    style = "red" if must_failed else "green"
+    errored = any(t["outcome"] == "error" for t in doc["tests"])  # never a silent pass
+    style = "red" if must_failed or errored else "green"
     out.print(f"[{style}]{summary_line(doc)}[/]")
-    return 1 if must_failed else 0
+    return 1 if must_failed or errored else 0
 
 
 def _warn_unjudged(out: Console, doc: dict[str, Any]) -> None:

@@ -3,14 +3,17 @@ timelines and the results collector. The pytest plugin only wires this to hooks.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from harness.client import SellerClient
+from harness.deadline import RunGuard, default_max_duration
 from harness.errors import ConfigError
 from harness.evidence import Recorder
-from harness.listener import Listener
+from harness.listener import LOOPBACK, Listener, Network
 from harness.mock_process import MockSeller
 from harness.profile import Profile, bundled_profile_path, load_profile
 from harness.results import RunCollector
@@ -33,6 +36,8 @@ class RunOptions:
     is_mock: bool = False  # the Seller is the bundled mock, started by someone else
     results_path: str | None = None
     use_cases: list[str] = field(default_factory=list)
+    max_duration_s: float | None = None  # None: derived from the profile's waits
+    elapsed_s: float = 0.0  # of that, already spent before pytest started (by the CLI)
 
     @property
     def active(self) -> bool:
@@ -69,8 +74,13 @@ class RunState:
             catalogue, profile, self.recorder, self.timelines,
             mock=options.mock or options.is_mock, use_cases=options.use_cases,
         )
-        self.client = SellerClient(profile, self.recorder)
+        max_duration = options.max_duration_s
+        self.guard = RunGuard(default_max_duration(profile) if max_duration is None
+                              else max_duration, on_stop=self._stop,
+                              elapsed_s=options.elapsed_s)
+        self.client = SellerClient(profile, self.recorder, guard=self.guard)
         self._listener: Listener | None = None
+        self._errored: set[str] = set()
         self._outcomes: dict[str, dict[str, Any]] = {}
         self._tags: dict[str, tuple[list[str], list[str]]] = {}
         self._verdicts: dict[str, list[Verdict]] = {}
@@ -96,8 +106,26 @@ class RunState:
                 on_notification=lambda note: self.timelines.record_notification(
                     note, self.dialect
                 ),
+                allowed_sources=seller_sources(self.profile),
+                guard=self.guard,
             ).start()
         return self._listener
+
+    def _stop(self, reason: str) -> None:
+        """The run cannot go on: the current test errors with ``reason`` and the pytest
+        session ends (exit status 2, results.json still written)."""
+        import pytest
+
+        nodeid = self.recorder.current_test
+        if nodeid is not None:
+            self.mark_errored(nodeid)
+            self.note_report(nodeid, "call", "failed", 0.0, f"run stopped: {reason}")
+        pytest.exit(reason, returncode=2)
+
+    def mark_errored(self, nodeid: str) -> None:
+        """Test ``nodeid`` raised an exception (not a failed check): it is recorded with
+        outcome ``error``, never as a quiet failure."""
+        self._errored.add(nodeid)
 
     def verdict(self, nodeid: str) -> Verdict:
         """A new verdict for test ``nodeid``, remembered so the test fails at its end
@@ -151,7 +179,7 @@ class RunState:
         )
         entry["duration"] += duration
         phase_outcome = outcome
-        if outcome == "failed" and when != "call":
+        if outcome == "failed" and (when != "call" or nodeid in self._errored):
             phase_outcome = "error"
         if OUTCOME_RANK[phase_outcome] > OUTCOME_RANK[entry["outcome"]]:
             entry["outcome"] = phase_outcome
@@ -161,6 +189,7 @@ class RunState:
                 self.collector.hint(req, f"test skipped: {longrepr}")
         if when == "teardown":
             self._verdicts.pop(nodeid, None)
+            self._errored.discard(nodeid)
             return str(entry["outcome"])
         return None
 
@@ -186,4 +215,23 @@ class RunState:
             self.mock = None
 
 
-__all__ = ["RunOptions", "RunState"]
+def seller_sources(profile: Profile) -> tuple[Network, ...] | None:
+    """Where the Seller's notifications may come from: ``notifications.allowed_sources``,
+    else loopback when the Seller runs on this host and is given the listener's own
+    (loopback) address, else anywhere (None): behind a ``callback_url`` a local Seller may
+    well post from another address (a container bridge, a tunnel)."""
+    listed = profile.notifications.allowed_sources
+    if listed is not None:
+        return tuple(ipaddress.ip_network(v, strict=False) for v in listed)
+    if profile.notifications.callback_url is not None:
+        return None
+    host = (urlsplit(profile.seller.base_url).hostname or "").rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return LOOPBACK
+    try:
+        return LOOPBACK if ipaddress.ip_address(host).is_loopback else None
+    except ValueError:
+        return None
+
+
+__all__ = ["RunOptions", "RunState", "seller_sources"]

@@ -101,10 +101,11 @@ def test_wait_for_times_out_and_respects_since(listener: Listener) -> None:
 def test_callback_url_from_port_or_profile() -> None:
     recorder = Recorder()
     with Listener(recorder, host="127.0.0.1", port=0) as own:
-        assert own.callback_url == f"http://127.0.0.1:{own.port}" and own.port > 0
+        assert own.callback_url == f"http://127.0.0.1:{own.port}/{own.token}" and own.port > 0
         port = own.port
     with Listener(recorder, callback_url="https://buyer.example/hooks/") as fixed:
-        assert fixed.callback_url == "https://buyer.example/hooks"
+        assert fixed.callback_url == f"https://buyer.example/hooks/{fixed.token}"
+        assert len(fixed.token) >= 16 and fixed.token != own.token
     with socket.socket() as s:  # stopped: the port is free again
         s.bind(("127.0.0.1", port))
 
