@@ -175,13 +175,17 @@ class Engine:
             record.expected = now + timedelta(seconds=start + step * len(items))
         timeline = None if immediate else Timeline(
             now.timestamp() + start, tuple((now.timestamp() + d, i) for d, i in schedule))
+        # rendered before anything is stored, and once more as it will be when final: a
+        # request the serializers cannot answer fails whole now, never later on retrieve
+        response = poq_to_wire(record, body, dialect, self.scenario)
+        if not immediate:
+            poq_to_wire(_as_final(record), body, dialect, self.scenario)
         with self._lock, self.store.transaction():
             record.seq = next(self._seq)
             self.store.add(record)
             if timeline is not None:
                 self.store.set_timeline(record, timeline)
             generation = self._generation
-            response = poq_to_wire(record, body, dialect, self.scenario)
             if api == "v7" and self.scenario.v7_create_event:
                 self._emit(record, POQ_CREATE, now)
         if not immediate:
@@ -318,6 +322,17 @@ class Engine:
     def count(self, api: str) -> int:
         with self._lock:
             return self.store.count(api)
+
+
+def _as_final(record: PoqRecord) -> PoqRecord:
+    """A copy of a new deferred record with every item at its planned final state."""
+    now = record.created
+    items = [replace(i, state=i.planned_final, history=[*i.history, (i.planned_final, now,
+                                                                      i.termination)],
+                     finished=now) for i in record.items]
+    state = derive_poq_state([i.state for i in items])
+    return replace(record, items=items, state=state, completed=now,
+                   history=[*record.history, (state, now, None)])
 
 
 __all__ = ["Engine", "Page", "TooManyRecords"]

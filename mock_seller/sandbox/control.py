@@ -198,7 +198,7 @@ def delete_faults() -> Response:
 @control_bp.get("/requests")
 def get_requests() -> Response:
     limit = request.args.get("limit")
-    if limit is not None and not limit.isdigit():
+    if limit is not None and not (limit.isascii() and limit.isdigit()):  # not "²"
         return json_response(error("invalidQuery", "limit must be a non-negative integer"), 400)
     rows = LocalControl(current_app).requests(int(limit) if limit else None,
                                               request.args.get("buyer"))
