@@ -58,15 +58,14 @@ def app_for(mode: str) -> Flask:
 
 
 def create_bodies(api: str, exhaustive: bool = False) -> list[dict[str, Any]]:
-    """Valid create requests: immediate 2a and deferred 2a with a place (fast tier); 2b,
-    2c and item relationships too (exhaustive)."""
-    bodies = [poq(eline_item(), projectId="p", externalId="e"),
-              poq(uni_item(api=api), instant=False)]
+    """Valid create requests: a deferred 2a with a place (fast tier); immediate 2a, 2b, 2c
+    and item relationships too (exhaustive)."""
+    bodies = [poq(uni_item(api=api), instant=False, projectId="p", externalId="e")]
     if exhaustive:
         related = eline_item("2")
         related["qualificationItemRelationship"] = [{"id": "1", "relationshipType": "reliesOn"}]
-        bodies += [poq(spec_item(), alternatives=True), poq(modify_item(), instant=False),
-                   poq(eline_item("1"), related)]
+        bodies += [poq(eline_item()), poq(spec_item(), alternatives=True),
+                   poq(modify_item(), instant=False), poq(eline_item("1"), related)]
     return bodies
 
 

@@ -1,0 +1,43 @@
+"""The exhaustive type fuzz of the mock seller (tests/type_fuzz.py): five create bodies
+(2a immediate and deferred with a place, 2b, 2c, item relationships) on the Sonata and the
+Cantata paths, the hub and list, every buyer mode and both dialects. About 30,000 requests
+in process; the fast tier (tests/test_mock_type_fuzz.py) sends one create body."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the shared helpers
+from type_fuzz import (  # noqa: E402
+    APIS,
+    MODES,
+    Outcome,
+    app_for,
+    fuzz_create,
+    fuzz_hub,
+    fuzz_list,
+    read_back,
+)
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("api", APIS)
+def test_no_5xx_whatever_the_types_exhaustive(mode: str, api: str) -> None:
+    app = app_for(mode)
+    outcome = Outcome()
+    try:
+        for family in ("sonata", "cantata"):
+            fuzz_create(app, api, outcome, exhaustive=True, family=family)
+        fuzz_hub(app, api, outcome)
+        fuzz_list(app, api, outcome)
+        read_back(app, outcome)
+    finally:
+        app.extensions["poq_mock"].close()
+    assert outcome.sent > 7000
+    assert outcome.server_errors == []
+    assert outcome.unnamed == []
