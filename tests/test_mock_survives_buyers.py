@@ -6,7 +6,9 @@ range are refused like NaN."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import time
 from collections.abc import Iterator
 
@@ -18,6 +20,7 @@ from type_fuzz import scenario as fast_scenario
 from mock_seller.app import create_app
 from mock_seller.sandbox.auth import TokenIssuer
 from mock_seller.sandbox.callbacks import CallbackPolicy
+from mock_seller.sandbox.connections import ConnectionLimits
 from mock_seller.sandbox.control import LocalControl
 from mock_seller.sandbox.request_log import MAX_QUERY_KEYS, RequestLog
 from mock_seller.server import MockServer
@@ -149,3 +152,47 @@ def test_numbers_out_of_range_are_refused_like_nan(seller: MockServer, number: s
                          headers={"Content-Type": "application/json"})
     assert resp.status_code == 400, resp.text
     assert "out of range" in resp.json()["message"]
+
+
+def _half_open(port: int, source: str = "127.0.0.1") -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", port), timeout=5, source_address=(source, 0))
+    sock.sendall(b"GET /mefApi/sonata/productOfferingQualification/v8/"
+                 b"productOfferingQualification HTTP/1.1\r\nHost: x\r\n")
+    return sock
+
+
+def test_a_request_dripping_past_its_deadline_gets_408() -> None:
+    limits = ConnectionLimits(request_timeout=1.0)
+    with MockServer(limits=limits) as server:
+        sock = _half_open(server.port)
+        started = time.monotonic()
+        answer = b""
+        while not answer and time.monotonic() - started < 6:
+            try:
+                sock.sendall(b"X")  # a byte now and then: activity, but no request
+            except OSError:
+                break
+            sock.settimeout(0.3)
+            with contextlib.suppress(TimeoutError):
+                answer = sock.recv(4096)
+        sock.close()
+        assert answer.startswith(b"HTTP/1.1 408"), answer
+        assert time.monotonic() - started < 4
+
+
+def test_connections_per_client_address_are_capped() -> None:
+    limits = ConnectionLimits(max_connections_per_client=3)
+    with MockServer(limits=limits) as server:
+        held = [_half_open(server.port, "127.0.0.2") for _ in range(3)]
+        extra = _half_open(server.port, "127.0.0.2")
+        extra.settimeout(3)
+        assert extra.recv(4096).startswith(b"HTTP/1.1 503")
+        assert requests.get(server.base_url() + POQ, timeout=5).status_code == 200
+        for sock in [*held, extra]:
+            sock.close()
+        time.sleep(0.3)  # closed ones make room again
+        again = _half_open(server.port, "127.0.0.2")
+        again.sendall(b"\r\n")
+        again.settimeout(3)
+        assert again.recv(4096).startswith(b"HTTP/1.1 200")
+        again.close()

@@ -243,7 +243,7 @@ def _check_deliverable(url: str) -> None:
     from urllib3.util import parse_url
 
     try:
-        parse_url(requests.Request("POST", url).prepare().url)
+        parse_url(requests.Request("POST", url).prepare().url or "")
     except Exception as exc:  # noqa: BLE001 - any parser complaint is a refusal
         raise CallbackRefused(f"callback is not a valid URL ({str(exc)[:120]})") from None
 
