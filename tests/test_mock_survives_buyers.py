@@ -178,6 +178,9 @@ def test_a_request_dripping_past_its_deadline_gets_408() -> None:
         sock.close()
         assert answer.startswith(b"HTTP/1.1 408"), answer
         assert time.monotonic() - started < 4
+        silent = socket.create_connection(("127.0.0.1", server.port), timeout=4)
+        assert silent.recv(4096).startswith(b"HTTP/1.1 408")  # connected, sent nothing
+        silent.close()
 
 
 def test_connections_per_client_address_are_capped() -> None:

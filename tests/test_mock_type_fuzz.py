@@ -7,21 +7,13 @@ dialect; tests/e2e/test_mock_type_fuzz_full.py sends five, on Sonata and Cantata
 from __future__ import annotations
 
 import pytest
-from type_fuzz import APIS, MODES, Outcome, app_for, fuzz_create, fuzz_hub, fuzz_list, read_back
+from type_fuzz import APIS, MODES, sweep
 
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("api", APIS)
 def test_no_5xx_whatever_the_types(mode: str, api: str) -> None:
-    app = app_for(mode)
-    outcome = Outcome()
-    try:
-        fuzz_create(app, api, outcome)
-        fuzz_hub(app, api, outcome)
-        fuzz_list(app, api, outcome)
-        read_back(app, outcome)
-    finally:
-        app.extensions["poq_mock"].close()
+    outcome = sweep(mode, api)
     assert outcome.sent > 600
     assert outcome.server_errors == []
     assert outcome.unnamed == []

