@@ -175,17 +175,16 @@ class Engine:
             record.expected = now + timedelta(seconds=start + step * len(items))
         timeline = None if immediate else Timeline(
             now.timestamp() + start, tuple((now.timestamp() + d, i) for d, i in schedule))
-        # rendered before anything is stored, and once more as it will be when final: a
-        # request the serializers cannot answer fails whole now, never later on retrieve
-        response = poq_to_wire(record, body, dialect, self.scenario)
-        if not immediate:
-            poq_to_wire(_as_final(record), body, dialect, self.scenario)
+        # rehearsed before anything is stored, as the POQ will be when final: a request the
+        # serializers cannot answer fails whole now, never later on retrieve
+        poq_to_wire(record if immediate else _as_final(record), body, dialect, self.scenario)
         with self._lock, self.store.transaction():
             record.seq = next(self._seq)
             self.store.add(record)
             if timeline is not None:
                 self.store.set_timeline(record, timeline)
             generation = self._generation
+            response = poq_to_wire(record, body, dialect, self.scenario)
             if api == "v7" and self.scenario.v7_create_event:
                 self._emit(record, POQ_CREATE, now)
         if not immediate:
