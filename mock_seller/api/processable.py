@@ -12,10 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from mock_seller.api.validation import ITEMS, Violation
 from mock_seller.core.scenario import Scenario
-
-ITEMS = "productOfferingQualificationItem"
-Violation = tuple[str, str]  # (JSON Pointer, message)
 
 _REPRESENTATIONS = ("fieldedAddressRepresentation", "formattedAddressRepresentation",
                     "labelRepresentation", "geographicPointRepresentation")
