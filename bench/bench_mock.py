@@ -184,7 +184,7 @@ def log_part(seconds: float, clients: int, rounds: int) -> None:
 
 def _app_cpu_per_create(log: bool, requests_: int) -> float:
     """CPU ms per immediate create through the Flask app in process (no HTTP, no threads)."""
-    from mock_seller.api.request_log import install
+    from mock_seller.api.console_log import install
     from mock_seller.app import create_app
 
     app = create_app()
@@ -218,7 +218,7 @@ def _hook_cpu_us(calls: int = 20000) -> float:
     """CPU microseconds of the request log's after-request hook alone."""
     from flask import Response, g
 
-    from mock_seller.api.request_log import RequestLog
+    from mock_seller.api.console_log import RequestLog
     from mock_seller.app import create_app
 
     app = create_app()

@@ -9,6 +9,13 @@ from typing import Any
 import click
 
 from mock_seller.core.scenario import ScenarioError, load_scenario
+from mock_seller.sandbox.connections import (
+    DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_PER_CLIENT,
+    DEFAULT_REQUEST_TIMEOUT,
+    ConnectionLimits,
+)
 
 
 def _enable_control(token: str | None) -> None:
@@ -65,10 +72,26 @@ class _ConfigProblem(click.ClickException):
                    "path, status, latency, buyer, failed buyer-side requirement IDs).")
 @click.option("--log-format", "log_format", default="text", show_default=True,
               type=click.Choice(["text", "json"]), help="Request log lines as text or JSON.")
+@click.option("--request-timeout", default=DEFAULT_REQUEST_TIMEOUT, show_default=True,
+              type=click.FloatRange(min=0.1), metavar="SECONDS",
+              help="Time to receive one whole request (headers and body) once it started; "
+                   "past it 408 and the connection is closed (slowloris).")
+@click.option("--idle-timeout", default=DEFAULT_IDLE_TIMEOUT, show_default=True,
+              type=click.FloatRange(min=1), metavar="SECONDS",
+              help="How long a kept-alive connection may wait for its next request.")
+@click.option("--max-connections", default=DEFAULT_MAX_CONNECTIONS, show_default=True,
+              type=click.IntRange(1), help="Open connections in all.")
+@click.option("--max-connections-per-client", "max_per_client", default=DEFAULT_MAX_PER_CLIENT,
+              show_default=True, type=click.IntRange(1),
+              help="Open connections from one client address; more are answered 503.")
 def mock(host: str, port: int, scenario: str, threads: int,
          callback_allow: tuple[str, ...] = (), buyer_mode: str | None = None,
          buyer_report: str | None = None, buyer_report_format: str | None = None,
-         store_url: str = "memory", quiet: bool = False, log_format: str = "text") -> None:
+         store_url: str = "memory", quiet: bool = False, log_format: str = "text",
+         request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+         idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+         max_connections: int = DEFAULT_MAX_CONNECTIONS,
+         max_per_client: int = DEFAULT_MAX_PER_CLIENT) -> None:
     """Run the mock POQ seller (API v8 and v7, Sonata and Cantata paths)."""
     from mock_seller.server import serve
 
@@ -83,6 +106,11 @@ def mock(host: str, port: int, scenario: str, threads: int,
             raise _ConfigProblem(f"--callback-allow: {exc}") from None
         loaded = dataclasses.replace(loaded, callback_policy=policy)
     loaded = _buyer_settings(loaded, buyer_mode, buyer_report, buyer_report_format)
+    try:  # mock_seller/sandbox/connections.py
+        limits = ConnectionLimits(request_timeout, idle_timeout, max_connections,
+                                  max_per_client)
+    except ValueError as exc:
+        raise _ConfigProblem(str(exc)) from None
     from mock_seller.storage import StoreError, open_store
 
     try:
@@ -90,7 +118,7 @@ def mock(host: str, port: int, scenario: str, threads: int,
     except StoreError as exc:
         raise _ConfigProblem(str(exc)) from None
     try:
-        serve(loaded, host=host, port=port, threads=threads, store=store,
+        serve(loaded, host=host, port=port, threads=threads, store=store, limits=limits,
               request_log=None if quiet else sys.stderr, log_format=log_format)
     except OSError as exc:
         raise _ConfigProblem(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None

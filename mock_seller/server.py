@@ -18,35 +18,45 @@ from waitress.server import create_server
 from mock_seller.api.limits import json_transport_errors, transport_cap
 from mock_seller.app import create_app, engine_of
 from mock_seller.core.engine import Engine
+from mock_seller.sandbox.connections import (
+    ConnectionLimits,
+    apply_to_waitress,
+    waitress_adjustments,
+)
 from mock_seller.sandbox.control import ENV_VAR as CONTROL_ENV_VAR
 from schemas.dialect import BASE_PATHS, CANTATA_BASE_PATHS
 
 READY_LINE = "POQ mock seller listening on http://{host}:{port}"
 
 
-def _server(app: Flask, host: str, port: int, threads: int, **adjust: Any) -> Any:
+def _server(app: Flask, host: str, port: int, threads: int,
+            limits: ConnectionLimits | None = None, **adjust: Any) -> Any:
     # waitress warns "Task queue depth is N" under any burst; that is load, not a fault
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    limits = limits or ConnectionLimits()
+    adjust = {**waitress_adjustments(limits), **adjust}  # sandbox/connections.py
     adjust.setdefault("max_request_body_size", transport_cap(app.config["MAX_CONTENT_LENGTH"]))
     json_transport_errors("poq-mock-seller")  # waitress's own 400/413/431: MEF Error JSON
-    return create_server(app, host=host, port=port, threads=threads, ident="poq-mock-seller",
-                         clear_untrusted_proxy_headers=True, channel_timeout=30, **adjust)
+    server = create_server(app, host=host, port=port, threads=threads, ident="poq-mock-seller",
+                           clear_untrusted_proxy_headers=True, **adjust)
+    apply_to_waitress(server, limits)
+    return server
 
 
 def serve(scenario: Any = "default", host: str = "127.0.0.1", port: int = 0, threads: int = 8,
           out: TextIO | None = None, control_token: str | None = None,
-          store: Any = None, request_log: TextIO | None = None,
-          log_format: str = "text") -> None:
+          store: Any = None, limits: ConnectionLimits | None = None,
+          request_log: TextIO | None = None, log_format: str = "text") -> None:
     """Run until SIGTERM/SIGINT. Prints exactly one ready line once the socket is bound.
     ``control_token`` (default: $POQ_MOCK_CONTROL_TOKEN) enables /_mock (control.py);
     ``request_log``: a stream for one line per request (request_log.py)."""
     token = control_token if control_token is not None else os.environ.get(CONTROL_ENV_VAR)
     app = create_app({"SCENARIO": scenario, "CONTROL_TOKEN": token or None, "STORE": store})
     if request_log is not None:
-        from mock_seller.api.request_log import install as install_request_log
+        from mock_seller.api.console_log import install as install_request_log
 
         install_request_log(app, request_log, log_format)
-    server = _server(app, host, port, threads)
+    server = _server(app, host, port, threads, limits)
     out = out or sys.stdout
     out.write(READY_LINE.format(host=host, port=server.effective_port) + "\n")
     out.flush()
@@ -72,11 +82,12 @@ class MockServer:
     """
 
     def __init__(self, scenario: Any = "default", host: str = "127.0.0.1", port: int = 0,
-                 threads: int = 8, control_token: str | None = None, store: Any = None) -> None:
+                 threads: int = 8, control_token: str | None = None, store: Any = None,
+                 limits: ConnectionLimits | None = None) -> None:
         self.app = create_app({"SCENARIO": scenario, "CONTROL_TOKEN": control_token,
                                "STORE": store})
         self.host = host
-        self._server = _server(self.app, host, port, threads)
+        self._server = _server(self.app, host, port, threads, limits)
         self.port: int = self._server.effective_port
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()

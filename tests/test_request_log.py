@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import requests
 
-from mock_seller.api.request_log import install
+from mock_seller.api.console_log import install
 from mock_seller.app import create_app
 from mock_seller.core.scenario import load_scenario
 from mock_seller.testing.examples import create

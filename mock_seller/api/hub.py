@@ -38,14 +38,15 @@ def register(api: str, family: str) -> Response:
     callback = body["callback"]
     refused = engine().scenario.callback_policy.refusal(callback)  # sandbox/callbacks.py
     if refused:
-        raise bad_request("invalidBody", refused, "See the callback policy in docs/scenarios.md")
+        raise bad_request("invalidBody", f"/callback: {refused}",
+                          "See the callback policy in docs/scenarios.md")
     try:
         party = current_party()  # the subscription is the buyer's own (tenancy.py)
         with engine().notifier.acting_for(*((party.owner, party.named) if party
                                             else ((None, None),))):
             sub = engine().notifier.subscribe(api, family, callback, body.get("query"))
     except QueryError as exc:
-        raise bad_request("invalidBody", str(exc)) from None
+        raise bad_request("invalidBody", f"/query: {exc}") from None
     return json_response(sub.to_wire(), 201)
 
 

@@ -10,6 +10,7 @@ traceback or an HTML page. The caps come from the scenario's optional ``limits``
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -132,7 +133,15 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-_DECODER = json.JSONDecoder(parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):  # 1e999: would be echoed as Infinity, which is not JSON
+        raise ValueError(f"number {text[:40]} is out of range (RFC 8259 section 6)")
+    return value
+
+
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite,
+                            object_pairs_hook=_no_duplicates)
 
 
 def parse_json(raw: bytes, limits: Limits) -> Any:

@@ -15,6 +15,7 @@ from mock_seller.api.errors import (
     unprocessable,
 )
 from mock_seller.api.limits import check_content_type, parse_json, read_body
+from mock_seller.api.processable import shape_violations, unanswerable_items
 from mock_seller.api.validation import business_errors, structural_violations
 from mock_seller.buyer.hooks import (
     gate_create,
@@ -57,9 +58,12 @@ def create(api: str, family: str) -> Response:
     violations = waive_violations(violations)  # lenient buyer mode waives what it recorded
     if violations:
         raise _structure_error(violations)
+    violations = shape_violations(api, body)  # never waived: what the engine must read
+    if violations:
+        raise _structure_error(violations)
     eng = engine()
     problems = business_errors(api, body, eng.scenario, eng.is_immediate(body))
-    problems = waive_errors(problems)
+    problems = waive_errors(problems) or unanswerable_items(body, eng.scenario)
     if problems:
         raise unprocessable(problems)
     immediate_failures = _immediate_failures(eng, body) if eng.is_immediate(body) else []

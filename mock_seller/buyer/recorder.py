@@ -20,6 +20,8 @@ from typing import Any
 from mock_seller.buyer.checks import Finding
 
 MAX_BODY_CHARS = 8_000
+MAX_URL_CHARS = 2_048  # a 250 KB query string is kept as its first 2 KB
+MAX_HEADERS = 50
 #: Exchanges kept over all buyers together (bodies are cut at MAX_BODY_CHARS each).
 MAX_TOTAL_EXCHANGES = 2_000
 _SECRET_WORDS = ("authorization", "cookie", "token", "secret", "api-key", "apikey", "password")
@@ -31,10 +33,12 @@ def now_rfc3339() -> str:
 
 def mask_headers(headers: Any) -> dict[str, str]:
     """Request/response headers with credentials masked (they never reach a report)."""
-    out = {}
+    out: dict[str, str] = {}
     for key, value in dict(headers).items():
+        if len(out) >= MAX_HEADERS:
+            break
         secret = any(word in key.lower() for word in _SECRET_WORDS)
-        out[str(key)] = "***" if secret else str(value)[:500]
+        out[str(key)[:200]] = "***" if secret else str(value)[:500]
     return out
 
 
@@ -85,6 +89,8 @@ class Recorder:
         """Start an exchange; returns its id (``ex-N``)."""
         ex_id = f"ex-{next(self._seq)}"
         recorded, truncated = bounded_body(body)
+        if len(url) > MAX_URL_CHARS:
+            url, truncated = url[:MAX_URL_CHARS] + "...[truncated]", True
         exchange = {"id": ex_id, "test": f"buyer:{buyer}", "method": method, "url": url,
                     "request": {"headers": mask_headers(headers), "body": recorded},
                     "response": None, "latency_ms": None, "started": now_rfc3339(),

@@ -175,6 +175,9 @@ class Engine:
             record.expected = now + timedelta(seconds=start + step * len(items))
         timeline = None if immediate else Timeline(
             now.timestamp() + start, tuple((now.timestamp() + d, i) for d, i in schedule))
+        # rehearsed before anything is stored, as the POQ will be when final: a request the
+        # serializers cannot answer fails whole now, never later on retrieve
+        poq_to_wire(record if immediate else _as_final(record), body, dialect, self.scenario)
         with self._lock, self.store.transaction():
             record.seq = next(self._seq)
             self.store.add(record)
@@ -318,6 +321,17 @@ class Engine:
     def count(self, api: str) -> int:
         with self._lock:
             return self.store.count(api)
+
+
+def _as_final(record: PoqRecord) -> PoqRecord:
+    """A copy of a new deferred record with every item at its planned final state."""
+    now = record.created
+    items = [replace(i, state=i.planned_final, history=[*i.history, (i.planned_final, now,
+                                                                      i.termination)],
+                     finished=now) for i in record.items]
+    state = derive_poq_state([i.state for i in items])
+    return replace(record, items=items, state=state, completed=now,
+                   history=[*record.history, (state, now, None)])
 
 
 __all__ = ["Engine", "Page", "TooManyRecords"]

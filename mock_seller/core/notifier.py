@@ -109,6 +109,7 @@ class Notifier:
         self._closed = False
         self.delivered = 0
         self.dropped = 0
+        self.errors = 0  # unexpected failures in delivery (logged; the event is kept)
         #: mock_seller/sandbox/callbacks.py: why a URL may not be called now (None = allowed)
         self.guard: Callable[[str], str | None] | None = None
         # mock_seller/sandbox/control.py: (sub, wire_type, body) -> delay in s, or None to drop
@@ -226,9 +227,19 @@ class Notifier:
                 sub_id = self._ready.get()
                 if sub_id is None:
                     return
-                self._serve(session, sub_id)
+                try:
+                    self._serve(session, sub_id)
+                except Exception:  # noqa: BLE001 - a worker never dies: log, count, retry
+                    log.exception("delivery to subscription %s failed; retrying", sub_id)
+                    self._count_error()
+                    self._scheduler.call_later(max(self._backoff, 0.05), self._ready.put,
+                                               sub_id)
         finally:
             session.close()
+
+    def _count_error(self) -> None:
+        with self._lock:
+            self.errors += 1
 
     def _serve(self, session: requests.Session, sub_id: str) -> None:
         pending = self._outbox.claim(sub_id)
@@ -252,6 +263,9 @@ class Notifier:
                 ok = 200 <= resp.status_code < 300
         except requests.RequestException as exc:
             log.info("notification to %s failed: %s", pending.url, exc)
+        except Exception:  # noqa: BLE001 - e.g. urllib3's LocationParseError: a failed try
+            log.exception("notification to %s failed unexpectedly", pending.url)
+            self._count_error()
         outcome, delay = self._outbox.settle(pending, ok, self._retries, self._backoff,
                                              drop=bool(refused))
         with self._lock:

@@ -19,12 +19,12 @@ def parse_datetime(value: object) -> datetime | None:
         return None
     year, month, day, hour, minute, second, frac, tz = m.groups()
     micro = int((frac or "0")[:6].ljust(6, "0"))
-    if tz in ("Z", "z"):
-        tzinfo = timezone.utc
-    else:
-        sign = 1 if tz[0] == "+" else -1
-        tzinfo = timezone(sign * timedelta(hours=int(tz[1:3]), minutes=int(tz[4:6])))
     try:
+        if tz in ("Z", "z"):
+            tzinfo = timezone.utc
+        else:  # an offset of 24 hours or more is a ValueError here (+25:00)
+            sign = 1 if tz[0] == "+" else -1
+            tzinfo = timezone(sign * timedelta(hours=int(tz[1:3]), minutes=int(tz[4:6])))
         return datetime(int(year), int(month), int(day), int(hour), int(minute), int(second),
                         micro, tzinfo=tzinfo)
     except ValueError:

@@ -12,6 +12,7 @@ Which buyer (and seller) a request acts for is decided by ``mock_seller.sandbox.
 
 from __future__ import annotations
 
+import heapq
 import hmac
 import secrets
 import threading
@@ -27,6 +28,7 @@ from mock_seller.api.errors import error, json_response
 
 DEFAULT_REALM = "poq-mock-seller"
 DEFAULT_TOKEN_LIFETIME = 3600.0
+MAX_LIVE_TOKENS = 100_000  # issued OAuth tokens alive at once (TokenIssuer)
 TOKEN_PATH = "/_auth/token"
 _ISSUER = "poq_mock_tokens"
 
@@ -98,19 +100,32 @@ def settings() -> AuthSettings | None:
 
 # -- issued tokens --------------------------------------------------------------------------
 class TokenIssuer:
-    """OAuth2 access tokens issued by ``/_auth/token``: token -> (entity id, expiry)."""
+    """OAuth2 access tokens issued by ``/_auth/token``: token -> (entity id, expiry).
 
-    def __init__(self) -> None:
+    Expired tokens are purged as new ones are minted, oldest expiry first from a heap: a mint
+    costs O(log n), never a pass over every token. At most ``max_tokens`` live at once (the
+    ones closest to expiry make room), so minting in a loop cannot grow memory."""
+
+    def __init__(self, max_tokens: int = MAX_LIVE_TOKENS) -> None:
         self._tokens: dict[str, tuple[str, float]] = {}
+        self._expiries: list[tuple[float, str]] = []  # heap of (expiry, token)
         self._lock = threading.Lock()
+        self.max_tokens = max_tokens
 
     def issue(self, entity_id: str, lifetime: float) -> str:
         token = secrets.token_urlsafe(32)
         now = time.monotonic()
         with self._lock:
-            self._tokens = {t: v for t, v in self._tokens.items() if v[1] > now}  # purge
+            self._purge(now)
             self._tokens[token] = (entity_id, now + lifetime)
+            heapq.heappush(self._expiries, (now + lifetime, token))
         return token
+
+    def _purge(self, now: float) -> None:
+        heap = self._expiries
+        while heap and (heap[0][0] <= now or len(self._tokens) >= self.max_tokens):
+            _, token = heapq.heappop(heap)
+            self._tokens.pop(token, None)
 
     def entity_of(self, token: str) -> str | None:
         with self._lock:
@@ -118,6 +133,10 @@ class TokenIssuer:
         if found is None or found[1] <= time.monotonic():
             return None
         return found[0]
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._tokens)
 
 
 def issuer_of(app: Flask) -> TokenIssuer:

@@ -6,9 +6,13 @@ delivery (DNS may have changed; a refused delivery is dropped). The policy:
 
 - ``http`` or ``https`` only, an absolute URL with a host, no userinfo (``user@host``), no query
   or fragment (the listener paths are appended to the callback), at most 2,048 characters;
+- a host name that the HTTP client could not connect to (empty or over-long labels such as
+  ``a..b``, invalid IDNA) is refused at registration, not found out at delivery;
 - addresses that are never a buyer's listener are refused: link-local (169.254.0.0/16 and
   fe80::/10, home of the cloud metadata services), the metadata addresses themselves,
-  unspecified (0.0.0.0, ::), multicast, broadcast and reserved ranges;
+  unspecified (0.0.0.0, ::), multicast, broadcast and reserved ranges; an IPv6 address that
+  carries an IPv4 one (``::ffff:a.b.c.d``, ``::a.b.c.d``, ``::ffff:0:a.b.c.d``, NAT64
+  ``64:ff9b::/96``, 6to4 ``2002::/16``, Teredo) is judged as that IPv4 address;
 - loopback (127.0.0.0/8, ::1) is allowed by default for local development
   (``callbacks.allow_loopback: false`` refuses it);
 - ``callbacks.allow`` (scenario) and ``--callback-allow`` (CLI) name the only hosts allowed:
@@ -197,13 +201,58 @@ def _host_of(url: object) -> str:
     if not host:
         raise CallbackRefused("callback must name a host")
     if "%" in host:
-        raise CallbackRefused("callback must not use an IPv6 zone index")
+        raise CallbackRefused("callback host must not hold '%' (percent-escapes, IPv6 zone "
+                              "indexes)")
     if not host.isascii():
         try:
             host = host.encode("idna").decode("ascii")
         except UnicodeError:
             raise CallbackRefused("callback host is not a valid internationalised name") from None
-    return host.lower()
+    host = host.lower()
+    if _literal(host) is None:
+        _check_name(host)
+    _check_deliverable(url)
+    return host
+
+
+def _check_name(host: str) -> None:
+    """RFC 1123 host names (underscores tolerated), the IDNA form of every xn-- label: what
+    the HTTP client refuses at delivery time is refused here, at registration."""
+    if len(host) > 253:
+        raise CallbackRefused("callback host name is longer than 253 characters")
+    for label in host.split("."):
+        if not label:
+            raise CallbackRefused(f"callback host {host[:80]!r} has an empty label")
+        if len(label) > 63:
+            raise CallbackRefused(f"callback host label {label[:20]!r}... is longer than 63 "
+                                  "characters")
+        if not _label_ok(label) or label.startswith("-") or label.endswith("-"):
+            raise CallbackRefused(f"callback host label {label[:63]!r} is not a valid host "
+                                  "name label (letters, digits, inner hyphens)")
+        if label.startswith("xn--"):
+            try:
+                label.encode("ascii").decode("idna")
+            except UnicodeError:
+                raise CallbackRefused(f"callback host label {label!r} is not valid "
+                                      "IDNA") from None
+
+
+def _check_deliverable(url: str) -> None:
+    """The notifier's HTTP client must accept the URL (parsed the way it will be sent)."""
+    import requests
+    from urllib3.util import parse_url
+
+    try:
+        parse_url(requests.Request("POST", url).prepare().url or "")
+    except Exception as exc:  # noqa: BLE001 - any parser complaint is a refusal
+        raise CallbackRefused(f"callback is not a valid URL ({str(exc)[:120]})") from None
+
+
+#: IPv6 forms that carry an IPv4 address (RFC 4291 compatible/mapped, RFC 2765 translated,
+#: RFC 6052 NAT64, RFC 3056 6to4): judged as the IPv4 address they lead to.
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+_TRANSLATED = ipaddress.ip_network("::ffff:0:0:0/96")
+_COMPATIBLE = ipaddress.ip_network("::/96")
 
 
 def _literal(host: str) -> IPAddress | None:
@@ -211,9 +260,24 @@ def _literal(host: str) -> IPAddress | None:
         address = ipaddress.ip_address(host)
     except ValueError:
         return None
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        return _embedded_ipv4(address) or address
     return address
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    low32 = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address.teredo is not None:
+        return address.teredo[1]  # the client's address
+    if address in _TRANSLATED or any(address in net for net in _NAT64):
+        return low32
+    if address in _COMPATIBLE and int(address) > 1:  # not :: nor ::1
+        return low32
+    return None
 
 
 __all__ = ["CallbackPolicy", "CallbackRefused", "METADATA_ADDRESSES", "parse_allow"]

@@ -22,9 +22,7 @@ from __future__ import annotations
 
 import hmac
 import json
-import threading
 import time
-from collections import deque
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -38,40 +36,21 @@ from mock_seller.api.errors import error, json_response
 from mock_seller.core.scenario import Scenario, ScenarioError, load_scenario
 from mock_seller.core.timeutil import format_datetime, utcnow
 from mock_seller.sandbox.faults import VIEW_ENDPOINTS, FaultConfigError, Faults
+from mock_seller.sandbox.request_log import (
+    MAX_BYTES,
+    MAX_ENTRIES,
+    RequestLog,
+    bounded_path,
+    bounded_query,
+)
 
 CONTROL_TOKEN_KEY = "CONTROL_TOKEN"  # app.config key; None/"" = control disabled
 ENV_VAR = "POQ_MOCK_CONTROL_TOKEN"
 URL_PREFIX = "/_mock"
-REQUEST_LOG_SIZE = 1000
+REQUEST_LOG_SIZE = MAX_ENTRIES
 _EXTENSION = "poq_mock_control"
-_SECRET_KEYS = {"client_secret", "access_token", "token", "password", "apikey", "api_key"}
 
 control_bp = Blueprint("mock_control", __name__)
-
-
-class RequestLog:
-    """Bounded ring buffer of the API requests served (newest last)."""
-
-    def __init__(self, size: int = REQUEST_LOG_SIZE) -> None:
-        self._entries: deque[dict[str, Any]] = deque(maxlen=size)
-        self._lock = threading.Lock()
-        self.total = 0
-
-    def add(self, entry: dict[str, Any]) -> None:
-        with self._lock:
-            self._entries.append(entry)
-            self.total += 1
-
-    def entries(self, limit: int | None = None, buyer: str | None = None) -> list[dict[str, Any]]:
-        with self._lock:
-            rows = list(self._entries)
-        if buyer is not None:
-            rows = [r for r in rows if r.get("buyer") == buyer]
-        return rows[-limit:] if limit else rows
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
 
 
 @dataclass
@@ -198,7 +177,7 @@ def delete_faults() -> Response:
 @control_bp.get("/requests")
 def get_requests() -> Response:
     limit = request.args.get("limit")
-    if limit is not None and not limit.isdigit():
+    if limit is not None and not (limit.isascii() and limit.isdigit()):  # not "²"
         return json_response(error("invalidQuery", "limit must be a non-negative integer"), 400)
     rows = LocalControl(current_app).requests(int(limit) if limit else None,
                                               request.args.get("buyer"))
@@ -242,28 +221,37 @@ def _log_request(response: Response) -> Response:
     path = request.path
     if path == URL_PREFIX or path.startswith(URL_PREFIX + "/"):
         return response
+    log = state_of(current_app).log
+    endpoint = _api_endpoint()
+    if endpoint is None or response.status_code == 401:  # noise: counted, not kept
+        log.count()
+        return response
     party = g.get("poq_party")
-    args = request.args.to_dict(flat=False)
+    shown_path, cut_path = bounded_path(path)
+    query, cut_query = bounded_query(request.args.lists())
     t0 = g.get("poq_mock_t0")
-    state_of(current_app).log.add({
+    entry = {
         "time": format_datetime(utcnow()),
-        "method": request.method,
-        "path": path,
-        "query": {k: "***" if k.lower() in _SECRET_KEYS else (v[0] if len(v) == 1 else v)
-                  for k, v in args.items()},
+        "method": request.method[:16],
+        "path": shown_path,
+        "query": query,
         "status": response.status_code,
-        "endpoint": _api_endpoint(),
+        "endpoint": endpoint,
         "buyer": getattr(party, "buyer", None),
         "seller": getattr(party, "seller", None),
         "latency_ms": None if t0 is None else round((time.monotonic() - t0) * 1000, 3),
-    })
+    }
+    if cut_path or cut_query:
+        entry["truncated"] = True
+    log.add(entry)
     return response
 
 
 def install(app: Flask) -> None:
     """Register the control blueprint and the API hooks (fault injection, request log)."""
-    state = ControlState(log=RequestLog(int(app.config.get("REQUEST_LOG_SIZE")
-                                            or REQUEST_LOG_SIZE)))
+    state = ControlState(log=RequestLog(
+        int(app.config.get("REQUEST_LOG_SIZE") or MAX_ENTRIES),
+        int(app.config.get("REQUEST_LOG_BYTES") or MAX_BYTES)))
     app.extensions[_EXTENSION] = state
     app.register_blueprint(control_bp, url_prefix=URL_PREFIX)
     app.before_request_funcs.setdefault(None, []).insert(0, _start_clock)
@@ -351,8 +339,10 @@ class LocalControl:
             "poqs": {api: engine.count(api) for api in ("v8", "v7")},
             "notifications": {"delivered": engine.notifier.delivered,
                               "dropped": engine.notifier.dropped,
+                              "errors": engine.notifier.errors,
                               "idle": engine.notifier.idle()},
             "requests_logged": self.state.log.total,
+            "requests_unlogged": self.state.log.unlogged,
             "uptime_s": round(time.monotonic() - self.state.started, 3),
         }
 

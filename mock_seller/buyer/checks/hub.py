@@ -16,7 +16,10 @@ def check_register(body: Any) -> list[Finding]:
     if not isinstance(callback, str) or not is_text(callback):
         return [failed("R7", "/callback", "callback (where to send notifications) is "
                        "required to start notifications", "missingProperty", blocking=True)]
-    parts = urlsplit(callback)
+    try:
+        parts = urlsplit(callback)
+    except ValueError:  # e.g. "http://[": an unbalanced IPv6 bracket
+        return [failed("R7", "/callback", "callback is not a valid URL", blocking=True)]
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return [failed("R7", "/callback", "callback must be an absolute http(s) URL",
                        blocking=True)]

@@ -22,14 +22,14 @@ def place_policy(scenario: Any, product: dict[str, Any]) -> str:
     """required | forbidden | optional for this product, from the scenario's catalogue."""
     offerings = getattr(scenario, "offerings", {})
     specs = getattr(scenario, "specifications", {})
-    offering = offerings.get(as_dict(product.get("productOffering")).get("id") or "")
+    offering = offerings.get(_key(as_dict(product.get("productOffering")).get("id")))
     if offering is not None:
         if offering.place != "optional":
             return str(offering.place)
         spec = specs.get(offering.specification)
         return str(getattr(spec, "place", "optional"))
     spec_id = as_dict(product.get("productSpecification")).get("id")
-    spec = specs.get(spec_id or "")
+    spec = specs.get(_key(spec_id))
     if spec is None:
         return "optional"
     own = str(getattr(spec, "place", "optional"))
@@ -37,6 +37,11 @@ def place_policy(scenario: Any, product: dict[str, Any]) -> str:
         return own
     kinds = {o.place for o in offerings.values() if o.specification == spec_id}
     return kinds.pop() if len(kinds) == 1 else "optional"
+
+
+def _key(value: Any) -> str:
+    """A catalogue key: ids of any other JSON type match nothing (and are not hashable)."""
+    return value if isinstance(value, str) else ""
 
 
 def check(api: str, body: dict[str, Any], scenario: Any) -> list[Finding]:

@@ -21,7 +21,8 @@ def check(api: str, body: dict[str, Any], scenario: Any) -> list[Finding]:
     out: list[Finding] = []
     for i, item in enumerate(items):
         item = as_dict(item)
-        ids = IDS.get(item.get("action"))  # type: ignore[arg-type]
+        action = item.get("action")
+        ids = IDS.get(action) if isinstance(action, str) else None
         if ids is None:
             continue
         at = f"/{ITEMS}/{i}"

@@ -1,0 +1,103 @@
+"""The request log of ``/_mock/requests``, bounded whatever a client sends.
+
+Anyone can reach the API of a shared sandbox, so what one request leaves behind is capped:
+an entry keeps at most ``MAX_QUERY_KEYS`` query parameters with short names and values and a
+truncated path (``truncated: true`` says so), and the log as a whole is capped by bytes as well
+as by entries. Noise is counted, not kept: requests refused for missing or wrong credentials
+(401) and requests to no API path.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import deque
+from collections.abc import Iterable
+from typing import Any
+
+MAX_ENTRIES = 1000
+MAX_BYTES = 2 * 1024 * 1024
+MAX_QUERY_KEYS = 20
+MAX_VALUES_PER_KEY = 5
+MAX_TEXT = 256
+MAX_PATH = 512
+SECRET_KEYS = frozenset({"client_secret", "access_token", "token", "password", "apikey",
+                         "api_key"})
+
+
+class RequestLog:
+    """Ring buffer of the API requests served (newest last), within ``size`` entries and
+    about ``max_bytes`` of JSON. ``total`` counts every request seen, ``unlogged`` those only
+    counted (noise)."""
+
+    def __init__(self, size: int = MAX_ENTRIES, max_bytes: int = MAX_BYTES) -> None:
+        self._entries: deque[tuple[dict[str, Any], int]] = deque()
+        self._lock = threading.Lock()
+        self.size = size
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self.total = 0
+        self.unlogged = 0
+
+    def add(self, entry: dict[str, Any]) -> None:
+        cost = len(json.dumps(entry, default=str))
+        with self._lock:
+            self.total += 1
+            if cost > self.max_bytes:
+                self.unlogged += 1
+                return
+            self._entries.append((entry, cost))
+            self.bytes += cost
+            while len(self._entries) > self.size or self.bytes > self.max_bytes:
+                _, dropped = self._entries.popleft()
+                self.bytes -= dropped
+
+    def count(self) -> None:
+        """A request seen and not kept (noise)."""
+        with self._lock:
+            self.total += 1
+            self.unlogged += 1
+
+    def entries(self, limit: int | None = None, buyer: str | None = None) -> list[dict[str, Any]]:
+        with self._lock:
+            rows = [entry for entry, _ in self._entries]
+        if buyer is not None:
+            rows = [r for r in rows if r.get("buyer") == buyer]
+        return rows[-limit:] if limit else rows
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self.bytes = 0
+
+
+def _cut(text: str, limit: int = MAX_TEXT) -> tuple[str, bool]:
+    return (text, False) if len(text) <= limit else (text[:limit] + "...", True)
+
+
+def bounded_query(pairs: Iterable[tuple[str, list[str]]]) -> tuple[dict[str, Any], bool]:
+    """The first ``MAX_QUERY_KEYS`` parameters, names and values cut to ``MAX_TEXT``
+    characters, secrets masked; True when anything was left out."""
+    out: dict[str, Any] = {}
+    truncated = False
+    for key, values in pairs:
+        if len(out) >= MAX_QUERY_KEYS:
+            return out, True
+        name, cut_name = _cut(key, 64)
+        if name.lower() in SECRET_KEYS:
+            kept: list[str] = ["***"]
+            cut_values = False
+        else:
+            shown = [_cut(v) for v in values[:MAX_VALUES_PER_KEY]]
+            kept = [v for v, _ in shown]
+            cut_values = len(values) > MAX_VALUES_PER_KEY or any(c for _, c in shown)
+        out[name] = kept[0] if len(kept) == 1 else kept
+        truncated = truncated or cut_name or cut_values
+    return out, truncated
+
+
+def bounded_path(path: str) -> tuple[str, bool]:
+    return _cut(path, MAX_PATH)
+
+
+__all__ = ["MAX_BYTES", "MAX_ENTRIES", "RequestLog", "bounded_path", "bounded_query"]

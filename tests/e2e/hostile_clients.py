@@ -1,0 +1,102 @@
+"""Hostile clients of the mock seller for the end-to-end proofs: a slowloris crowd and the
+real mock process (its RSS read from /proc)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from types import TracebackType
+
+READY = "POQ mock seller listening on "
+
+
+class MockProcess:
+    """``python -m mock_seller`` on a free port, stopped on exit."""
+
+    def __init__(self, *args: str) -> None:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "mock_seller", "--port", "0", *args],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line.startswith(READY):
+            self.proc.kill()
+            raise RuntimeError(f"mock did not start: {line!r}")
+        self.url = line[len(READY):].strip()
+        self.port = int(self.url.rsplit(":", 1)[1])
+
+    def rss_bytes(self) -> int:
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+        raise RuntimeError("no VmRSS")
+
+    def __enter__(self) -> MockProcess:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+class Slowloris:
+    """``count`` connections from ``source`` that send a request line and then one header
+    byte every ``drip`` seconds, reopening whatever the server closes."""
+
+    def __init__(self, port: int, count: int, source: str = "127.0.0.2",
+                 drip: float = 2.0) -> None:
+        self.port, self.count, self.source, self.drip = port, count, source, drip
+        self.opened = 0
+        self.closed_by_server = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _open(self) -> socket.socket | None:
+        sock = socket.socket()
+        sock.settimeout(2)
+        try:
+            sock.bind((self.source, 0))
+            sock.connect(("127.0.0.1", self.port))
+            sock.sendall(b"POST /mefApi/sonata/productOfferingQualification/v8/"
+                         b"productOfferingQualification HTTP/1.1\r\nHost: x\r\n")
+        except OSError:
+            sock.close()
+            return None
+        self.opened += 1
+        return sock
+
+    def _run(self) -> None:
+        socks = [s for s in (self._open() for _ in range(self.count)) if s is not None]
+        while not self._stop.wait(self.drip):
+            alive = []
+            for sock in socks:
+                try:
+                    sock.sendall(b"X")
+                    alive.append(sock)
+                except OSError:
+                    self.closed_by_server += 1
+                    sock.close()
+            socks = alive + [s for s in (self._open() for _ in range(self.count - len(alive)))
+                             if s is not None]
+        for sock in socks:
+            sock.close()
+
+    def __enter__(self) -> Slowloris:
+        self._thread.start()
+        time.sleep(1.0)  # let the crowd connect first
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
