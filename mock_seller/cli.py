@@ -53,9 +53,11 @@ class _ConfigProblem(click.ClickException):
                    "next to it as .json).")
 @click.option("--store", "store_url", default="memory", show_default=True, envvar="POQ_MOCK_STORE",
               metavar="URL",
-              help="Where POQs, subscriptions and undelivered notifications live: memory, or "
+              help="Where POQs, subscriptions and undelivered notifications live: memory, "
                    "sqlite:///relative.db / sqlite:////absolute.db (kept across restarts, "
-                   "shareable by several processes; env POQ_MOCK_STORE).")
+                   "shareable by processes on one host), or postgresql://user:password@host:"
+                   "port/database (any number of processes on any hosts: one seller; needs "
+                   "the 'postgres' extra). Env POQ_MOCK_STORE.")
 @click.option("--buyer-report-format", "buyer_report_format", default=None,
               type=click.Choice(["json", "html", "junit", "md"]),
               help="Format of --buyer-report FILE (default: by its suffix).")

@@ -131,6 +131,9 @@ def buyer_report_document(app: Flask, buyer: str | None = None) -> dict[str, Any
         raise RuntimeError("buyer conformance is not installed on this app")
     scenario = app.extensions["poq_mock"].scenario
     logs = state.recorder.snapshot(buyer)
+    shared = app.extensions.get("poq_mock_shared")  # sandbox/shared.py: every process's logs
+    if shared is not None:
+        logs = shared.buyer_logs(logs, buyer)
     return build_buyer_document(logs, mode=state.mode, started=state.recorder.started,
                                 scenario=getattr(scenario, "name", "default"), buyer=buyer)
 

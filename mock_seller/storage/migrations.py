@@ -76,7 +76,8 @@ CREATE INDEX outbox_dead ON outbox (dead_at) WHERE dead_at IS NOT NULL;
 CREATE TABLE control (
     key TEXT PRIMARY KEY, version INTEGER NOT NULL, value TEXT, counter INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE peer (
-    owner TEXT PRIMARY KEY, updated {real} NOT NULL, requests TEXT, buyers TEXT)
+    owner TEXT PRIMARY KEY, updated {real} NOT NULL, published {real}, requests TEXT,
+    buyers TEXT)
 """
 
 MIGRATIONS: dict[str, tuple[str, ...]] = {

@@ -128,6 +128,7 @@ class PgDatabase(SqlDatabase):
         return int(conn.execute(self._text(sql), params).rowcount)
 
     def close(self) -> None:
+        self.closed = True
         with suppress(Exception):
             self._pool.close(timeout=5)
 

@@ -64,6 +64,7 @@ class SqlDatabase:
     def __init__(self, where: str) -> None:
         self.where = where  # for messages: a path, or a DSN without its password
         self.owner = f"{socket.gethostname()}|{os.getpid()}|{uuid.uuid4().hex[:8]}"
+        self.closed = False
         self._local = threading.local()
 
     # -- driver hooks -------------------------------------------------------------------

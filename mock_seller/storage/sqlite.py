@@ -43,7 +43,6 @@ class Database(SqlDatabase):
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self._writer = threading.Lock()  # one write transaction at a time in this process
-        self._closed = False
         parent = Path(path).resolve().parent
         if not parent.is_dir():
             raise StoreError(f"store {path}: directory {parent} does not exist")
@@ -65,7 +64,7 @@ class Database(SqlDatabase):
         """This thread's connection."""
         conn: sqlite3.Connection | None = getattr(self._local, "sqlite", None)
         if conn is None:
-            if self._closed:
+            if self.closed:
                 raise sqlite3.ProgrammingError("store closed")
             conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
                                    check_same_thread=False)
@@ -107,7 +106,7 @@ class Database(SqlDatabase):
 
     def close(self) -> None:
         with self._lock:
-            self._closed = True
+            self.closed = True
             conns, self._all = self._all, []
         for conn in conns:
             with suppress(sqlite3.Error):
