@@ -57,7 +57,7 @@ class SharedControl:
 
         switch = switch_of(app)
         self._set_defects = switch.set
-        switch.set = self._defects  # type: ignore[method-assign]
+        switch.set = self._defects  # type: ignore[method-assign,assignment]
         self._heartbeat()
         self.poll(adopt=True)
         self._thread = threading.Thread(target=self._run, name="poq-mock-shared", daemon=True)
