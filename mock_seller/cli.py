@@ -58,13 +58,16 @@ class _ConfigProblem(click.ClickException):
                    "shareable by processes on one host), or postgresql://user:password@host:"
                    "port/database (any number of processes on any hosts: one seller; needs "
                    "the 'postgres' extra). Env POQ_MOCK_STORE.")
+@click.option("--migrate-only", "migrate_only", is_flag=True,
+              help="Create or upgrade the --store schema, print its version and exit "
+                   "(every process also does this on start).")
 @click.option("--buyer-report-format", "buyer_report_format", default=None,
               type=click.Choice(["json", "html", "junit", "md"]),
               help="Format of --buyer-report FILE (default: by its suffix).")
 def mock(host: str, port: int, scenario: str, threads: int,
          callback_allow: tuple[str, ...] = (), buyer_mode: str | None = None,
          buyer_report: str | None = None, buyer_report_format: str | None = None,
-         store_url: str = "memory") -> None:
+         store_url: str = "memory", migrate_only: bool = False) -> None:
     """Run the mock POQ seller (API v8 and v7, Sonata and Cantata paths)."""
     from mock_seller.server import serve
 
@@ -79,12 +82,18 @@ def mock(host: str, port: int, scenario: str, threads: int,
             raise _ConfigProblem(f"--callback-allow: {exc}") from None
         loaded = dataclasses.replace(loaded, callback_policy=policy)
     loaded = _buyer_settings(loaded, buyer_mode, buyer_report, buyer_report_format)
-    from mock_seller.storage import StoreError, open_store
+    from mock_seller.storage import StoreError, display_url, open_store
 
     try:
         store = open_store(store_url)
     except StoreError as exc:
         raise _ConfigProblem(str(exc)) from None
+    if migrate_only:
+        db = getattr(store, "db", None)
+        version = db.query("SELECT MAX(version) FROM schema_version")[0][0] if db else None
+        store.close()
+        click.echo(f"store {display_url(store_url)}: schema version {version or 'n/a (memory)'}")
+        return
     try:
         serve(loaded, host=host, port=port, threads=threads, store=store)
     except OSError as exc:

@@ -133,3 +133,16 @@ def test_dead_letters_are_listed_and_redelivered(pair: tuple[MockServer, MockSer
         assert requests.post(f"{b.root_url}/_mock/outbox/redeliver", headers=headers,
                              timeout=5).json()["redelivered"] == 1
         wait_for(lambda: dead_id in {e["eventId"] for e in listener.events()}, timeout=5)
+
+
+def test_health_for_load_balancers(pair: tuple[MockServer, MockServer]) -> None:
+    a, _ = pair
+    ok = requests.get(a.root_url + "/health", timeout=5)
+    assert ok.status_code == 200 and ok.json() == {"status": "ok"}
+    with MockControl(a.root_url, TOKEN) as ctl:
+        health = ctl.health()
+        assert "***" in health["store"] or health["store"].endswith("shared.db")
+        assert ctl.requests() == []  # probes are not logged
+    a.engine.store.db.close()  # the database is gone for this process
+    down = requests.get(a.root_url + "/health", timeout=5)
+    assert down.status_code == 503 and down.json() == {"status": "unavailable"}

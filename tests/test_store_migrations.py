@@ -84,3 +84,15 @@ def test_postgres_errors_never_show_the_password(postgres_url: str) -> None:
     assert secret not in display_url(wrong)
     assert display_url("postgresql://u:p4ss@h:5432/db?password=p4ss") == \
         "postgresql://u:***@h:5432/db?password=***"
+
+
+def test_cli_migrates_and_exits_without_showing_the_password(postgres_url: str) -> None:
+    from click.testing import CliRunner
+
+    from mock_seller.cli import mock as mock_command
+
+    password = postgres_url.split("://", 1)[1].split("@")[0].partition(":")[2]
+    result = CliRunner().invoke(mock_command, ["--store", postgres_url, "--migrate-only"])
+    assert result.exit_code == 0, result.output
+    assert f"schema version {len(MIGRATIONS['postgresql'])}" in result.output
+    assert password and password not in result.output and ":***@" in result.output

@@ -38,6 +38,7 @@ from mock_seller.api.errors import error, json_response
 from mock_seller.core.scenario import Scenario, ScenarioError, load_scenario
 from mock_seller.core.timeutil import format_datetime, utcnow
 from mock_seller.sandbox.faults import VIEW_ENDPOINTS, FaultConfigError, Faults
+from mock_seller.sandbox.health import PATH as HEALTH_PATH
 from mock_seller.sandbox.shared import shared_of
 
 CONTROL_TOKEN_KEY = "CONTROL_TOKEN"  # app.config key; None/"" = control disabled
@@ -256,7 +257,7 @@ def _inject_faults() -> Response | None:
 
 def _log_request(response: Response) -> Response:
     path = request.path
-    if path == URL_PREFIX or path.startswith(URL_PREFIX + "/"):
+    if path in (URL_PREFIX, HEALTH_PATH) or path.startswith(URL_PREFIX + "/"):
         return response
     party = g.get("poq_party")
     args = request.args.to_dict(flat=False)

@@ -127,6 +127,10 @@ class PgDatabase(SqlDatabase):
                 return int(own.execute(self._text(sql), params).rowcount)
         return int(conn.execute(self._text(sql), params).rowcount)
 
+    def _run_many(self, conn: Any, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        with conn.cursor() as cur:
+            cur.executemany(self._text(sql), rows)  # pipelined by psycopg
+
     def close(self) -> None:
         self.closed = True
         with suppress(Exception):

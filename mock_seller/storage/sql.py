@@ -92,6 +92,14 @@ class SqlDatabase:
         """Execute one statement; the number of rows it changed."""
         return self._run(getattr(self._local, "conn", None), sql, params)
 
+    def run_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """One statement over many parameter rows, in one transaction (bulk loads)."""
+        with self.transaction() as conn:
+            self._run_many(conn, sql, rows)
+
+    def _run_many(self, conn: Any, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        raise NotImplementedError
+
     def in_transaction(self) -> bool:
         return bool(getattr(self._local, "depth", 0))
 
@@ -226,6 +234,17 @@ class SqlStore:
                  record.external_id, _ts(record.requested), record.buyer, record.seller,
                  dumps(record)))
             record.seq = int(rows[0][0])
+
+    def add_many(self, records: Sequence[PoqRecord]) -> None:
+        """Insert many new records at once (a bulk load: benchmarks, imports)."""
+        rows = []
+        for record in records:
+            record.created_ts = record.created.timestamp()
+            rows.append((record.api, record.id, record.state, record.created_ts,
+                         record.project_id, record.external_id, _ts(record.requested),
+                         record.buyer, record.seller, dumps(record)))
+        self.db.run_many("INSERT INTO poq (api, id, state, created_ts, project_id, external_id,"
+                         " requested_ts, buyer, seller, data) VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
 
     def set_timeline(self, record: PoqRecord, timeline: Timeline) -> None:
         with self.db.transaction():

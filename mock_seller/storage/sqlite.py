@@ -104,6 +104,9 @@ class Database(SqlDatabase):
     def _run(self, conn: Any | None, sql: str, params: Sequence[Any]) -> int:
         return (conn or self.conn()).execute(sql, params).rowcount
 
+    def _run_many(self, conn: Any, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        conn.executemany(sql, rows)
+
     def close(self) -> None:
         with self._lock:
             self.closed = True
