@@ -146,3 +146,22 @@ def test_health_for_load_balancers(pair: tuple[MockServer, MockServer]) -> None:
     a.engine.store.db.close()  # the database is gone for this process
     down = requests.get(a.root_url + "/health", timeout=5)
     assert down.status_code == 503 and down.json() == {"status": "unavailable"}
+
+
+def test_a_process_started_later_adopts_the_shared_state_in_order(url: str) -> None:
+    with MockServer(store=url, control_token=TOKEN) as a, MockControl(a.root_url, TOKEN) as ctl:
+        ctl.set_faults({"endpoints": {"create": {"latency": 0.01}},
+                        "unable_to_meet_time_next": 3})
+        ctl.set_scenario({"name": "default"})  # zeroes the forced counter, keeps faults
+        requests.put(f"{a.root_url}/_mock/defects", json={"defects": ["unknown_id_500"]},
+                     headers={"Authorization": f"Bearer {TOKEN}"}, timeout=5)
+        with MockServer(store=url, control_token=TOKEN) as late:
+            with MockControl(late.root_url, TOKEN) as late_ctl:
+                faults = late_ctl.faults()
+                assert faults["endpoints"]["create"]["latency"] == 0.01
+                assert faults["unable_to_meet_time_next"] == 0
+            assert requests.get(f"{late.base_url()}{POQ}/nope", timeout=5).status_code == 500
+        ctl.reset()  # clears the stored faults too
+        with MockServer(store=url, control_token=TOKEN) as after_reset, \
+                    MockControl(after_reset.root_url, TOKEN) as fresh:
+            assert "endpoints" not in fresh.faults()

@@ -65,15 +65,26 @@ class SharedControl:
 
     # -- writing ----------------------------------------------------------------------------
     def publish(self, key: str, value: Any = None) -> None:
-        """Store a change made in this process (already applied here)."""
-        text = json.dumps(value, separators=(",", ":"))
+        """Store a change made in this process (already applied here). Versions are one
+        sequence over every kind, so a process applies (or adopts) changes in their order.
+        A reset also clears the stored faults; a reset or a switch zeroes the shared
+        unable-to-meet-time counter (as they do in the process that made them)."""
+        changes = [(key, value)] + ([("faults", {})] if key == "reset" else [])
         with self.db.transaction():
-            self.db.run("INSERT INTO control (key, version, value) VALUES (?, 1, ?)"
-                        " ON CONFLICT (key) DO UPDATE SET version = control.version + 1,"
-                        " value = excluded.value", (key, text))
-            version = int(self.db.query("SELECT version FROM control WHERE key=?", (key,))[0][0])
+            for name, data in changes:
+                self.db.run("INSERT INTO control (key, version, value) VALUES"
+                            " (?, (SELECT COALESCE(MAX(version), 0) + 1 FROM control), ?)"
+                            " ON CONFLICT (key) DO UPDATE SET version = excluded.version,"
+                            " value = excluded.value",
+                            (name, json.dumps(data, separators=(",", ":"))))
+            if key in ("reset", "scenario"):
+                self.db.run("UPDATE control SET counter = 0 WHERE key='unable'")
+            rows = self.db.query("SELECT key, version FROM control")
+        mine = {name for name, _ in changes}
         with self._lock:
-            self._seen[key] = version
+            for name, version in rows:
+                if name in mine:
+                    self._seen[name] = int(version)
 
     def _defects(self, names: Iterable[str]) -> tuple[str, ...]:
         active = self._set_defects(names)
@@ -88,17 +99,18 @@ class SharedControl:
                         (max(0, count),))
 
     def _take_unable(self) -> bool:
+        """One deferred create takes one from the shared counter (a DB round trip for each
+        deferred POQ: a local copy could be up to a poll late)."""
         rows = self.db.query("UPDATE control SET counter = counter - 1"
                              " WHERE key='unable' AND counter > 0 RETURNING counter")
-        if rows:
-            self._engine.forced_unable_pending = int(rows[0][0])
+        self._engine.forced_unable_pending = int(rows[0][0]) if rows else 0
         return bool(rows)
 
     # -- applying ---------------------------------------------------------------------------
     def poll(self, adopt: bool = False) -> None:
         """Apply what other processes changed since the last look (``adopt``: at start,
         take over the stored scenario, faults and defects; no reset, no collect)."""
-        rows = self.db.query("SELECT key, version, value, counter FROM control")
+        rows = self.db.query("SELECT key, version, value, counter FROM control ORDER BY version")
         for key, version, value, counter in rows:
             if key == "unable":
                 self._engine.forced_unable_pending = int(counter)
