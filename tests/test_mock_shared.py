@@ -99,12 +99,12 @@ def test_control_changes_reach_the_other_process(pair: tuple[MockServer, MockSer
                  timeout=SHARED_WITHIN + POLL_INTERVAL)
 
         seen = ctl_b.requests()  # every process's log, oldest first
-        assert len(seen) == len(ctl_a.requests()) >= 7
+        assert len(seen) == len(ctl_a.requests()) >= 6  # 2 lists, 3 creates, 1+ retrieve
         report = requests.get(f"{b.root_url}/_mock/buyer-report",
                               headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10).json()
         served = {e["url"].split("/")[2] for e in report["exchanges"]}
         assert served == {f"127.0.0.1:{a.port}", f"127.0.0.1:{b.port}"}  # both processes
-        assert len({e["id"] for e in report["exchanges"]}) == len(report["exchanges"]) >= 7
+        assert len({e["id"] for e in report["exchanges"]}) == len(report["exchanges"]) >= 5
 
         ctl_b.set_scenario({"name": "default"})
         wait_for(lambda: ctl_a.health()["scenario"] == "default", timeout=SHARED_WITHIN)

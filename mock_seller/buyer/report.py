@@ -269,6 +269,9 @@ def clear_buyer_report() -> Response:
     state = state_of(current_app)  # type: ignore[arg-type]
     if state is not None:
         state.recorder.clear()
+    shared = current_app.extensions.get("poq_mock_shared")  # sandbox/shared.py
+    if shared is not None:
+        shared.publish("buyers")
     return Response(status=204)
 
 

@@ -1,11 +1,12 @@
 """One seller across processes: the ``/_mock`` state and what each process saw, kept in the
 store's database (SQLite or PostgreSQL) so that every mock process on it behaves the same.
 
-* **Changes** (scenario switch, faults, defects, reset, clearing the request log) are written
-  to the ``control`` table, one row per kind with a version; every process polls the table
-  every ``POLL_INTERVAL`` s and applies a newer version locally (a peer's reset already
-  emptied the shared store: a process only forgets its own log, faults and buyer records).
-  A process that starts adopts the stored state, so it joins the sandbox as it is now.
+* **Changes** (scenario switch, faults, defects, reset, clearing the request log or the buyer
+  records) are written to the ``control`` table, one row per kind, versions in one sequence;
+  every process polls the table every ``POLL_INTERVAL`` s and applies newer versions locally,
+  in order (a peer's reset already emptied the shared store: a process only forgets its own
+  log, faults and buyer records). A process that starts adopts the stored state, so it joins
+  the sandbox as it is now.
 * **Shared counters**: ``unable_to_meet_time_next`` is one counter in the database, taken
   atomically, so N forced POQs are N whichever process serves them. The fault counters
   ``error_next`` / ``drop_next`` and the fault random draws stay per process.
@@ -14,7 +15,7 @@ store's database (SQLite or PostgreSQL) so that every mock process on it behaves
   snapshot to the ``peer`` table (a ``collect`` version), waits up to ``COLLECT_WAIT`` s for
   them, and merges. A process that died leaves its last snapshot.
 
-Installed by ``sandbox/control.install`` when the store has a SQL database.
+Installed by ``create_app`` (``install``) when the store has a SQL database.
 """
 
 from __future__ import annotations
@@ -34,9 +35,10 @@ log = logging.getLogger(__name__)
 
 POLL_INTERVAL = 0.25  # s between two looks at the control table
 ALIVE_WITHIN = 3.0  # s: a process that has not polled for this long is taken for gone
+HEARTBEAT_EVERY = 4  # polls between two heartbeats (one write a second)
+FORGET_PEERS_AFTER = 86_400.0  # s: what a process long gone saw is dropped at the next start
 COLLECT_WAIT = 1.5  # s a reader waits for live processes to publish what they saw
 EXTENSION = "poq_mock_shared"
-KEYS = ("scenario", "faults", "defects", "reset", "log", "collect")
 
 
 class SharedControl:
@@ -58,6 +60,7 @@ class SharedControl:
         switch = switch_of(app)
         self._set_defects = switch.set
         switch.set = self._defects  # type: ignore[method-assign,assignment]
+        self.db.run("DELETE FROM peer WHERE updated < ?", (time.time() - FORGET_PEERS_AFTER,))
         self._heartbeat()
         self.poll(adopt=True)
         self._thread = threading.Thread(target=self._run, name="poq-mock-shared", daemon=True)
@@ -79,6 +82,10 @@ class SharedControl:
                             (name, json.dumps(data, separators=(",", ":"))))
             if key in ("reset", "scenario"):
                 self.db.run("UPDATE control SET counter = 0 WHERE key='unable'")
+            if key in ("reset", "scenario", "log", "buyers"):  # what processes saw, gone too
+                keep = {"log": "buyers", "buyers": "requests"}.get(key)
+                cleared = [c for c in ("requests", "buyers") if c != keep]
+                self.db.run("UPDATE peer SET " + ", ".join(f"{c}=NULL" for c in cleared))
             rows = self.db.query("SELECT key, version FROM control")
         mine = {name for name, _ in changes}
         with self._lock:
@@ -119,7 +126,7 @@ class SharedControl:
                 if self._seen.get(key, 0) >= version:
                     continue
                 self._seen[key] = version
-            if adopt and key in ("reset", "log", "collect"):
+            if adopt and key in ("reset", "log", "buyers", "collect"):
                 continue
             try:
                 self._apply(key, json.loads(value) if value is not None else None)
@@ -141,13 +148,22 @@ class SharedControl:
             local.forget()
         elif key == "log":
             local.state.log.clear()
+        elif key == "buyers":
+            from mock_seller.buyer.hooks import state_of as buyer_state_of
+
+            buyer = buyer_state_of(self.app)
+            if buyer is not None:
+                buyer.recorder.clear()
         elif key == "collect":
             self._publish_seen()
 
     def _run(self) -> None:
+        rounds = 0
         while not self._stop.wait(POLL_INTERVAL) and not self.db.closed:
+            rounds += 1
             try:
-                self._heartbeat()
+                if rounds % HEARTBEAT_EVERY == 0:
+                    self._heartbeat()
                 self.poll()
             except Exception:  # a busy or unreachable database: try again next round
                 log.debug("shared control poll failed", exc_info=True)
