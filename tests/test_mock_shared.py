@@ -165,3 +165,24 @@ def test_a_process_started_later_adopts_the_shared_state_in_order(url: str) -> N
         with MockServer(store=url, control_token=TOKEN) as after_reset, \
                     MockControl(after_reset.root_url, TOKEN) as fresh:
             assert "endpoints" not in fresh.faults()
+
+
+def test_buyer_report_file_is_written_on_exit_without_a_traceback(url: str,
+                                                                   tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    report = tmp_path / "buyers.json"
+    proc = subprocess.Popen([sys.executable, "-m", "mock_seller", "--port", "0", "--store", url,
+                             "--buyer-report", str(report)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        root = proc.stdout.readline().strip().rsplit(" ", 1)[-1]  # type: ignore[union-attr]
+        base = root + "/mefApi/sonata/productOfferingQualification/v8"
+        assert requests.post(base + POQ, json=poq(), timeout=10).status_code == 201
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0 and "Traceback" not in err, err
+    assert len(json.loads(report.read_text("utf-8"))["exchanges"]) == 1

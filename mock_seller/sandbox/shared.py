@@ -184,7 +184,17 @@ class SharedControl:
                     (json.dumps(requests), json.dumps(buyers), time.time(), self.db.owner))
 
     def collect(self) -> list[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
-        """(request log, buyer logs) of every other process, fresh from the live ones."""
+        """(request log, buyer logs) of every other process, fresh from the live ones; none
+        when the database does not answer (this process's own view is still worth giving)."""
+        if self.db.closed:
+            return []
+        try:
+            return self._collect()
+        except Exception as exc:  # the driver's error types vary: log, go on without peers
+            log.warning("what other processes saw is not available: %s", type(exc).__name__)
+            return []
+
+    def _collect(self) -> list[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
         asked = time.time()
         self.publish("collect")
         deadline = time.monotonic() + COLLECT_WAIT
