@@ -11,6 +11,7 @@ from __future__ import annotations
 import glob
 import os
 import shlex
+import shutil
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -56,6 +57,7 @@ def postgres_admin_dsn_fixture() -> Iterator[str]:
             if os.geteuid() == 0:
                 cmd = ["runuser", "-u", "poqtest", "--", *cmd]
             subprocess.run(cmd, capture_output=True, timeout=60, check=False)
+            shutil.rmtree(started[1], ignore_errors=True)
 
 
 @pytest.fixture(name="postgres_url")
