@@ -1,11 +1,16 @@
 """Benchmark of the mock seller (not a test): requests per second for immediate create and for
-retrieve under a concurrent load generator, and memory / list latency with 100k stored POQs.
+retrieve, measured with wrk, per store (memory, SQLite, and PostgreSQL when given) and per
+number of mock processes on one store; then memory per POQ and Retrieve POQ List latency over
+100k stored POQs in each store.
 
     .venv/bin/python bench/bench_mock.py [--seconds 5] [--clients 8] [--poqs 100000]
-    .venv/bin/python bench/bench_mock.py --only-log --log-rounds 5   # request log cost only
+        [--store postgresql://user:pass@127.0.0.1:5432/db] [--processes 1,2]
 
-The seller runs as its own process (``python -m mock_seller``) on 127.0.0.1 so the load
-generator does not share its interpreter; the 100k-POQ part fills an in-process engine.
+Each mock runs as its own process (``python -m mock_seller --store ...``) on 127.0.0.1; with
+``--processes N`` (durable stores only) N processes share the store, each on its own port,
+and the wrk clients are spread over them (one seller; ``--workers`` is the server's own
+option). The 100k-POQ part fills an in-process engine, then copies its records into each
+durable store, and times ``Engine.list`` there (no HTTP).
 """
 
 from __future__ import annotations
@@ -14,14 +19,12 @@ import argparse
 import gc
 import json
 import os
-import re
 import shutil
 import signal
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from typing import Any
 
@@ -50,194 +53,91 @@ def _rss_mb() -> float:
     return float("nan")
 
 
-def _load(url_for: Any, method: str, seconds: float, clients: int, limit: int
-          ) -> tuple[int, int, float, list[str]]:
-    """Run ``clients`` threads for ``seconds`` (or ``limit`` requests in all)."""
-    done = errors = 0
-    ids: list[str] = []
-    lock = threading.Lock()
-    stop = time.monotonic() + seconds
-
-    def worker(n: int) -> None:
-        nonlocal done, errors
-        session = requests.Session()
-        i = 0
-        while time.monotonic() < stop:
-            with lock:
-                if done + errors >= limit:
-                    break
-            if method == "POST":
-                resp = session.post(url_for(n, i), json=BODY, timeout=10)
-            else:
-                resp = session.get(url_for(n, i), timeout=10)
-            i += 1
-            with lock:
-                if resp.status_code in (200, 201):
-                    done += 1
-                    if method == "POST":
-                        ids.append(resp.json()["id"])
-                else:
-                    errors += 1
-        session.close()
-
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
-    started = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return done, errors, time.monotonic() - started, ids
-
-
-def http_part(seconds: float, clients: int, limit: int) -> None:
+def _start(store: str, threads: int) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen([sys.executable, "-m", "mock_seller", "--host", "127.0.0.1",
-                             "--port", "0", "--threads", str(clients), "--quiet"],
+                             "--port", "0", "--threads", str(threads), "--store", store],
                             stdout=subprocess.PIPE, text=True)
+    line = proc.stdout.readline().strip()  # type: ignore[union-attr]
+    if "listening on" not in line:
+        proc.kill()
+        raise SystemExit(f"the mock did not start on {display(store)}: {line!r}")
+    return proc, line.rsplit(" ", 1)[-1]
+
+
+def _stop(proc: subprocess.Popen[str]) -> None:
+    proc.send_signal(signal.SIGTERM)
     try:
-        line = proc.stdout.readline().strip()  # type: ignore[union-attr]
-        root = line.rsplit(" ", 1)[-1]
-        base = root + V8 + "/productOfferingQualification"
-        done, errors, took, ids = _load(lambda n, i: base, "POST", seconds, clients, limit)
-        print(f"immediate create : {done / took:8.1f} req/s  ({done} ok, {errors} errors, "
-              f"{took:.1f} s, {clients} clients)")
-        done, errors, took, _ = _load(lambda n, i: f"{base}/{ids[(n * 7919 + i) % len(ids)]}",
-                                      "GET", seconds, clients, limit)
-        print(f"retrieve         : {done / took:8.1f} req/s  ({done} ok, {errors} errors, "
-              f"{took:.1f} s, {clients} clients)")
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=10)
-        proc.stdout.close()  # type: ignore[union-attr]
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=5)
+    proc.stdout.close()  # type: ignore[union-attr]
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux /proc)."""
-    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def _wrk(roots: list[str], script: str, seconds: float, clients: int) -> tuple[float, int]:
+    """wrk against every root at once (clients spread over them): summed req/s, non-2xx."""
+    per = max(1, clients // len(roots))
+    procs = [subprocess.Popen(["wrk", "-t1", f"-c{per}", f"-d{seconds:.0f}s", "-s", script,
+                               root], stdout=subprocess.PIPE, text=True) for root in roots]
+    rate, bad = 0.0, 0
+    for proc in procs:
+        out, _ = proc.communicate(timeout=seconds + 60)
+        for line in out.splitlines():
+            if line.startswith("Requests/sec:"):
+                rate += float(line.split()[1])
+            elif "Non-2xx" in line:
+                bad += int(line.split()[-1])
+    return rate, bad
 
 
-def _wrk_create(root: str, seconds: float, clients: int) -> tuple[float, int, int]:
-    """(req/s, requests, non-2xx answers) of immediate creates by wrk over ``seconds``."""
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
-                     f"wrk.body = {json.dumps(json.dumps(BODY))}\n")
-    try:
-        out = subprocess.run(["wrk", "-t", "2", "-c", str(clients), "-d", f"{seconds:g}s",
-                              "-s", script.name, root + V8 + "/productOfferingQualification"],
-                             capture_output=True, text=True, check=True).stdout
-    finally:
-        os.unlink(script.name)
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
-    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    return rate, total, int(bad.group(1)) if bad else 0
+def _scripts(tmp: str, ids: list[str]) -> tuple[str, str]:
+    create = os.path.join(tmp, "create.lua")
+    with open(create, "w", encoding="utf-8") as out:
+        out.write(f'wrk.method = "POST"\nwrk.body = {json.dumps(json.dumps(BODY))}\n'
+                  'wrk.headers["Content-Type"] = "application/json"\n'
+                  f'wrk.path = "{V8}/productOfferingQualification"\n')
+    retrieve = os.path.join(tmp, "retrieve.lua")
+    with open(retrieve, "w", encoding="utf-8") as out:
+        out.write("ids = {" + ",".join(json.dumps(i) for i in ids) + "}\n"
+                  "n = 0\nrequest = function()\n  n = n + 1\n"
+                  f'  return wrk.format("GET", "{V8}/productOfferingQualification/" '
+                  ".. ids[(n % #ids) + 1])\nend\n")
+    return create, retrieve
 
 
-def log_part(seconds: float, clients: int, rounds: int) -> None:
-    """Throughput with the request log on (stderr to a file) and off (--quiet), alternated
-    in one run, measured by wrk (immediate create: the path that runs every buyer check).
-    Also the seller's own CPU time per request, which other load on the machine does not
-    change the way it changes req/s."""
+def http_part(stores: list[str], processes: list[int], seconds: float, clients: int) -> None:
+    """Create and retrieve req/s per store and number of processes on it (wrk)."""
     if shutil.which("wrk") is None:
-        print("request log cost: skipped (wrk not installed)")
+        print("wrk not found (apt-get install wrk): HTTP part skipped")
         return
-    rates: dict[str, list[float]] = {"quiet": [], "log": []}
-    cpu: dict[str, list[float]] = {"quiet": [], "log": []}
-    lines = 0
-    for _ in range(rounds):
-        for mode in ("quiet", "log"):
-            with tempfile.TemporaryFile("w+") as err:
-                proc = subprocess.Popen(
-                    [sys.executable, "-m", "mock_seller", "--host", "127.0.0.1", "--port", "0",
-                     "--threads", str(clients), *(["--quiet"] if mode == "quiet" else [])],
-                    stdout=subprocess.PIPE, stderr=err, text=True)
+    print(f"{'store':48s} {'processes':>9s} {'create req/s':>13s} {'retrieve req/s':>15s}"
+          "  non-2xx")
+    with tempfile.TemporaryDirectory() as tmp:
+        for store in stores:
+            for count in (processes if store != "memory" else [1]):
+                started = [_start(store, max(4, clients // count)) for _ in range(count)]
                 try:
-                    root = proc.stdout.readline().strip().rsplit(" ", 1)[-1]  # type: ignore[union-attr]
-                    with requests.Session() as warm:  # first requests pay for lazy set-up
-                        for _ in range(30):
-                            warm.post(root + V8 + "/productOfferingQualification", json=BODY,
-                                      timeout=30)
-                    before = _cpu_seconds(proc.pid)
-                    rate, total, bad = _wrk_create(root, seconds, clients)
-                    per_request = (_cpu_seconds(proc.pid) - before) / max(total, 1) * 1000
+                    roots = [root for _, root in started]
+                    session = requests.Session()
+                    ids = [session.post(f"{roots[i % count]}{V8}/productOfferingQualification",
+                                        json=BODY, timeout=10).json()["id"] for i in range(200)]
+                    session.close()
+                    create, retrieve = _scripts(tmp, ids)
+                    made, bad_made = _wrk(roots, create, seconds, clients)
+                    got, bad_got = _wrk(roots, retrieve, seconds, clients)
                 finally:
-                    proc.send_signal(signal.SIGTERM)
-                    proc.wait(timeout=10)
-                    proc.stdout.close()  # type: ignore[union-attr]
-                err.seek(0)
-                if mode == "log":
-                    lines += sum(1 for _ in err)
-            rates[mode].append(rate)
-            cpu[mode].append(per_request)
-            print(f"  {mode:5s}: {rate:8.1f} req/s  {per_request:6.3f} ms CPU per request  "
-                  f"({total} requests, {bad} non-2xx)")
-    quiet, logged = statistics.median(rates["quiet"]), statistics.median(rates["log"])
-    cpu_quiet, cpu_log = statistics.median(cpu["quiet"]), statistics.median(cpu["log"])
-    print(f"request log cost (wrk, immediate create, {clients} connections, median of "
-          f"{rounds} rounds, {lines} log lines written):\n"
-          f"  throughput   quiet {quiet:.1f} req/s, logging {logged:.1f} req/s, "
-          f"ratio {logged / quiet:.3f}\n"
-          f"  seller CPU   quiet {cpu_quiet:.3f} ms, logging {cpu_log:.3f} ms per request, "
-          f"ratio {cpu_log / cpu_quiet:.3f}")
+                    for proc, _ in started:
+                        _stop(proc)
+                print(f"{display(store)[:48]:48s} {count:9d} {made:13.1f} {got:15.1f}"
+                      f"  {bad_made + bad_got}")
 
 
-def _app_cpu_per_create(log: bool, requests_: int) -> float:
-    """CPU ms per immediate create through the Flask app in process (no HTTP, no threads)."""
-    from mock_seller.api.console_log import install
-    from mock_seller.app import create_app
-
-    app = create_app()
-    with tempfile.TemporaryFile("w") as sink:
-        if log:
-            install(app, sink)
-        client = app.test_client()
-        url = V8 + "/productOfferingQualification"
-        for _ in range(50):
-            client.post(url, json=BODY)
-        t0 = time.process_time()
-        for _ in range(requests_):
-            client.post(url, json=BODY)
-        return (time.process_time() - t0) / requests_ * 1000
-
-
-def log_line_part(rounds: int, requests_: int = 1500) -> None:
-    """The request log line alone: CPU per create in process, with and without it."""
-    cpu: dict[bool, list[float]] = {False: [], True: []}
-    for _ in range(rounds):
-        for log in (False, True):
-            cpu[log].append(_app_cpu_per_create(log, requests_))
-    quiet, logged = statistics.median(cpu[False]), statistics.median(cpu[True])
-    print(f"  in process   quiet {quiet:.3f} ms, logging {logged:.3f} ms CPU per create, "
-          f"ratio {logged / quiet:.3f} (median of {rounds} rounds of {requests_})")
-    print(f"  the hook     {_hook_cpu_us():.1f} us CPU per request (line built and written "
-          f"to a file, {quiet * 1000:.0f} us per create)")
-
-
-def _hook_cpu_us(calls: int = 20000) -> float:
-    """CPU microseconds of the request log's after-request hook alone."""
-    from flask import Response, g
-
-    from mock_seller.api.console_log import RequestLog
-    from mock_seller.app import create_app
-
-    app = create_app()
-    with tempfile.TemporaryFile("w") as sink, app.test_request_context(
-            V8 + "/productOfferingQualification", method="POST"):
-        g.poq_mock_t0 = time.monotonic()
-        log, answer = RequestLog(sink), Response("{}", 201)
-        t0 = time.process_time()
-        for _ in range(calls):
-            log.after(answer)
-        return (time.process_time() - t0) / calls * 1e6
-
-
-def memory_part(poqs: int) -> None:
+def _records(poqs: int) -> Any:
+    """An in-memory engine holding ``poqs`` immediate POQs (RSS growth printed)."""
     from mock_seller.core.engine import Engine
     from mock_seller.core.scenario import load_scenario
-    from mock_seller.storage.protocol import ListQuery
 
-    engine = Engine(load_scenario())
+    engine = Engine(dataclass_replace(load_scenario(), too_many_records=None))
     gc.collect()
     before = _rss_mb()
     started = time.monotonic()
@@ -247,26 +147,60 @@ def memory_part(poqs: int) -> None:
     took = time.monotonic() - started
     gc.collect()
     after = _rss_mb()
-    print(f"store {poqs} POQs : {after - before:8.1f} MB RSS more "
+    print(f"store {poqs} POQs in memory: {after - before:8.1f} MB RSS more "
           f"({(after - before) * 1024 * 1024 / poqs:.0f} B per POQ; engine create "
           f"{poqs / took:.0f}/s without HTTP)")
-    for label, query, limit in [
-        ("list first page (no filter)", ListQuery(), 100),
-        ("list externalId filter", ListQuery(external_id=f"ext-{poqs // 2}"), None),
-        ("list projectId + state", ListQuery(project_id="proj-7", state="READY"), 50),
-        ("list state filter (scan)", ListQuery(state="READY"), 100),
-    ]:
-        engine.scenario = dataclass_replace(engine.scenario, too_many_records=None)
-        t0 = time.perf_counter()
-        page = engine.list("v8", query, 0, limit)
-        ms = (time.perf_counter() - t0) * 1000
-        print(f"{label:28s}: {ms:7.1f} ms  (total {page.total}, page {len(page.rows)})")
-    t0 = time.perf_counter()
-    some = engine.list("v8", ListQuery(external_id="ext-1"), 0, 1).rows[0]["id"]
-    for _ in range(1000):
-        engine.retrieve("v8", some)
-    print(f"engine retrieve           : {(time.perf_counter() - t0):7.3f} ms per call")
-    engine.close()
+    return engine
+
+
+def list_part(stores: list[str], poqs: int, runs: int) -> None:
+    """Engine.list p50 over ``poqs`` POQs, per store (the memory engine's records copied)."""
+    from mock_seller.core.engine import Engine
+    from mock_seller.storage import open_store
+    from mock_seller.storage.protocol import ListQuery
+
+    memory = _records(poqs)
+    records = list(memory.store.match("v8", ListQuery()))
+    queries = [
+        ("first page, no filter", ListQuery(), 100),
+        ("externalId", ListQuery(external_id=f"ext-{poqs // 2}"), None),
+        ("projectId + state", ListQuery(project_id="proj-7", state="READY"), 50),
+        ("state (scan)", ListQuery(state="READY"), 100),
+    ]
+    print(f"{'Retrieve POQ List p50 (ms) over ' + str(poqs) + ' POQs':48s} "
+          + " ".join(f"{q[0]:>22s}" for q in queries))
+    for store_url in stores:
+        if store_url == "memory":
+            engine = memory
+        else:
+            store = open_store(store_url)
+            store.clear()
+            t0 = time.monotonic()
+            store.add_many(records)  # type: ignore[attr-defined]
+            db = store.db  # type: ignore[attr-defined]
+            db.run("VACUUM ANALYZE poq" if db.dialect == "postgresql" else "ANALYZE")  # steady
+            print(f"  ({display(store_url)}: {poqs} POQs written in "
+                  f"{time.monotonic() - t0:.1f} s)")
+            engine = Engine(memory.scenario, store=store)
+        cells = []
+        for _, query, limit in queries:
+            times = []
+            for _ in range(runs):
+                t0 = time.perf_counter()
+                engine.list("v8", query, 0, limit)
+                times.append((time.perf_counter() - t0) * 1000)
+            cells.append(f"{statistics.median(times):22.2f}")
+        print(f"{display(store_url)[:48]:48s} " + " ".join(cells))
+        if engine is not memory:
+            engine.store.clear()
+            engine.close()
+    memory.close()
+
+
+def display(url: str) -> str:
+    from mock_seller.storage import display_url
+
+    return display_url(url)
 
 
 def dataclass_replace(obj: Any, **changes: Any) -> Any:
@@ -278,21 +212,25 @@ def dataclass_replace(obj: Any, **changes: Any) -> Any:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5.0, help="per HTTP measurement")
-    parser.add_argument("--clients", type=int, default=8, help="concurrent client threads")
-    parser.add_argument("--limit", type=int, default=20000, help="max requests per measurement")
-    parser.add_argument("--poqs", type=int, default=100_000, help="POQs stored for memory")
-    parser.add_argument("--log-rounds", type=int, default=3,
-                        help="rounds of the request-log cost (quiet vs logging; 0 skips)")
-    parser.add_argument("--only-log", action="store_true", help="measure the request log only")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent wrk connections")
+    parser.add_argument("--poqs", type=int, default=100_000, help="POQs stored for listing")
+    parser.add_argument("--list-runs", type=int, default=21, help="timed lists per filter")
+    parser.add_argument("--store", action="append", default=[], metavar="URL",
+                        help="another store to measure next to memory and SQLite "
+                             "(postgresql://...; repeatable)")
+    parser.add_argument("--processes", default="1,2",
+                        help="mock processes sharing a durable store, e.g. 1,2,4")
+    parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument("--skip-list", action="store_true")
     args = parser.parse_args()
-    print(f"mock seller benchmark  (pid {os.getpid()}, loopback only)")
-    if args.log_rounds:
-        log_part(args.seconds, args.clients, args.log_rounds)
-        log_line_part(args.log_rounds)
-    if args.only_log:
-        return
-    http_part(args.seconds, args.clients, args.limit)
-    memory_part(args.poqs)
+    counts = [int(n) for n in args.processes.split(",") if n.strip()]
+    print(f"mock seller benchmark  (pid {os.getpid()}, loopback only, {os.cpu_count()} CPUs)")
+    with tempfile.TemporaryDirectory() as tmp:
+        stores = ["memory", f"sqlite:///{tmp}/bench.db", *args.store]
+        if not args.skip_http:
+            http_part(stores, counts, args.seconds, args.clients)
+        if not args.skip_list:
+            list_part(stores, args.poqs, args.list_runs)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,8 @@ from mock_seller.core.scenario import load_scenario
 from mock_seller.defects.runtime import install as install_defects
 from mock_seller.sandbox.auth import install as install_auth
 from mock_seller.sandbox.control import install as install_control
+from mock_seller.sandbox.health import install as install_health
+from mock_seller.sandbox.shared import install as install_shared
 from mock_seller.storage import open_store
 from schemas.dialect import BASE_PATHS, CANTATA_BASE_PATHS
 
@@ -48,6 +50,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     install_control(app)  # /_mock runtime control (CONTROL_TOKEN), fault hooks, request log
     install_defects(app, engine)  # seeded defects and legal variants (docs/defects.md)
     install_buyer_conformance(app)  # buyer-side checks and report (docs/buyer-conformance.md)
+    install_shared(app)  # SQL store: /_mock state shared by every process on it (shared.py)
+    install_health(app)  # GET /health for load balancers (health.py)
     return app
 
 

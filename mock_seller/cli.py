@@ -61,9 +61,14 @@ class _ConfigProblem(click.ClickException):
                    "next to it as .json).")
 @click.option("--store", "store_url", default="memory", show_default=True, envvar="POQ_MOCK_STORE",
               metavar="URL",
-              help="Where POQs, subscriptions and undelivered notifications live: memory, or "
+              help="Where POQs, subscriptions and undelivered notifications live: memory, "
                    "sqlite:///relative.db / sqlite:////absolute.db (kept across restarts, "
-                   "shareable by several processes; env POQ_MOCK_STORE).")
+                   "shareable by processes on one host), or postgresql://user:password@host:"
+                   "port/database (any number of processes on any hosts: one seller; needs "
+                   "the 'postgres' extra). Env POQ_MOCK_STORE.")
+@click.option("--migrate-only", "migrate_only", is_flag=True,
+              help="Create or upgrade the --store schema, print its version and exit "
+                   "(every process also does this on start).")
 @click.option("--buyer-report-format", "buyer_report_format", default=None,
               type=click.Choice(["json", "html", "junit", "md"]),
               help="Format of --buyer-report FILE (default: by its suffix).")
@@ -87,8 +92,8 @@ class _ConfigProblem(click.ClickException):
 def mock(host: str, port: int, scenario: str, threads: int,
          callback_allow: tuple[str, ...] = (), buyer_mode: str | None = None,
          buyer_report: str | None = None, buyer_report_format: str | None = None,
-         store_url: str = "memory", quiet: bool = False, log_format: str = "text",
-         request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+         store_url: str = "memory", migrate_only: bool = False, quiet: bool = False,
+         log_format: str = "text", request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
          idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
          max_connections: int = DEFAULT_MAX_CONNECTIONS,
          max_per_client: int = DEFAULT_MAX_PER_CLIENT) -> None:
@@ -111,12 +116,18 @@ def mock(host: str, port: int, scenario: str, threads: int,
                                   max_per_client)
     except ValueError as exc:
         raise _ConfigProblem(str(exc)) from None
-    from mock_seller.storage import StoreError, open_store
+    from mock_seller.storage import StoreError, display_url, open_store
 
     try:
         store = open_store(store_url)
     except StoreError as exc:
         raise _ConfigProblem(str(exc)) from None
+    if migrate_only:
+        db = getattr(store, "db", None)
+        version = db.query("SELECT MAX(version) FROM schema_version")[0][0] if db else None
+        store.close()
+        click.echo(f"store {display_url(store_url)}: schema version {version or 'n/a (memory)'}")
+        return
     try:
         serve(loaded, host=host, port=port, threads=threads, store=store, limits=limits,
               request_log=None if quiet else sys.stderr, log_format=log_format)

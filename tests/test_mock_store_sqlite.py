@@ -54,7 +54,7 @@ def seller_fixture(db_path: Path) -> Iterator[MockServer]:
 def test_store_urls() -> None:
     assert path_from_url("sqlite:///rel/x.db") == "rel/x.db"
     assert path_from_url("sqlite:////abs/x.db") == "/abs/x.db"
-    for bad in ("sqlite://x.db", "sqlite:///", "postgres://x"):
+    for bad in ("sqlite://x.db", "sqlite:///", "postgres:x", "mysql://u:pw@h/db"):
         with pytest.raises(StoreError):
             open_store(bad)
     assert open_store("memory").durable is False
@@ -154,10 +154,10 @@ def test_restart_in_process_keeps_poqs_and_subscriptions(db_path: Path) -> None:
             == 204
 
 
-def test_notifications_survive_more_failures_than_memory_retries(db_path: Path) -> None:
-    """With retries=1 the memory outbox gives up after 2 attempts; the durable one goes on,
-    and every redelivery of an event carries its eventId."""
-    scenario = dataclasses.replace(FAST, notify_retries=1, notify_backoff=0.05)
+def test_redeliveries_follow_the_scenario_policy_with_a_stable_event_id(db_path: Path) -> None:
+    """retries=4: the first event is refused 4 times and goes through on the 5th attempt
+    (the same policy as the memory store), every redelivery with its eventId."""
+    scenario = dataclasses.replace(FAST, notify_retries=4, notify_backoff=0.02)
     with Listener(fail_first=4) as listener, \
             MockServer(scenario=scenario, store=_url(db_path)) as server:
         requests.post(server.base_url() + "/hub", json={"callback": listener.url}, timeout=5)
@@ -248,8 +248,8 @@ def test_wal_mode_and_busy_timeout(db_path: Path) -> None:
     finally:
         db.close()
     with sqlite3.connect(db_path) as conn:
-        conn.execute("UPDATE meta SET value='0' WHERE key='schema'")
-    with pytest.raises(StoreError, match="schema version"):
+        conn.execute("INSERT INTO schema_version VALUES (99, 0)")
+    with pytest.raises(StoreError, match="schema version 99 .* newer"):
         Database(str(db_path))
 
 

@@ -21,6 +21,7 @@ from mock_seller.buyer import hooks
 from mock_seller.buyer.hooks import state_of
 from mock_seller.buyer.recorder import now_rfc3339
 from mock_seller.sandbox.control import control_bp
+from mock_seller.sandbox.shared import shared_of
 from schemas.catalogue import load_catalogue
 from schemas.results import Check, build_document, write_document
 
@@ -131,6 +132,9 @@ def buyer_report_document(app: Flask, buyer: str | None = None) -> dict[str, Any
         raise RuntimeError("buyer conformance is not installed on this app")
     scenario = app.extensions["poq_mock"].scenario
     logs = state.recorder.snapshot(buyer)
+    shared = shared_of(app)  # a SQL store: the logs of every process on it
+    if shared is not None:
+        logs = shared.buyer_logs(logs, buyer)
     return build_buyer_document(logs, mode=state.mode, started=state.recorder.started,
                                 scenario=getattr(scenario, "name", "default"), buyer=buyer)
 
@@ -266,6 +270,9 @@ def clear_buyer_report() -> Response:
     state = state_of(current_app)  # type: ignore[arg-type]
     if state is not None:
         state.recorder.clear()
+    shared = shared_of(current_app)  # type: ignore[arg-type]
+    if shared is not None:
+        shared.publish("buyers")
     return Response(status=204)
 
 

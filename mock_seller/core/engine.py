@@ -97,6 +97,12 @@ class Engine:
         """Reset, then answer from ``scenario`` (runtime control, sandbox/control.py)."""
         with self._lock:
             self.reset()
+            self.use_scenario(scenario)
+
+    def use_scenario(self, scenario: Scenario) -> None:
+        """Answer from ``scenario`` from now on, without a reset (a peer process on the same
+        database switched, and emptied the store: sandbox/shared.py)."""
+        with self._lock:
             self.scenario = scenario
             self.notifier.configure(retries=scenario.notify_retries,
                                     backoff=scenario.notify_backoff,

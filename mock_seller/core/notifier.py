@@ -135,6 +135,11 @@ class Notifier:
         finally:
             self._acting.value = previous
 
+    @property
+    def outbox(self) -> Outbox:
+        """Where notifications wait (``/_mock/outbox`` shows its backlog and dead letters)."""
+        return self._outbox
+
     def configure(self, *, retries: int, backoff: float, timeout: float) -> None:
         """New delivery settings (a scenario switch); queued notifications keep going."""
         self._retries, self._backoff, self._timeout = retries, backoff, timeout

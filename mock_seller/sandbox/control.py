@@ -36,6 +36,7 @@ from mock_seller.api.errors import error, json_response
 from mock_seller.core.scenario import Scenario, ScenarioError, load_scenario
 from mock_seller.core.timeutil import format_datetime, utcnow
 from mock_seller.sandbox.faults import VIEW_ENDPOINTS, FaultConfigError, Faults
+from mock_seller.sandbox.health import PATH as HEALTH_PATH
 from mock_seller.sandbox.request_log import (
     MAX_BYTES,
     MAX_ENTRIES,
@@ -43,6 +44,7 @@ from mock_seller.sandbox.request_log import (
     bounded_path,
     bounded_query,
 )
+from mock_seller.sandbox.shared import shared_of
 
 CONTROL_TOKEN_KEY = "CONTROL_TOKEN"  # app.config key; None/"" = control disabled
 ENV_VAR = "POQ_MOCK_CONTROL_TOKEN"
@@ -187,7 +189,22 @@ def get_requests() -> Response:
 @control_bp.delete("/requests")
 def delete_requests() -> Response:
     state_of(current_app).log.clear()
+    LocalControl(current_app).share("log")
     return Response(status=204)
+
+
+@control_bp.get("/outbox")
+def get_outbox() -> Response:
+    """Notifications waiting, and the last dead letters (out of retries, or refused)."""
+    outbox = _engine(current_app).notifier.outbox
+    return json_response({"pending": outbox.backlog(), "dead": outbox.dead_count(),
+                          "dead_letters": outbox.dead_letters()})
+
+
+@control_bp.post("/outbox/redeliver")
+def redeliver_outbox() -> Response:
+    """Put every dead letter back in its queue (durable stores keep their bodies)."""
+    return json_response({"redelivered": _engine(current_app).notifier.outbox.redeliver()})
 
 
 # -- hooks on the API ---------------------------------------------------------------------
@@ -219,7 +236,7 @@ def _inject_faults() -> Response | None:
 
 def _log_request(response: Response) -> Response:
     path = request.path
-    if path == URL_PREFIX or path.startswith(URL_PREFIX + "/"):
+    if path in (URL_PREFIX, HEALTH_PATH) or path.startswith(URL_PREFIX + "/"):
         return response
     log = state_of(current_app).log
     endpoint = _api_endpoint()
@@ -296,9 +313,14 @@ class LocalControl:
     def reset(self) -> None:
         """Forget POQs, subscriptions, pending transitions, the request log, the faults and the
         buyer-conformance record: a reset starts a new sandbox session."""
+        self.engine.reset()
+        self.forget()
+        self.share("reset")
+
+    def forget(self) -> None:
+        """This process's part of a reset: request log, faults, buyer-conformance record."""
         from mock_seller.buyer.hooks import state_of as buyer_state_of
 
-        self.engine.reset()
         self.state.log.clear()
         self.state.faults.clear()
         buyer = buyer_state_of(self.app)
@@ -309,16 +331,26 @@ class LocalControl:
         scenario = scenario_from(source)
         self.engine.switch_scenario(scenario)
         self.state.log.clear()
+        if isinstance(source, (str, dict)):  # a Scenario object stays in this process
+            self.share("scenario", source)
         return scenario
 
     def set_faults(self, config: dict[str, Any]) -> None:
         """Replace the faults (raises FaultConfigError with every problem)."""
         self.state.faults.configure(config)
         self.engine.force_unable_to_meet_time(int(config.get("unable_to_meet_time_next", 0)))
+        self.share("faults", config)
 
     def clear_faults(self) -> None:
         self.state.faults.clear()
         self.engine.force_unable_to_meet_time(0)
+        self.share("faults", {})
+
+    def share(self, key: str, value: Any = None) -> None:
+        """Pass a change to the other processes on the same database (sandbox/shared.py)."""
+        shared = shared_of(self.app)
+        if shared is not None:
+            shared.publish(key, value)
 
     def faults(self) -> dict[str, Any]:
         out = self.state.faults.snapshot()
@@ -327,11 +359,17 @@ class LocalControl:
 
     def requests(self, limit: int | None = None, buyer: str | None = None
                  ) -> list[dict[str, Any]]:
+        """The request log; with a shared store, of every process on it."""
+        shared = shared_of(self.app)
+        if shared is not None:
+            return shared.requests(self.state.log.entries(), limit, buyer)
         return self.state.log.entries(limit, buyer)
 
     def health(self) -> dict[str, Any]:
         engine = self.engine
         auth = getattr(engine.scenario, "auth", None)
+        shared = shared_of(self.app)
+        outbox = engine.notifier.outbox
         return {
             "status": "ok",
             "scenario": engine.scenario.name,
@@ -341,6 +379,9 @@ class LocalControl:
                               "dropped": engine.notifier.dropped,
                               "errors": engine.notifier.errors,
                               "idle": engine.notifier.idle()},
+            "outbox": {"pending": outbox.backlog(), "dead": outbox.dead_count()},
+            "store": getattr(getattr(engine.store, "db", None), "where", "memory"),
+            "processes": shared.processes() if shared is not None else 1,
             "requests_logged": self.state.log.total,
             "requests_unlogged": self.state.log.unlogged,
             "uptime_s": round(time.monotonic() - self.state.started, 3),

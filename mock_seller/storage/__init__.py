@@ -1,29 +1,49 @@
 """Storage: where POQs, subscriptions and undelivered notifications live. ``protocol``
-says what a back end implements; ``memory`` and ``sqlite`` implement it; ``codec`` turns
-records into JSON for durable back ends."""
+says what a back end implements; ``memory``, ``sqlite`` and ``postgres`` implement it (the two
+SQL ones share ``sql``); ``codec`` turns records into JSON for durable back ends;
+``migrations`` creates and upgrades their schema."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from mock_seller.storage.memory import MemoryOutbox, MemoryStore
-from mock_seller.storage.protocol import Store, StoreError
-from mock_seller.storage.sqlite import Database, SqliteOutbox, SqliteStore
+from mock_seller.storage.protocol import Outbox, Store, StoreError
+from mock_seller.storage.sqlite import SqliteStore
 
 
 def open_store(url: str | None) -> Store:
-    """``memory`` (default) or ``sqlite:///relative.db`` / ``sqlite:////absolute.db``."""
+    """``memory`` (default), ``sqlite:///relative.db`` / ``sqlite:////absolute.db``, or
+    ``postgresql://user:password@host:port/database``."""
     if url is None or url in ("", "memory", "memory:"):
         return MemoryStore()
     if url.startswith("sqlite:"):
         return SqliteStore.from_url(url)
-    raise StoreError(f"store {url!r}: expected 'memory' or sqlite:///path.db")
+    if url.startswith(("postgresql:", "postgres:")):
+        from mock_seller.storage.postgres import PostgresStore, is_postgres_url, redact
+
+        if not is_postgres_url(url):
+            raise StoreError(f"store {redact(url)}: expected postgresql://user:pass@host/db")
+        return PostgresStore(url)
+    raise StoreError(f"store {display_url(url)!r}: expected 'memory', sqlite:///path.db or "
+                     "postgresql://user:password@host:port/database")
 
 
-def outbox_for(store: Any) -> MemoryOutbox | SqliteOutbox:
-    """The outbox that matches a store: durable next to a SQLite store, in memory otherwise."""
-    db = getattr(store, "db", None)
-    return SqliteOutbox(db) if isinstance(db, Database) else MemoryOutbox()
+def display_url(url: str | None) -> str:
+    """The store URL as logs and reports may show it (no password)."""
+    if not url:
+        return "memory"
+    if "@" not in url and "password" not in url.lower():
+        return url
+    from mock_seller.storage.postgres import redact
+
+    return redact(url)
 
 
-__all__ = ["open_store", "outbox_for"]
+def outbox_for(store: Any) -> Outbox:
+    """The outbox that matches a store: durable in a SQL store's database, else in memory."""
+    make = getattr(store, "make_outbox", None)
+    return make() if callable(make) else MemoryOutbox()  # type: ignore[no-any-return]
+
+
+__all__ = ["StoreError", "display_url", "open_store", "outbox_for"]

@@ -1,12 +1,13 @@
 """In-memory storage (the default): ``MemoryStore`` keeps records per dialect in creation
 order with small indexes so listing stays fast at 100k records (project/external id indexes,
-bisection on creation time); ``MemoryOutbox`` a FIFO per subscription, a notification
-dropped after the scenario's ``notifications.retries`` failed attempts."""
+bisection on creation time); ``MemoryOutbox`` a FIFO per subscription on the one retry policy
+(``protocol.after_failure``), the last dead letters kept for ``/_mock/outbox``."""
 
 from __future__ import annotations
 
 import bisect
 import threading
+import time
 from collections import defaultdict, deque
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
@@ -14,12 +15,13 @@ from typing import Any
 
 from mock_seller.core.model import PoqRecord
 from mock_seller.storage.protocol import (
+    DEAD_LETTERS_SHOWN,
     DELIVERED,
-    DROPPED,
-    RETRY,
     ListQuery,
     Pending,
     Timeline,
+    after_failure,
+    dead_letter,
 )
 
 
@@ -160,6 +162,8 @@ class MemoryOutbox:
         self._lock = threading.Lock()
         self._subs: dict[str, Any] = {}
         self._queues: dict[str, deque[Pending]] = {}
+        self._dead: deque[dict[str, Any]] = deque(maxlen=DEAD_LETTERS_SHOWN)
+        self._dead_total = 0
 
     def add_subscription(self, sub: Any) -> None:
         with self._lock:
@@ -199,19 +203,22 @@ class MemoryOutbox:
 
     def settle(self, pending: Pending, ok: bool, retries: int, backoff: float,
                drop: bool = False) -> tuple[str, float]:
+        outcome, delay, reason = (DELIVERED, 0.0, None) if ok else after_failure(
+            pending.attempts + 1, retries, backoff, drop)
         with self._lock:
+            if not ok:
+                pending.attempts += 1
+            if reason is None and not ok:
+                return outcome, delay
             q = self._queues.get(pending.sub_id)
-            head = q is not None and bool(q) and q[0] is pending
-            if ok or drop:
-                if head:
-                    q.popleft()  # type: ignore[union-attr]
-                return (DELIVERED if ok else DROPPED), 0.0
-            pending.attempts += 1
-            if pending.attempts > retries:
-                if head:
-                    q.popleft()  # type: ignore[union-attr]
-                return DROPPED, 0.0
-            return RETRY, backoff * (2 ** (pending.attempts - 1))
+            if q and q[0] is pending:
+                q.popleft()
+            if reason is not None:
+                self._dead.appendleft(dead_letter(
+                    pending.sub_id, str(pending.body.get("eventId", "")), pending.url,
+                    pending.attempts, pending.created, time.time(), reason))
+                self._dead_total += 1
+            return outcome, delay
 
     def recheck(self, sub_id: str) -> bool:
         with self._lock:
@@ -224,10 +231,25 @@ class MemoryOutbox:
         with self._lock:
             return sum(len(q) for q in self._queues.values())
 
+    def dead_letters(self, limit: int = DEAD_LETTERS_SHOWN) -> list[dict[str, Any]]:
+        """The last dead letters, newest first (a memory outbox keeps only their summary)."""
+        with self._lock:
+            return list(self._dead)[:limit]
+
+    def dead_count(self) -> int:
+        with self._lock:
+            return self._dead_total
+
+    def redeliver(self) -> int:
+        """Nothing to put back: a memory outbox keeps no body once a notification is dead."""
+        return 0
+
     def reset(self) -> None:
         with self._lock:
             self._subs.clear()
             self._queues.clear()
+            self._dead.clear()
+            self._dead_total = 0
 
     def close(self) -> None:
         self.reset()

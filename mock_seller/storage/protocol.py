@@ -57,7 +57,6 @@ class Store(Protocol):
 
 
 DELIVERED, RETRY, DROPPED = "delivered", "retry", "dropped"
-MAX_AGE = 3600.0  # seconds a durable notification is retried before it is dropped
 
 
 @dataclass(slots=True)
@@ -78,6 +77,34 @@ def retry_delay(attempts: int, retries: int, backoff: float) -> float:
     return backoff * 2 ** (max(1, min(attempts, max(retries, 1))) - 1)
 
 
+def after_failure(attempts: int, retries: int, backoff: float,
+                  refused: bool = False) -> tuple[str, float, str | None]:
+    """The one retry policy of every outbox, after the ``attempts``-th failed attempt:
+    ``(RETRY, delay, None)`` while ``retries`` retries are left, else ``(DROPPED, 0, reason)``
+    (the notification becomes a dead letter; ``refused``: the callback policy forbids it)."""
+    if refused:
+        return DROPPED, 0.0, "callback refused by the callback policy"
+    if attempts > retries:
+        return DROPPED, 0.0, f"no answer 2xx after {attempts} attempts"
+    return RETRY, retry_delay(attempts, retries, backoff), None
+
+
+DEAD_LETTERS_SHOWN = 100
+
+
+def dead_letter(sub_id: str, event_id: str, url: str, attempts: int, created: float,
+                dead_at: float, reason: str | None) -> dict[str, Any]:
+    """One dead letter as ``/_mock/outbox`` shows it."""
+    return {"subscription": sub_id, "eventId": event_id, "url": url.partition("?")[0],
+            "attempts": attempts, "created": _rfc3339(created), "dead": _rfc3339(dead_at),
+            "reason": reason}
+
+
+def _rfc3339(epoch: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch)) + \
+        f".{int((epoch % 1) * 1000):03d}Z"
+
+
 class Outbox(Protocol):
     durable: bool
 
@@ -92,9 +119,13 @@ class Outbox(Protocol):
                drop: bool = False) -> tuple[str, float]: ...
     def recheck(self, sub_id: str) -> bool: ...
     def due_subscriptions(self) -> list[str]: ...
+    def backlog(self) -> int: ...
+    def dead_letters(self, limit: int = ...) -> list[dict[str, Any]]: ...
+    def dead_count(self) -> int: ...
+    def redeliver(self) -> int: ...
     def reset(self) -> None: ...
     def close(self) -> None: ...
 
 
-__all__ = ["DELIVERED", "DROPPED", "MAX_AGE", "RETRY", "ListQuery", "Outbox", "Pending", "Store",
-           "StoreError", "Timeline", "retry_delay"]
+__all__ = ["DEAD_LETTERS_SHOWN", "DELIVERED", "DROPPED", "RETRY", "ListQuery", "Outbox", "Pending",
+           "Store", "StoreError", "Timeline", "after_failure", "dead_letter", "retry_delay"]
