@@ -1,19 +1,17 @@
 """``poq-conformance run``: certify a Seller (or the bundled mock) with the conformance
 suites, write results.json and the reports.
 
-Exit codes: 0 no MUST / MUST NOT requirement failed, 1 at least one did, 2 usage or
-configuration problem (one line on stderr, no traceback).
+Exit codes: 0 conformant, 1 non-conformant (a gating requirement failed), 2 usage,
+configuration or environment error (one line on stderr, no traceback), 3 incomplete
+(nothing failed, but requirements that apply were not judged; 0 with --allow-incomplete),
+130 / 143 interrupted by SIGINT / SIGTERM (results.json kept, marked incomplete).
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 import click
-
-from harness.errors import ConfigError
 
 USE_CASES = ("1", "2a", "2b", "2c", "3", "4", "5", "flow")
 
@@ -37,6 +35,13 @@ USE_CASES = ("1", "2a", "2b", "2c", "3", "4", "5", "flow")
               help="Only tests matching this pytest -k expression.")
 @click.option("--report-dir", type=click.Path(file_okay=False), default="reports",
               show_default=True, help="Where results.json and the reports go.")
+@click.option("--allow-incomplete", is_flag=True,
+              help="Exit 0 instead of 3 when the verdict is incomplete.")
+@click.option("--trust-test-data", is_flag=True,
+              help="A test_data fragment the seller refuses in the preflight is a seller "
+                   "failure (R3), not a set-up finding.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="Show pytest tracebacks on the console (always in results.json).")
 def run(
     use_mock: bool,
     api: str | None,
@@ -46,8 +51,17 @@ def run(
     use_cases: str | None,
     keyword: str | None,
     report_dir: str,
+    allow_incomplete: bool,
+    trust_test_data: bool,
+    verbose: bool,
 ) -> None:
-    """Run the conformance suites against a Seller and write the reports."""
+    """Run the conformance suites against a Seller and write the reports.
+
+    Before the suites, a preflight creates one POQ from each test_data fragment; a fragment
+    the seller refuses is a set-up finding (requirements only it reaches are not tested).
+    Exit codes: 0 conformant, 1 non-conformant, 2 usage / configuration / environment
+    error, 3 incomplete, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
+    """
     if not use_mock and not profile_path:
         raise click.UsageError("give --mock or --profile FILE (or both: the profile against "
                                "the bundled mock)")
@@ -68,6 +82,9 @@ def run(
             use_cases=selected,
             keyword=keyword,
             report_dir=Path(report_dir),
+            allow_incomplete=allow_incomplete,
+            trust_test_data=trust_test_data,
+            verbose=verbose,
         )
     )
     raise SystemExit(outcome)
@@ -81,22 +98,6 @@ def _use_cases(value: str | None) -> list[str]:
             f"--uc: unknown use case {', '.join(unknown)}; expected some of {', '.join(USE_CASES)}"
         )
     return chosen
-
-
-def summary_line(doc: dict[str, Any]) -> str:
-    s = doc["summary"]
-    return (
-        f"{s['pass']} pass, {s['fail']} fail, {s['not_applicable']} not applicable, "
-        f"{s['not_tested']} not tested; MUST failed: {s['must_failed']}"
-    )
-
-
-def read_summary(path: Path) -> dict[str, Any]:
-    try:
-        doc = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"run produced no readable results at {path}: {exc}") from None
-    return doc  # type: ignore[no-any-return]
 
 
 __all__ = ["run"]
