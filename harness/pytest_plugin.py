@@ -143,17 +143,11 @@ class RunHooks:
         if problem is not None and self.session is not None:
             self.session.shouldstop = problem
 
-    @pytest.hookimpl(trylast=True)
     def pytest_keyboard_interrupt(self, excinfo: Any) -> None:
         if isinstance(excinfo.value, pytest.Session.Interrupted) and self.session is not None \
                 and self.session.shouldstop:
             return  # stopped by us (environment error), not by a signal
         self.state.interrupted(self.state.interrupted_by or "SIGINT")
-        if self.config.stash.get(_CONSOLE, None) is not None:
-            # the CLI says "interrupted" in one line; no pytest traceback on the console
-            reporter = self.config.pluginmanager.getplugin("terminalreporter")
-            if reporter is not None and hasattr(reporter, "_keyboardinterrupt_memo"):
-                reporter._keyboardinterrupt_memo = None
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         wanted = set(self.state.options.use_cases)

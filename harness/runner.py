@@ -191,7 +191,8 @@ SIGNAL_EXIT = {"SIGINT": 130, "SIGTERM": 143}  # the shell's 128 + signal number
 
 
 class Interrupted(KeyboardInterrupt):
-    """SIGTERM outside pytest: unwinds like Ctrl-C (mock stopped by its context manager)."""
+    """SIGINT / SIGTERM outside the pytest session: unwinds like Ctrl-C (the mock is stopped
+    by its context manager); ``args[0]`` names the signal."""
 
 
 def execute(req: RunRequest) -> int:
@@ -204,22 +205,23 @@ def execute(req: RunRequest) -> int:
     report_dir = req.report_dir
     results = report_dir / "results.json"
     started = now_rfc3339()
-    previous = _raise_on_sigterm()
+    results.unlink(missing_ok=True)  # a stale document must never pass for this run's
+    received: list[str] = []
+    previous = _raise_on_signals(received)
     try:
         with seller_under_test(req) as (profile, profile_path):
             preflight(profile)
             out.print(f"[bold]poq-conformance[/] certifying {escape(profile.seller.base_url)} "
                       f"(API {profile.api}, profile {escape(profile.name)})")
             report_dir.mkdir(parents=True, exist_ok=True)
-            results.unlink(missing_ok=True)
             code = int(pytest.main(pytest_args(req, profile, profile_path, results)))
-    except KeyboardInterrupt as exc:
-        by = "SIGTERM" if isinstance(exc, Interrupted) else "SIGINT"
-        if not results.is_file():
-            write_interrupted(results, req, started, by)
+    except KeyboardInterrupt:
         code = 2
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    if code == 2 and not results.is_file():  # stopped before the suites could write
+        write_interrupted(results, req, started, received[-1] if received else "SIGINT")
     if code == 5:
         raise ConfigError("no test selected (check --uc / -k)")
     if not results.is_file() or (code in PYTEST_USAGE_CODES and code != 2):
@@ -243,12 +245,14 @@ def execute(req: RunRequest) -> int:
     return 0 if exit_code == 3 and req.allow_incomplete else exit_code
 
 
-def _raise_on_sigterm() -> Any:
-    """Until pytest installs its own handler: SIGTERM unwinds like Ctrl-C."""
+def _raise_on_signals(received: list[str]) -> dict[int, Any]:
+    """SIGINT and SIGTERM unwind like Ctrl-C, remembering which one came (the plugin
+    takes SIGTERM over while the pytest session runs); returns the previous handlers."""
     def stop(signum: int, frame: Any) -> None:
-        raise Interrupted
+        received.append(signal.Signals(signum).name)
+        raise Interrupted(received[-1])
 
-    return signal.signal(signal.SIGTERM, stop)
+    return {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
 
 
 def write_interrupted(results: Path, req: RunRequest, started: str, by: str) -> None:

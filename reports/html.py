@@ -23,6 +23,7 @@ from reports._common import (
     failed_musts,
     parse_time,
     run_title,
+    verdict_line,
     use_case_groups,
 )
 from reports._exchanges import embed_json, prepare_records
@@ -176,7 +177,11 @@ def _context(doc: dict[str, Any]) -> dict[str, Any]:
     js = _resource("report.js")
     script_hash = base64.b64encode(hashlib.sha256(js.encode("utf-8")).digest()).decode()
     kind = "Buyer" if doc.get("kind") == "buyer" else "Seller"
+    verdict, tone = verdict_line(doc)
     return {
+        "verdict": verdict,
+        "verdict_tone": tone,
+        "incomplete": (doc.get("summary") or {}).get("incomplete") or [],
         "title": f"POQ conformance report: {run_title(doc)}",
         "heading": f"{kind} conformance report",
         "subject": run_title(doc),

@@ -40,7 +40,7 @@ def test_failed_musts_listed_with_messages() -> None:
         if r["status"] == "fail" and r["level"] in ("MUST", "MUST NOT")
     ]
     assert failed and f"Failed MUST requirements ({len(failed)})" in md
-    assert "NOT CONFORMANT" in md.splitlines()[0]
+    assert "NON-CONFORMANT" in md.splitlines()[0]
     for req in failed:
         assert f"- **{req['id']}** ({req['level']}" in md
         for check in req["checks"]:
