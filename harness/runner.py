@@ -24,7 +24,7 @@ from harness.evidence import Recorder, now_rfc3339
 from harness.mock_process import MockSeller
 from harness.preflight import is_gateway_answer, not_serving
 from harness.profile import Profile, bundled_profile_path, load_profile
-from schemas.run_verdict import CONFORMANT, INCOMPLETE, NON_CONFORMANT
+from schemas.run_verdict import CONFORMANT, INCOMPLETE, NON_CONFORMANT, describe_gaps
 
 PYTEST_USAGE_CODES = {2: "run interrupted", 3: "internal error in pytest or the suites",
                       4: "pytest usage error (see above)"}
@@ -280,8 +280,7 @@ def summary_line(doc: dict[str, Any]) -> str:
         return (f"INTERRUPTED ({run.get('interrupted_by') or 'signal'}) at "
                 f"{run['interrupted']}: partial results, {counts}")
     verdict = str(s.get("verdict") or "").upper().replace("_", "-")
-    gaps = ", ".join(f"{g['label']}: {len(g['ids']) or len(g['details'])}"
-                     for g in s.get("incomplete") or [])
+    gaps = describe_gaps(s.get("incomplete") or [])
     return f"{verdict}: {counts}" + (f" (not judged: {gaps})" if gaps else "")
 
 

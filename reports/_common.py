@@ -6,6 +6,8 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
+from schemas.run_verdict import describe_gaps
+
 __all__ = [
     "LEVELS",
     "STATUSES",
@@ -137,9 +139,7 @@ def verdict_line(doc: dict[str, Any]) -> tuple[str, str]:
     if verdict == "non_conformant":
         return f"NON-CONFORMANT: {len(gating)} gating requirement(s) failed", "bad"
     if verdict == "incomplete":
-        gaps = summary.get("incomplete") or []
-        what = ", ".join(f"{g.get('label')}: {len(g.get('ids') or []) or len(g.get('details') or [])}"
-                         for g in gaps)
+        what = describe_gaps(summary.get("incomplete") or [])
         return f"INCOMPLETE: no gating requirement failed, not all were judged ({what})", "warn"
     others = sum(1 for r in requirements if r.get("status") == "fail")
     extra = f"; {others} non-gating requirement(s) failed" if others else ""

@@ -23,8 +23,8 @@ from reports._common import (
     failed_musts,
     parse_time,
     run_title,
-    verdict_line,
     use_case_groups,
+    verdict_line,
 )
 from reports._exchanges import embed_json, prepare_records
 from reports._mask import mask_url
@@ -131,10 +131,14 @@ def _timelines(doc: dict[str, Any], index: dict[str, dict[str, Any]]) -> list[di
                     "ref_kind": kind,
                     "ref_label": label,
                     "item_list": sorted((entry.get("item_states") or {}).items()),
+                    # a v7 event names no state: show what it announced, never "None"
+                    "shown_state": entry.get("poq_state") or entry.get("event") or "-",
                 }
             )
         states: list[str] = []
         for entry in entries:
+            if entry.get("poq_state") is None:
+                continue  # an item event or a stateless v7 event changes no POQ state
             state = str(entry.get("poq_state"))
             if not states or states[-1] != state:
                 states.append(state)  # the summary shows transitions, not every poll

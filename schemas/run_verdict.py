@@ -135,5 +135,11 @@ def judge(
     return (INCOMPLETE if groups else CONFORMANT), groups
 
 
+def describe_gaps(groups: Iterable[Mapping[str, Any]]) -> str:
+    """``test data refused: 6, timeouts: 1`` (IDs per group; tests or times without IDs)."""
+    return ", ".join(f"{g.get('label')}: {len(g.get('ids') or []) or len(g.get('details') or [])}"
+                     for g in groups)
+
+
 __all__ = ["CONFORMANT", "GROUPS", "INCOMPLETE", "NON_CONFORMANT", "TEST_DATA_REFUSED",
-           "VERDICTS", "judge", "row_gating"]
+           "VERDICTS", "describe_gaps", "judge", "row_gating"]
