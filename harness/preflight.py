@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.client import SellerClient
+from harness.errors import ConfigError
 from harness.evidence import Exchange
 from harness.explain import describe_errors, seller_errors
 from harness.payloads import PayloadBuilder
@@ -22,6 +23,11 @@ ALTERNATES = frozenset({"install_offering_red", "change_product_alternates",
                         "install_specification"})
 # mid-run: how many exchanges before a share of bad answers means "not serving"
 MIN_EXCHANGES, BAD_SHARE, CONNECT_RUN = 6, 0.5, 5
+
+
+class NotServing(ConfigError):
+    """Nobody serves the POQ API at the seller's URL (a gateway's HTML 5xx, no answers):
+    an environment error (exit 2), never a list of seller failures."""
 
 
 @dataclass(slots=True)
@@ -124,4 +130,4 @@ def not_serving(exchanges: Iterable[Exchange], smoke: bool = False) -> str | Non
     return None
 
 
-__all__ = ["FragmentCheck", "check_test_data", "is_gateway_answer", "not_serving"]
+__all__ = ["FragmentCheck", "NotServing", "check_test_data", "is_gateway_answer", "not_serving"]

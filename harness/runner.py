@@ -22,7 +22,7 @@ from harness.client import POQ, SellerClient
 from harness.errors import ConfigError
 from harness.evidence import Recorder, now_rfc3339
 from harness.mock_process import MockSeller
-from harness.preflight import is_gateway_answer, not_serving
+from harness.preflight import NotServing, is_gateway_answer, not_serving
 from harness.profile import Profile, bundled_profile_path, load_profile
 from schemas.run_verdict import CONFORMANT, INCOMPLETE, NON_CONFORMANT, describe_gaps
 
@@ -57,7 +57,7 @@ def preflight(profile: Profile) -> None:
     if ex.status is None:
         raise ConfigError(f"seller unreachable at {profile.seller.base_url}: {ex.error}")
     if is_gateway_answer(ex):
-        raise ConfigError(str(not_serving([ex], smoke=True)))
+        raise NotServing(str(not_serving([ex], smoke=True)))
     # A seller that refuses our credentials would otherwise leave every check not tested and
     # the run green: that is a configuration problem, not a result.
     refused = ex.status == 401 or (ex.status == 403 and profile.capabilities.list)
@@ -207,9 +207,11 @@ def execute(req: RunRequest) -> int:
     started = now_rfc3339()
     results.unlink(missing_ok=True)  # a stale document must never pass for this run's
     received: list[str] = []
+    seen: list[Profile] = []
     previous = _raise_on_signals(received)
     try:
         with seller_under_test(req) as (profile, profile_path):
+            seen.append(profile)
             preflight(profile)
             out.print(f"[bold]poq-conformance[/] certifying {escape(profile.seller.base_url)} "
                       f"(API {profile.api}, profile {escape(profile.name)})")
@@ -217,11 +219,17 @@ def execute(req: RunRequest) -> int:
             code = int(pytest.main(pytest_args(req, profile, profile_path, results)))
     except KeyboardInterrupt:
         code = 2
+    except NotServing as exc:  # keep an artefact for CI: results.json and reports say why
+        write_stopped(results, req, started, environment_error=str(exc),
+                      profile=seen[-1] if seen else None)
+        _render_reports(out, results, report_dir)
+        raise
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
     if code == 2 and not results.is_file():  # stopped before the suites could write
-        write_interrupted(results, req, started, received[-1] if received else "SIGINT")
+        write_stopped(results, req, started, interrupted_by=received[-1] if received else "SIGINT",
+                      profile=seen[-1] if seen else None)
     if code == 5:
         raise ConfigError("no test selected (check --uc / -k)")
     if not results.is_file() or (code in PYTEST_USAGE_CODES and code != 2):
@@ -255,17 +263,23 @@ def _raise_on_signals(received: list[str]) -> dict[int, Any]:
     return {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
 
 
-def write_interrupted(results: Path, req: RunRequest, started: str, by: str) -> None:
-    """results.json of a run interrupted before the suites started: nothing judged,
-    ``run.complete: false``."""
+def write_stopped(results: Path, req: RunRequest, started: str, *,
+                  interrupted_by: str | None = None,
+                  environment_error: str | None = None,
+                  profile: Profile | None = None) -> None:
+    """results.json of a run stopped before the suites started (a signal, or nobody
+    serving the API): nothing judged, ``run.complete: false`` and why."""
     from schemas.catalogue import load_catalogue
     from schemas.results import build_document, write_document
 
     now = now_rfc3339()
-    run = {"seller": req.seller_url, "api": req.api, "profile": req.profile_path,
+    run = {"seller": profile.seller.base_url if profile else req.seller_url,
+           "api": profile.api if profile else req.api,
+           "profile": (profile.source or profile.name) if profile else req.profile_path,
            "started": started, "finished": now, "tool_version": __version__,
            "use_cases": req.use_cases, "mock": req.mock, "complete": False,
-           "interrupted": now, "interrupted_by": by, "environment_error": None}
+           "interrupted": now if interrupted_by else None, "interrupted_by": interrupted_by,
+           "environment_error": environment_error}
     doc = build_document(kind="seller", run=run, catalogue=load_catalogue(), checks=[],
                          reasons={})
     write_document(doc, results)
@@ -325,4 +339,4 @@ def _render_reports(out: Console, results: Path, report_dir: Path) -> None:
 
 __all__ = ["RunRequest", "execute", "mock_profile_for_scenario", "preflight", "pytest_args",
            "read_summary", "scenario_profile_changes", "seller_under_test", "summary_line",
-           "write_interrupted"]
+           "write_stopped"]

@@ -85,7 +85,8 @@ def judge(
 
     ``non_conformant``: a gating requirement failed. ``incomplete``: none failed, but a
     gating seller-side requirement in scope was not judged, a test errored, or the run was
-    interrupted. Each group: ``{"group", "label", "ids", "details"}``."""
+    interrupted; a run stopped by an environment error is never more than incomplete.
+    Each group: ``{"group", "label", "ids", "details"}``."""
     rows = list(rows)
     failed = any(r.get("status") == "fail" and row_gating(r) for r in rows)
     if kind != "seller":
@@ -127,10 +128,12 @@ def judge(
             add("test_errors", None, detail)
             for rid in test.get("requirements") or []:
                 add("test_errors", str(rid), None)
-    if run.get("complete") is False:
+    if run.get("environment_error"):
+        add("seller_errors", None, str(run["environment_error"]))
+    elif run.get("complete") is False:
         add("interrupted", None, f"interrupted at {run.get('interrupted') or 'an unknown time'}")
     groups = [found[g] for g in GROUPS if g in found]
-    if failed:
+    if failed and not run.get("environment_error"):  # what a gateway said is no finding
         return NON_CONFORMANT, groups
     return (INCOMPLETE if groups else CONFORMANT), groups
 

@@ -220,3 +220,11 @@ def test_each_notification_is_on_the_timeline_once_at_its_receive_time() -> None
     again = tl.record("P1", "notification", "READY", {}, "nt-1")  # a suite replaying it
     assert again is first
     assert sum(len(t["entries"]) for t in tl.to_list()) == 1
+
+
+def test_a_run_stopped_by_the_environment_has_no_verdict_beyond_incomplete() -> None:
+    run = {**SELLER_RUN, "complete": False, "environment_error": "HTML 502 everywhere"}
+    verdict, groups = judge([row("R1", "fail")], kind="seller", run=run)
+    assert verdict == "incomplete"
+    assert groups[-1] == {"group": "seller_errors", "label": "seller errors", "ids": [],
+                          "details": ["HTML 502 everywhere"]}
