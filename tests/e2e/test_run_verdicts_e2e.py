@@ -63,37 +63,45 @@ def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("e2e")
 
 
+Run = tuple[subprocess.CompletedProcess[str], Path]
+
+
+def mock_run(work: Path, api: str) -> Run:
+    out = work / f"full-{api}"
+    return cli(["run", "--mock", "--api", api, "--report-dir", str(out)], work), out
+
+
 @pytest.fixture(scope="module")
-def baseline_v8(work: Path) -> tuple[subprocess.CompletedProcess[str], Path]:
-    out = work / "full-v8"
-    return cli(["run", "--mock", "--api", "v8", "--report-dir", str(out)], work), out
+def baseline_v8(work: Path) -> Run:
+    return mock_run(work, "v8")
+
+
+@pytest.fixture(scope="module")
+def full_v7(work: Path) -> Run:
+    return mock_run(work, "v7")
+
+
+def assert_conformant(run: Run) -> dict[str, Any]:
+    proc, out = run
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    doc = results(out)
+    assert doc["summary"]["verdict"] == "conformant" and doc["run"]["complete"] is True
+    assert first_line(out).startswith("## POQ conformance (seller): CONFORMANT")
+    assert last_line(proc).startswith("CONFORMANT: ")
+    assert "Traceback" not in proc.stdout + proc.stderr
+    return doc
 
 
 # -- the bundled mock is conformant in both dialects ------------------------------------------
 
 
-def test_mock_v8_is_conformant(baseline_v8: tuple[Any, Path]) -> None:
-    proc, out = baseline_v8
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
-    assert results(out)["summary"]["verdict"] == "conformant"
-    assert results(out)["run"]["complete"] is True
-    assert first_line(out).startswith("## POQ conformance (seller): CONFORMANT")
-    assert last_line(proc).startswith("CONFORMANT: ")
-    assert "Traceback" not in proc.stdout + proc.stderr
+def test_mock_v8_is_conformant(baseline_v8: Run) -> None:
+    assert_conformant(baseline_v8)
 
 
-@pytest.fixture(scope="module")
-def full_v7(work: Path) -> tuple[subprocess.CompletedProcess[str], Path]:
-    out = work / "full-v7"
-    return cli(["run", "--mock", "--api", "v7", "--report-dir", str(out)], work), out
-
-
-def test_mock_v7_is_conformant_and_v7_events_show_their_type(full_v7: tuple[Any, Path]) -> None:
-    proc, out = full_v7
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
-    doc = results(out)
-    assert doc["summary"]["verdict"] == "conformant"
-    assert first_line(out).startswith("## POQ conformance (seller): CONFORMANT")
+def test_mock_v7_is_conformant_and_v7_events_show_their_type(full_v7: Run) -> None:
+    doc = assert_conformant(full_v7)
+    out = full_v7[1]
     notes = [e for t in doc["timelines"] for e in t["entries"] if e["source"] == "notification"]
     assert notes, "the v7 run recorded no notification on a timeline"
     refs = [e["ref"] for e in notes]
@@ -252,7 +260,7 @@ def interrupt(work: Path, name: str, at_s: float, after_first_test: bool
 @pytest.mark.parametrize(("at_s", "mid_run"), [(2.0, False), (10.0, True)],
                          ids=["at-2s", "at-10s-mid-run"])
 def test_ctrl_c_ends_the_run_cleanly(work: Path, at_s: float, mid_run: bool,
-                                     baseline_v8: tuple[Any, Path]) -> None:
+                                     baseline_v8: Run) -> None:
     code, output, out, group = interrupt(work, f"int-{int(at_s)}", at_s, mid_run)
     assert code == 130, output[-3000:]
     assert "Aborted!" not in output and "Traceback" not in output, output[-3000:]
@@ -277,7 +285,7 @@ def test_ctrl_c_ends_the_run_cleanly(work: Path, at_s: float, mid_run: bool,
 # -- diff sees coverage ------------------------------------------------------------------------
 
 
-def test_diff_flags_a_narrowed_run(work: Path, baseline_v8: tuple[Any, Path]) -> None:
+def test_diff_flags_a_narrowed_run(work: Path, baseline_v8: Run) -> None:
     assert baseline_v8[0].returncode == 0
     out = work / "uc1"
     run = cli(["run", "--mock", "--uc", "1", "--report-dir", str(out)], work)
@@ -297,8 +305,8 @@ def test_diff_flags_a_narrowed_run(work: Path, baseline_v8: tuple[Any, Path]) ->
     assert "### Lost coverage (" in md.stdout and "| R5 | pass | not_tested |" in md.stdout
 
 
-def test_diff_flags_a_cross_dialect_run(work: Path, baseline_v8: tuple[Any, Path],
-                                        full_v7: tuple[Any, Path]) -> None:
+def test_diff_flags_a_cross_dialect_run(work: Path, baseline_v8: Run,
+                                        full_v7: Run) -> None:
     proc = cli(["diff", str(baseline_v8[1] / "results.json"),
                 str(full_v7[1] / "results.json")], work)
     assert proc.returncode == 1, proc.stdout[-2000:]
@@ -307,7 +315,7 @@ def test_diff_flags_a_cross_dialect_run(work: Path, baseline_v8: tuple[Any, Path
 
 
 def test_diff_flags_coverage_lost_to_refused_test_data(work: Path,
-                                                       full_v7: tuple[Any, Path]) -> None:
+                                                       full_v7: Run) -> None:
     wrong = work / "wrong" / "results.json"
     if not wrong.is_file():
         pytest.skip("needs test_refused_test_data_is_a_set_up_finding to run first")
