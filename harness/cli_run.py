@@ -9,6 +9,7 @@ configuration or environment error (one line on stderr, no traceback), 3 incompl
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
 
 import click
@@ -70,10 +71,11 @@ def run(
     if use_mock and profile_path and api:
         raise click.UsageError("--api: with --mock --profile the profile's seller.api is used")
     selected = _use_cases(use_cases)
-    from harness.runner import RunRequest, execute
+    started = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    try:
+        from harness.runner import RunRequest, execute
 
-    outcome = execute(
-        RunRequest(
+        req = RunRequest(
             mock=use_mock,
             api=api or "v8",
             scenario=scenario,
@@ -86,8 +88,27 @@ def run(
             trust_test_data=trust_test_data,
             verbose=verbose,
         )
-    )
+        outcome = execute(req)
+    except KeyboardInterrupt:  # Ctrl-C while the harness itself was still loading
+        outcome = _interrupted_early(use_mock, api, profile_path, seller_url, selected,
+                                     report_dir, started)
     raise SystemExit(outcome)
+
+
+def _interrupted_early(use_mock: bool, api: str | None, profile_path: str | None,
+                       seller_url: str | None, selected: list[str], report_dir: str,
+                       started: str) -> int:
+    """Leave results.json and reports when the harness can still be loaded; a Ctrl-C in
+    the middle of an import can leave a module half-initialised, then only say so."""
+    try:
+        from harness.runner import RunRequest, interrupted_early
+
+        return interrupted_early(RunRequest(
+            mock=use_mock, api=api or "v8", profile_path=profile_path, seller_url=seller_url,
+            use_cases=selected, report_dir=Path(report_dir)), started)
+    except Exception:  # noqa: BLE001 - nothing more can be written
+        click.echo("poq-conformance: interrupted while loading; no results written", err=True)
+        return 130
 
 
 def _use_cases(value: str | None) -> list[str]:

@@ -130,12 +130,11 @@ class RunHooks:
             return
         refused = self.state.check_test_data()
         console = self.config.stash.get(_CONSOLE, None)
-        for found in refused:
-            line = (f"test_data.{found.key}: {found.refusal} "
-                    + ("(trusted as valid: a seller failure)" if self.state.options.trust_test_data
-                       else "(set-up finding: requirements only it reaches are not tested)"))
-            if console is not None:
-                console.setup_finding(line)
+        meaning = ("(trusted as valid: a seller failure)" if self.state.options.trust_test_data
+                   else "(set-up finding: requirements only it reaches are not tested)")
+        if console is not None:
+            for found in refused:
+                console.setup_finding(f"test_data.{found.key}: {found.refusal} {meaning}")
         self._stop_if_not_serving()
 
     def _stop_if_not_serving(self) -> None:
@@ -185,7 +184,8 @@ class RunHooks:
             self._crash.setdefault(report.nodeid, _crash_line(report))
         if done is not None and console is not None:
             total, failed = self.state.check_counts(report.nodeid)
-            console.test_done(report.nodeid, done, total, failed)
+            # skipped after the fact: its failures rested on refused test data
+            console.test_done(report.nodeid, done, total, 0 if done == "skipped" else failed)
             details = self.state.failure_lines.pop(report.nodeid, None)
             crash = self._crash.pop(report.nodeid, None)
             console.details(details or ([crash] if crash else []))

@@ -285,6 +285,16 @@ def write_stopped(results: Path, req: RunRequest, started: str, *,
     write_document(doc, results)
 
 
+def interrupted_early(req: RunRequest, started: str) -> int:
+    """Ctrl-C before :func:`execute` took over: still leave results.json and reports."""
+    results = req.report_dir / "results.json"
+    write_stopped(results, req, started, interrupted_by="SIGINT")
+    out = Console(highlight=False, soft_wrap=True)
+    _render_reports(out, results, req.report_dir)
+    out.print(summary_line(read_summary(results)))
+    return SIGNAL_EXIT["SIGINT"]
+
+
 def summary_line(doc: dict[str, Any]) -> str:
     """The console's last line: the verdict first, then the counts."""
     s, run = doc["summary"], doc.get("run") or {}
@@ -339,4 +349,4 @@ def _render_reports(out: Console, results: Path, report_dir: Path) -> None:
 
 __all__ = ["RunRequest", "execute", "mock_profile_for_scenario", "preflight", "pytest_args",
            "read_summary", "scenario_profile_changes", "seller_under_test", "summary_line",
-           "write_stopped"]
+           "interrupted_early", "write_stopped"]

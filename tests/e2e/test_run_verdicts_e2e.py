@@ -122,10 +122,16 @@ def wrong_offering(work: Path) -> Path:
                         test_data__install_offering__product__productOffering__id="FN-UNI-100G")
 
 
-def test_refused_test_data_is_a_set_up_finding(work: Path, wrong_offering: Path) -> None:
+@pytest.fixture(scope="module")
+def wrong_run(work: Path, wrong_offering: Path) -> Run:
     out = work / "wrong"
-    proc = cli(["run", "--mock", "--profile", str(wrong_offering), "--report-dir", str(out)],
-               work)
+    return cli(["run", "--mock", "--profile", str(wrong_offering), "--report-dir", str(out)],
+               work), out
+
+
+def test_refused_test_data_is_a_set_up_finding(work: Path, wrong_offering: Path,
+                                               wrong_run: Run) -> None:
+    proc, out = wrong_run
     assert proc.returncode == 3, proc.stdout[-3000:] + proc.stderr[-2000:]
     doc = results(out)
     assert doc["summary"]["verdict"] == "incomplete" and doc["summary"]["fail"] == 0
@@ -314,12 +320,10 @@ def test_diff_flags_a_cross_dialect_run(work: Path, baseline_v8: Run,
     assert "R93: pass -> not_applicable  [LOST COVERAGE]" in proc.stdout  # v8 only
 
 
-def test_diff_flags_coverage_lost_to_refused_test_data(work: Path,
-                                                       full_v7: Run) -> None:
-    wrong = work / "wrong" / "results.json"
-    if not wrong.is_file():
-        pytest.skip("needs test_refused_test_data_is_a_set_up_finding to run first")
-    proc = cli(["diff", str(full_v7[1] / "results.json"), str(wrong)], work)
+def test_diff_flags_coverage_lost_to_refused_test_data(work: Path, full_v7: Run,
+                                                       wrong_run: Run) -> None:
+    proc = cli(["diff", str(full_v7[1] / "results.json"), str(wrong_run[1] / "results.json")],
+               work)
     assert proc.returncode == 1, proc.stdout[-2000:]
     assert "R5: pass -> not_tested  [LOST COVERAGE]" in proc.stdout
     assert "note: different profile:" in proc.stdout
