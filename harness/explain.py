@@ -132,12 +132,12 @@ class Explainer:
 
     def hint(self, reason: str, test: str | None) -> str:
         """A skipped test's reason, naming the refused fragment its module met."""
+        if TEST_DATA_REFUSED in reason:  # "test skipped: Skipped: test data refused: ..."
+            return clean(reason[reason.index(TEST_DATA_REFUSED):])
         refusal = (self.refused_modules.get(_module(test))
                    if test and not self.trust and _CREATE_FAILED.search(reason) else None)
         if refusal is None:
             return clean(reason)
-        if TEST_DATA_REFUSED in reason:  # "test skipped: Skipped: test data refused: ..."
-            return clean(reason[reason.index(TEST_DATA_REFUSED):])
         return f"{TEST_DATA_REFUSED}: {refusal} ({clean(reason)})"
 
     def _context(self, check: Check) -> str:

@@ -228,3 +228,10 @@ def test_a_run_stopped_by_the_environment_has_no_verdict_beyond_incomplete() -> 
     assert verdict == "incomplete"
     assert groups[-1] == {"group": "seller_errors", "label": "seller errors", "ids": [],
                           "details": ["HTML 502 everywhere"]}
+
+
+def test_a_skip_reason_naming_a_refusal_keeps_it_first() -> None:
+    explainer = Explainer(PROFILE, [], refused={})
+    said = explainer.hint("test skipped: Skipped: test data refused: test_data.x: HTTP 422", "m::t")
+    assert said == "test data refused: test_data.x: HTTP 422"
+    assert explainer.hint("test skipped: no POQ", "m::t") == "test skipped: no POQ"
