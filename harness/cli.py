@@ -43,13 +43,24 @@ def cli() -> None:
     """Conformance harness and mock seller for MEF LSO Sonata Product Offering Qualification."""
 
 
+INTERRUPTED_EXIT = 130  # the shell's convention for SIGINT (128 + 2)
+
+
 def main(argv: list[str] | None = None) -> Any:
-    """Console entry point: configuration errors become one line on stderr and exit code 2."""
+    """Console entry point: configuration errors become one line on stderr and exit code 2;
+    Ctrl-C at any moment exits 130 (click alone would say "Aborted!" and exit 1)."""
     try:
-        return cli.main(args=argv, prog_name="poq-conformance", standalone_mode=True)
+        result = cli.main(args=argv, prog_name="poq-conformance", standalone_mode=False)
     except ConfigError as exc:
         click.echo(f"poq-conformance: error: {exc}", err=True)
         sys.exit(2)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        click.echo("poq-conformance: interrupted", err=True)
+        sys.exit(INTERRUPTED_EXIT)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    sys.exit(result if isinstance(result, int) else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,20 +1,19 @@
 """``poq-conformance run``: certify a Seller (or the bundled mock) with the conformance
 suites, write results.json and the reports.
 
-Exit codes: 0 no MUST / MUST NOT requirement failed and no test errored, 1 at least one
-did, 2 usage, configuration or environment problem (one line on stderr, no traceback),
-including a run past ``--max-duration`` or a request past ``seller.timeout_s``.
+Exit codes: 0 conformant, 1 non-conformant (a gating requirement failed), 2 usage,
+configuration or environment error (one line on stderr, no traceback; also a run past
+``--max-duration`` or a request past ``seller.timeout_s``), 3 incomplete (nothing failed, but
+requirements that apply were not judged; 0 with --allow-incomplete), 130 / 143 interrupted by
+SIGINT / SIGTERM (results.json kept, marked incomplete).
 """
 
 from __future__ import annotations
 
-import json
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 import click
-
-from harness.errors import ConfigError
 
 USE_CASES = ("1", "2a", "2b", "2c", "3", "4", "5", "flow")
 
@@ -43,6 +42,13 @@ USE_CASES = ("1", "2a", "2b", "2c", "3", "4", "5", "flow")
               help="End the run as an environment error (exit 2) once it has taken this "
                    "long. Default: 20 x (deferred.max_wait_s + notifications.max_wait_s) "
                    "+ 300 s, from the profile.")
+@click.option("--allow-incomplete", is_flag=True,
+              help="Exit 0 instead of 3 when the verdict is incomplete.")
+@click.option("--trust-test-data", is_flag=True,
+              help="A test_data fragment the seller refuses in the preflight is a seller "
+                   "failure (R3), not a set-up finding.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="Show pytest tracebacks on the console (always in results.json).")
 def run(
     use_mock: bool,
     api: str | None,
@@ -53,8 +59,17 @@ def run(
     keyword: str | None,
     report_dir: str,
     max_duration: float | None,
+    allow_incomplete: bool,
+    trust_test_data: bool,
+    verbose: bool,
 ) -> None:
-    """Run the conformance suites against a Seller and write the reports."""
+    """Run the conformance suites against a Seller and write the reports.
+
+    Before the suites, a preflight creates one POQ from each test_data fragment; a fragment
+    the seller refuses is a set-up finding (requirements only it reaches are not tested).
+    Exit codes: 0 conformant, 1 non-conformant, 2 usage / configuration / environment
+    error, 3 incomplete, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
+    """
     if not use_mock and not profile_path:
         raise click.UsageError("give --mock or --profile FILE (or both: the profile against "
                                "the bundled mock)")
@@ -63,10 +78,11 @@ def run(
     if use_mock and profile_path and api:
         raise click.UsageError("--api: with --mock --profile the profile's seller.api is used")
     selected = _use_cases(use_cases)
-    from harness.runner import RunRequest, execute
+    started = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    try:
+        from harness.runner import RunRequest, execute
 
-    outcome = execute(
-        RunRequest(
+        req = RunRequest(
             mock=use_mock,
             api=api or "v8",
             scenario=scenario,
@@ -76,9 +92,31 @@ def run(
             keyword=keyword,
             report_dir=Path(report_dir),
             max_duration_s=max_duration,
+            allow_incomplete=allow_incomplete,
+            trust_test_data=trust_test_data,
+            verbose=verbose,
         )
-    )
+        outcome = execute(req)
+    except KeyboardInterrupt:  # Ctrl-C while the harness itself was still loading
+        outcome = _interrupted_early(use_mock, api, profile_path, seller_url, selected,
+                                     report_dir, started)
     raise SystemExit(outcome)
+
+
+def _interrupted_early(use_mock: bool, api: str | None, profile_path: str | None,
+                       seller_url: str | None, selected: list[str], report_dir: str,
+                       started: str) -> int:
+    """Leave results.json and reports when the harness can still be loaded; a Ctrl-C in
+    the middle of an import can leave a module half-initialised, then only say so."""
+    try:
+        from harness.runner import RunRequest, interrupted_early
+
+        return interrupted_early(RunRequest(
+            mock=use_mock, api=api or "v8", profile_path=profile_path, seller_url=seller_url,
+            use_cases=selected, report_dir=Path(report_dir)), started)
+    except Exception:  # noqa: BLE001 - nothing more can be written
+        click.echo("poq-conformance: interrupted while loading; no results written", err=True)
+        return 130
 
 
 def _use_cases(value: str | None) -> list[str]:
@@ -89,22 +127,6 @@ def _use_cases(value: str | None) -> list[str]:
             f"--uc: unknown use case {', '.join(unknown)}; expected some of {', '.join(USE_CASES)}"
         )
     return chosen
-
-
-def summary_line(doc: dict[str, Any]) -> str:
-    s = doc["summary"]
-    return (
-        f"{s['pass']} pass, {s['fail']} fail, {s['not_applicable']} not applicable, "
-        f"{s['not_tested']} not tested; MUST failed: {s['must_failed']}"
-    )
-
-
-def read_summary(path: Path) -> dict[str, Any]:
-    try:
-        doc = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"run produced no readable results at {path}: {exc}") from None
-    return doc  # type: ignore[no-any-return]
 
 
 __all__ = ["run"]

@@ -73,6 +73,21 @@ class RunConsole:
             )
 
 
+    def details(self, lines: list[str]) -> None:
+        """What failed, indented under a test's status line (the traceback stays out)."""
+        if not lines:
+            return
+        with self._uncaptured():
+            for line in lines:
+                self.console.print(f"      {escape(line)}", style="red")
+
+    def setup_finding(self, text: str) -> None:
+        """A preflight finding: the tester's set-up, not the seller, is to fix."""
+        self.clear()
+        with self._uncaptured():
+            self.console.print(f"[yellow]SETUP[/] {escape(text)}")
+
+
 def stderr_line(text: str) -> None:
     sys.stderr.write(text + "\n")
 

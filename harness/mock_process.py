@@ -77,7 +77,7 @@ class MockSeller:
         ).start()
         try:
             self.root_url = self._await_ready(lines)
-        except MockStartError:
+        except BaseException:  # MockStartError, or Ctrl-C / SIGTERM while it starts
             self.stop()
             raise
         return self.root_url

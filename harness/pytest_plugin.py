@@ -7,6 +7,8 @@ else, so unrelated test suites in the same environment are untouched.
 
 from __future__ import annotations
 
+import signal
+import threading
 from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
@@ -16,6 +18,7 @@ from harness.errors import ConfigError
 
 _STATE = pytest.StashKey["Any"]()
 _CONSOLE = pytest.StashKey["Any"]()
+_SIGTERM = pytest.StashKey["Any"]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -39,6 +42,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "from the profile's waits")
     group.addoption("--poq-elapsed", metavar="SECONDS", type=float, default=0.0,
                     help="time the run already took before pytest started (used by the CLI)")
+    group.addoption("--poq-trust-test-data", action="store_true", default=False,
+                    help="a test_data fragment the seller refuses is the seller's failure "
+                         "(R3), not a set-up finding")
+    group.addoption("--poq-preflight", action="store_true", default=False,
+                    help="try each test_data fragment before the first test (used by the CLI)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -59,6 +67,8 @@ def pytest_configure(config: pytest.Config) -> None:
         use_cases=_split(config.getoption("--poq-uc")),
         max_duration_s=config.getoption("--poq-max-duration"),
         elapsed_s=config.getoption("--poq-elapsed"),
+        trust_test_data=config.getoption("--poq-trust-test-data"),
+        keyword=config.getoption("keyword") or None,
     )
     if not opts.active:
         return
@@ -70,6 +80,7 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     config.stash[_STATE] = state
     config.pluginmanager.register(RunHooks(config, state), "poq-conformance-run")
+    _on_sigterm(config, state)
     if config.getoption("--poq-progress"):
         from harness import progress
         from harness.console import RunConsole
@@ -84,11 +95,28 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if state is not None:
         state.close()
         del config.stash[_STATE]
+    previous = config.stash.get(_SIGTERM, None)
+    if previous is not None:
+        signal.signal(signal.SIGTERM, previous)
+        del config.stash[_SIGTERM]
     if config.stash.get(_CONSOLE, None) is not None:
         from harness import progress
 
         progress.set_sink(None)
         del config.stash[_CONSOLE]
+
+
+def _on_sigterm(config: pytest.Config, state: Any) -> None:
+    """SIGTERM ends the run like Ctrl-C: pytest unwinds, results.json is still written
+    (``run.complete: false``), listener and mock are stopped."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        state.interrupted("SIGTERM")
+        raise KeyboardInterrupt
+
+    config.stash[_SIGTERM] = signal.signal(signal.SIGTERM, stop)
 
 
 class RunHooks:
@@ -98,6 +126,36 @@ class RunHooks:
         self.config = config
         self.state = state
         self.results_path: str | None = None
+        self.session: pytest.Session | None = None
+        self._crash: dict[str, str] = {}
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        self.session = session
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """Preflight: try each test_data fragment before the first test."""
+        if (not session.items or self.config.option.collectonly
+                or not self.config.getoption("--poq-preflight")):
+            return
+        refused = self.state.check_test_data()
+        console = self.config.stash.get(_CONSOLE, None)
+        meaning = ("(trusted as valid: a seller failure)" if self.state.options.trust_test_data
+                   else "(set-up finding: requirements only it reaches are not tested)")
+        if console is not None:
+            for found in refused:
+                console.setup_finding(f"test_data.{found.key}: {found.refusal} {meaning}")
+        self._stop_if_not_serving()
+
+    def _stop_if_not_serving(self) -> None:
+        problem = self.state.serving_problem()
+        if problem is not None and self.session is not None:
+            self.session.shouldstop = problem
+
+    def pytest_keyboard_interrupt(self, excinfo: Any) -> None:
+        if isinstance(excinfo.value, pytest.Session.Interrupted) and self.session is not None \
+                and self.session.shouldstop:
+            return  # stopped by us (environment error), not by a signal
+        self.state.interrupted(self.state.interrupted_by or "SIGINT")
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         wanted = set(self.state.options.use_cases)
@@ -127,7 +185,9 @@ class RunHooks:
             if not isinstance(exc, VerdictFailure):
                 self.state.mark_errored(item.nodeid)
             raise
-        self.state.raise_if_failed(item.nodeid)
+        refused = self.state.raise_if_failed(item.nodeid)
+        if refused is not None:
+            pytest.skip(refused)
         return result
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -136,10 +196,17 @@ class RunHooks:
         )
         if report.when == "teardown":
             self.state.end_test()
+            self._stop_if_not_serving()
         console = self.config.stash.get(_CONSOLE, None)
+        if report.failed and console is not None:
+            self._crash.setdefault(report.nodeid, _crash_line(report))
         if done is not None and console is not None:
             total, failed = self.state.check_counts(report.nodeid)
-            console.test_done(report.nodeid, done, total, failed)
+            # skipped after the fact: its failures rested on refused test data
+            console.test_done(report.nodeid, done, total, 0 if done == "skipped" else failed)
+            details = self.state.failure_lines.pop(report.nodeid, None)
+            crash = self._crash.pop(report.nodeid, None)
+            console.details(details or ([crash] if crash else []))
 
     def pytest_report_teststatus(self, report: pytest.TestReport) -> tuple[str, str, str] | None:
         if self.config.stash.get(_CONSOLE, None) is None:
@@ -257,6 +324,14 @@ def _marker_args(node: Any, name: str) -> Iterator[str]:
     for mark in node.iter_markers(name):
         for arg in mark.args:
             yield str(arg)
+
+
+def _crash_line(report: pytest.TestReport) -> str:
+    """One line for the console; the traceback goes to results.json and the HTML report."""
+    crash = getattr(report.longrepr, "reprcrash", None)
+    text = str(getattr(crash, "message", "") or "").strip().splitlines()
+    first = text[0] if text else "failed"
+    return f"{first} (traceback in results.json tests[].longrepr; run with -v to see it here)"
 
 
 def _longrepr(report: pytest.TestReport) -> str | None:

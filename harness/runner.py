@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import json
+import signal
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,12 +18,15 @@ import yaml
 from rich.console import Console
 from rich.markup import escape
 
+from harness import __version__
 from harness.client import POQ, SellerClient
 from harness.deadline import StopReason
 from harness.errors import ConfigError
-from harness.evidence import Recorder
+from harness.evidence import Recorder, now_rfc3339
 from harness.mock_process import MockSeller
+from harness.preflight import NotServing, is_gateway_answer, not_serving
 from harness.profile import Profile, bundled_profile_path, load_profile
+from schemas.run_verdict import CONFORMANT, INCOMPLETE, NON_CONFORMANT, describe_gaps
 
 PYTEST_USAGE_CODES = {2: "run interrupted", 3: "internal error in pytest or the suites",
                       4: "pytest usage error (see above)"}
@@ -38,6 +43,9 @@ class RunRequest:
     keyword: str | None = None
     report_dir: Path = Path("reports")
     max_duration_s: float | None = None  # None: from the profile's waits
+    allow_incomplete: bool = False  # exit 0 instead of 3 on an incomplete verdict
+    trust_test_data: bool = False  # a refused test_data fragment is the seller's failure
+    verbose: bool = False  # pytest tracebacks on the console
 
 
 def preflight(profile: Profile) -> None:
@@ -51,6 +59,8 @@ def preflight(profile: Profile) -> None:
         client.close()
     if ex.status is None:
         raise ConfigError(f"seller unreachable at {profile.seller.base_url}: {ex.error}")
+    if is_gateway_answer(ex):
+        raise NotServing(str(not_serving([ex], smoke=True)))
     # A seller that refuses our credentials would otherwise leave every check not tested and
     # the run green: that is a configuration problem, not a result.
     refused = ex.status == 401 or (ex.status == 403 and profile.capabilities.list)
@@ -158,13 +168,16 @@ def pytest_args(req: RunRequest, profile: Profile, profile_path: str, results: P
         "-p", "poq_conformance",
         "-p", "no:cacheprovider",
         "--rootdir", suites_dir,
-        "-q", "--tb=short", "--no-header",
+        "-q", "--no-header",
+        # failures are listed by our console (checks) and results.json (tracebacks)
+        *(["--tb=short", "-rfE"] if req.verbose else ["--tb=no", "-rN"]),
         # the CLI imported our packages before pytest started; rewriting them is not needed
         "-W", "ignore::pytest.PytestAssertRewriteWarning",
         "--seller-profile", profile_path,
         "--seller-url", profile.seller.base_url,
         "--poq-results", str(results),
         "--poq-progress",
+        "--poq-preflight",
     ]
     if req.mock:
         args.append("--poq-is-mock")
@@ -174,43 +187,147 @@ def pytest_args(req: RunRequest, profile: Profile, profile_path: str, results: P
         args += ["-k", req.keyword]
     if req.max_duration_s is not None:
         args += ["--poq-max-duration", f"{req.max_duration_s:g}"]
+    if req.trust_test_data:
+        args.append("--poq-trust-test-data")
     return [*args, "--poq-elapsed", f"{elapsed_s:.3f}"]
 
 
+EXIT_CODES = {CONFORMANT: 0, NON_CONFORMANT: 1, INCOMPLETE: 3}
+SIGNAL_EXIT = {"SIGINT": 130, "SIGTERM": 143}  # the shell's 128 + signal number
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGINT / SIGTERM outside the pytest session: unwinds like Ctrl-C (the mock is stopped
+    by its context manager); ``args[0]`` names the signal."""
+
+
 def execute(req: RunRequest) -> int:
-    """Run and report; returns the process exit code (0, 1, or 2 via ConfigError)."""
+    """Run and report; returns the process exit code: 0 conformant, 1 non-conformant,
+    3 incomplete (0 with ``allow_incomplete``), 130 / 143 interrupted; environment and
+    configuration errors are ConfigError (exit 2)."""
     import pytest
 
     out = Console(highlight=False, soft_wrap=True)
     report_dir = req.report_dir
     results = report_dir / "results.json"
-    started = time.monotonic()
+    started = now_rfc3339()
+    clock0 = time.monotonic()
     stopped = StopReason()
-    with seller_under_test(req) as (profile, profile_path):
-        preflight(profile)
-        out.print(f"[bold]poq-conformance[/] certifying {escape(profile.seller.base_url)} "
-                  f"(API {profile.api}, profile {escape(profile.name)})")
-        report_dir.mkdir(parents=True, exist_ok=True)
-        results.unlink(missing_ok=True)
-        elapsed = time.monotonic() - started
-        code = int(pytest.main(pytest_args(req, profile, profile_path, results, elapsed),
-                               plugins=[stopped]))
-    if stopped.reason:
+    results.unlink(missing_ok=True)  # a stale document must never pass for this run's
+    received: list[str] = []
+    seen: list[Profile] = []
+    previous = _raise_on_signals(received)
+    try:
+        with seller_under_test(req) as (profile, profile_path):
+            seen.append(profile)
+            preflight(profile)
+            out.print(f"[bold]poq-conformance[/] certifying {escape(profile.seller.base_url)} "
+                      f"(API {profile.api}, profile {escape(profile.name)})")
+            report_dir.mkdir(parents=True, exist_ok=True)
+            elapsed = time.monotonic() - clock0
+            code = int(pytest.main(pytest_args(req, profile, profile_path, results, elapsed),
+                                   plugins=[stopped]))
+    except KeyboardInterrupt:
+        code = 2
+    except NotServing as exc:  # keep an artefact for CI: results.json and reports say why
+        write_stopped(results, req, started, environment_error=str(exc),
+                      profile=seen[-1] if seen else None)
+        _render_reports(out, results, report_dir)
+        raise
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    if stopped.reason:  # a deadline passed (seller.timeout_s or --max-duration)
+        if results.is_file():
+            _render_reports(out, results, report_dir)
         raise ConfigError(stopped.reason)
+    if code == 2 and not results.is_file():  # stopped before the suites could write
+        write_stopped(results, req, started, interrupted_by=received[-1] if received else "SIGINT",
+                      profile=seen[-1] if seen else None)
     if code == 5:
         raise ConfigError("no test selected (check --uc / -k)")
-    if code in PYTEST_USAGE_CODES or not results.is_file():
+    if not results.is_file() or (code in PYTEST_USAGE_CODES and code != 2):
         raise ConfigError(f"run did not complete: {PYTEST_USAGE_CODES.get(code, code)}")
-    from harness.cli_run import read_summary, summary_line
-
     doc = read_summary(results)
     _render_reports(out, results, report_dir)
+    run = doc.get("run") or {}
+    if run.get("environment_error"):
+        raise ConfigError(str(run["environment_error"]))
+    if run.get("complete") is False:
+        by = str(run.get("interrupted_by") or "SIGINT")
+        out.print(f"[red]{summary_line(doc)}[/]")
+        return SIGNAL_EXIT.get(by, 130)
+    if code in PYTEST_USAGE_CODES:
+        raise ConfigError(f"run did not complete: {PYTEST_USAGE_CODES[code]}")
     _warn_unjudged(out, doc)
-    must_failed = int(doc["summary"]["must_failed"])
-    errored = any(t["outcome"] == "error" for t in doc["tests"])  # never a silent pass
-    style = "red" if must_failed or errored else "green"
+    verdict = str(doc["summary"].get("verdict") or INCOMPLETE)
+    style = {CONFORMANT: "green", NON_CONFORMANT: "red"}.get(verdict, "yellow")
     out.print(f"[{style}]{summary_line(doc)}[/]")
-    return 1 if must_failed or errored else 0
+    exit_code = EXIT_CODES.get(verdict, 3)
+    return 0 if exit_code == 3 and req.allow_incomplete else exit_code
+
+
+def _raise_on_signals(received: list[str]) -> dict[int, Any]:
+    """SIGINT and SIGTERM unwind like Ctrl-C, remembering which one came (the plugin
+    takes SIGTERM over while the pytest session runs); returns the previous handlers."""
+    def stop(signum: int, frame: Any) -> None:
+        received.append(signal.Signals(signum).name)
+        raise Interrupted(received[-1])
+
+    return {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+
+
+def write_stopped(results: Path, req: RunRequest, started: str, *,
+                  interrupted_by: str | None = None,
+                  environment_error: str | None = None,
+                  profile: Profile | None = None) -> None:
+    """results.json of a run stopped before the suites started (a signal, or nobody
+    serving the API): nothing judged, ``run.complete: false`` and why."""
+    from schemas.catalogue import load_catalogue
+    from schemas.results import build_document, write_document
+
+    now = now_rfc3339()
+    run = {"seller": profile.seller.base_url if profile else req.seller_url,
+           "api": profile.api if profile else req.api,
+           "profile": (profile.source or profile.name) if profile else req.profile_path,
+           "started": started, "finished": now, "tool_version": __version__,
+           "use_cases": req.use_cases, "mock": req.mock, "complete": False,
+           "interrupted": now if interrupted_by else None, "interrupted_by": interrupted_by,
+           "environment_error": environment_error}
+    doc = build_document(kind="seller", run=run, catalogue=load_catalogue(), checks=[],
+                         reasons={})
+    write_document(doc, results)
+
+
+def interrupted_early(req: RunRequest, started: str) -> int:
+    """Ctrl-C before :func:`execute` took over: still leave results.json and reports."""
+    results = req.report_dir / "results.json"
+    write_stopped(results, req, started, interrupted_by="SIGINT")
+    out = Console(highlight=False, soft_wrap=True)
+    _render_reports(out, results, req.report_dir)
+    out.print(summary_line(read_summary(results)))
+    return SIGNAL_EXIT["SIGINT"]
+
+
+def summary_line(doc: dict[str, Any]) -> str:
+    """The console's last line: the verdict first, then the counts."""
+    s, run = doc["summary"], doc.get("run") or {}
+    counts = (f"{s['pass']} pass, {s['fail']} fail, {s['not_applicable']} not applicable, "
+              f"{s['not_tested']} not tested; MUST failed: {s['must_failed']}")
+    if run.get("complete") is False and run.get("interrupted"):
+        return (f"INTERRUPTED ({run.get('interrupted_by') or 'signal'}) at "
+                f"{run['interrupted']}: partial results, {counts}")
+    verdict = str(s.get("verdict") or "").upper().replace("_", "-")
+    gaps = describe_gaps(s.get("incomplete") or [])
+    return f"{verdict}: {counts}" + (f" (not judged: {gaps})" if gaps else "")
+
+
+def read_summary(path: Path) -> dict[str, Any]:
+    try:
+        doc = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"run produced no readable results at {path}: {exc}") from None
+    return doc  # type: ignore[no-any-return]
 
 
 def _warn_unjudged(out: Console, doc: dict[str, Any]) -> None:
@@ -245,4 +362,5 @@ def _render_reports(out: Console, results: Path, report_dir: Path) -> None:
 
 
 __all__ = ["RunRequest", "execute", "mock_profile_for_scenario", "preflight", "pytest_args",
-           "scenario_profile_changes", "seller_under_test"]
+           "read_summary", "scenario_profile_changes", "seller_under_test", "summary_line",
+           "interrupted_early", "write_stopped"]

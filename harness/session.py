@@ -12,15 +12,17 @@ from urllib.parse import urlsplit
 from harness.client import SellerClient
 from harness.deadline import RunGuard, default_max_duration
 from harness.errors import ConfigError
-from harness.evidence import Recorder
+from harness.evidence import Recorder, now_rfc3339
 from harness.listener import LOOPBACK, Listener, Network
 from harness.mock_process import MockSeller
+from harness.preflight import FragmentCheck, check_test_data, not_serving
 from harness.profile import Profile, bundled_profile_path, load_profile
 from harness.results import RunCollector
 from harness.timeline import Timelines
 from harness.verdicts import Verdict, VerdictFailure
 from schemas.dialect import Dialect, get_dialect
 
+PREFLIGHT = "preflight"  # the test name preflight exchanges are recorded under
 OUTCOME_RANK = {"passed": 0, "skipped": 1, "failed": 2, "error": 3}
 
 
@@ -38,6 +40,8 @@ class RunOptions:
     use_cases: list[str] = field(default_factory=list)
     max_duration_s: float | None = None  # None: derived from the profile's waits
     elapsed_s: float = 0.0  # of that, already spent before pytest started (by the CLI)
+    trust_test_data: bool = False  # a refused test-data fragment is the seller's failure
+    keyword: str | None = None
 
     @property
     def active(self) -> bool:
@@ -78,12 +82,17 @@ class RunState:
         self.guard = RunGuard(default_max_duration(profile) if max_duration is None
                               else max_duration, on_stop=self._stop,
                               elapsed_s=options.elapsed_s)
+        self.collector.trust_test_data = options.trust_test_data
+        self.collector.keyword = options.keyword
         self.client = SellerClient(profile, self.recorder, guard=self.guard)
+        self.preflight_poq_ids: list[str] = []
         self._listener: Listener | None = None
         self._errored: set[str] = set()
         self._outcomes: dict[str, dict[str, Any]] = {}
         self._tags: dict[str, tuple[list[str], list[str]]] = {}
         self._verdicts: dict[str, list[Verdict]] = {}
+        self.interrupted_by: str | None = None
+        self.failure_lines: dict[str, list[str]] = {}
 
     @staticmethod
     def _load_profile(options: RunOptions) -> Profile:
@@ -134,14 +143,50 @@ class RunState:
         self._verdicts.setdefault(nodeid, []).append(made)
         return made
 
-    def raise_if_failed(self, nodeid: str) -> None:
-        """Fail test ``nodeid`` (VerdictFailure) when any of its checks failed."""
+    def raise_if_failed(self, nodeid: str) -> str | None:
+        """Fail test ``nodeid`` (VerdictFailure) when any of its checks failed, each
+        message naming its test-data key and the seller's Error. Returns a skip reason
+        when every failure rests on test data the seller refused (a set-up finding)."""
         verdicts = self._verdicts.pop(nodeid, [])
-        failed = [v for v in verdicts if v.failures]
-        if len(failed) == 1:
-            failed[0].raise_if_failed()
-        elif failed:
-            raise VerdictFailure("\n".join(v.summary() for v in failed))
+        failures = [c for v in verdicts for c in v.failures]
+        if not failures:
+            return None
+        total = sum(len(v.checks) for v in verdicts)
+        explained = self.collector.explainer().apply(failures)
+        still = [c for c in explained if c.status == "fail"]
+        if not still:
+            return explained[0].message
+        lines = [f"{c.requirement}: {c.message}"
+                 + (f" [{', '.join(c.evidence)}]" if c.evidence else "") for c in still]
+        self.failure_lines[nodeid] = lines
+        raise VerdictFailure("\n".join(
+            [f"{len(still)} of {total} requirement check(s) failed:"]
+            + [f"  {line}" for line in lines]))
+
+    def check_test_data(self) -> list[FragmentCheck]:
+        """Preflight: one create per ``test_data`` fragment, recorded as evidence of the
+        (pseudo) test ``preflight``; returns the refused ones."""
+        self.begin_test(PREFLIGHT)
+        try:
+            found = check_test_data(self.profile, self.client)
+        finally:
+            self.end_test()
+        self.collector.preflight = found
+        self.preflight_poq_ids = [f.poq_id for f in found if f.poq_id]
+        return [f for f in found if f.outcome == "refused"]
+
+    def serving_problem(self) -> str | None:
+        """Why the run should stop as an environment error (see :func:`not_serving`)."""
+        problem = not_serving(self.recorder.snapshot()[0])
+        if problem is not None:
+            self.collector.environment_error = problem
+        return problem
+
+    def interrupted(self, signal_name: str = "SIGINT") -> None:
+        """Remember when (and by what) the run was interrupted; results say complete: false."""
+        if self.collector.interrupted is None:
+            self.collector.interrupted = now_rfc3339()
+            self.interrupted_by = self.collector.interrupted_by = signal_name
 
     def begin_test(self, nodeid: str) -> None:
         self.recorder.current_test = nodeid
@@ -186,7 +231,7 @@ class RunState:
             entry["longrepr"] = longrepr
         if phase_outcome == "skipped" and longrepr:
             for req in requirements:
-                self.collector.hint(req, f"test skipped: {longrepr}")
+                self.collector.hint(req, f"test skipped: {longrepr}", nodeid)
         if when == "teardown":
             self._verdicts.pop(nodeid, None)
             self._errored.discard(nodeid)

@@ -1,5 +1,6 @@
 """POQ timelines: the states a POQ went through as the Buyer saw them (create response,
-polls, notifications), per test, in arrival order."""
+polls, notifications), per test, in arrival order; each notification once, at the time
+the listener received it, with its event type (v7 events carry no state)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ class Timelines:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._by_key: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
+        self._notified: dict[tuple[str, str], dict[str, Any]] = {}  # (poq id, nt-N) -> entry
         self.current_test: str | None = None
 
     def record(
@@ -29,8 +31,11 @@ class Timelines:
         item_states: dict[str, str | None] | None = None,
         ref: str | None = None,
         time: str | None = None,
+        event: str | None = None,
     ) -> dict[str, Any]:
-        """Add one observation (MEF 79.1 state names) of POQ ``poq_id``."""
+        """Add one observation (MEF 79.1 state names) of POQ ``poq_id``. A notification
+        is on the timeline once, at the time it was received: recording the same ``ref``
+        again (a suite replaying what it heard) returns the first entry."""
         if source not in SOURCES:
             raise ValueError(f"timeline source must be one of {', '.join(SOURCES)}")
         entry = {
@@ -40,7 +45,14 @@ class Timelines:
             "item_states": dict(item_states or {}),
             "ref": ref,
         }
+        if event is not None:
+            entry["event"] = event  # what a notification announced (v7 carries no state)
         with self._lock:
+            if source == "notification" and ref is not None:
+                seen = self._notified.get((str(poq_id), ref))
+                if seen is not None:
+                    return seen
+                self._notified[(str(poq_id), ref)] = entry
             self._by_key.setdefault((str(poq_id), self.current_test), []).append(entry)
         return entry
 
@@ -64,7 +76,9 @@ class Timelines:
             poq_state = dialect.mef_poq_state(event.get("state"))
         elif kind == POQ_ITEM_STATE_CHANGE and event.get("poqItemId") is not None:
             items = {str(event["poqItemId"]): dialect.mef_item_state(event.get("state"))}
-        return self.record(str(poq_id), "notification", poq_state, items, note.id)
+        return self.record(str(poq_id), "notification", poq_state, items, note.id,
+                           time=getattr(note, "received", None) or None,
+                           event=note.event_type)
 
     def entries(self, poq_id: str, test: str | None = None) -> list[dict[str, Any]]:
         with self._lock:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from reports._load import SUPPORTED_MAJOR, ResultsError, check_results, load_results
-from reports.diff import DiffResult, IdChange, diff_results, format_diff
+from reports.diff import DiffResult, IdChange, diff_results, format_diff, format_diff_markdown
 from reports.html import render_html, write_html
 from reports.junit import render_junit, write_junit
 from reports.markdown import render_markdown, write_markdown
@@ -20,6 +20,7 @@ __all__ = [
     "check_results",
     "diff_results",
     "format_diff",
+    "format_diff_markdown",
     "load_results",
     "render",
     "render_all",

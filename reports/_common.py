@@ -6,6 +6,8 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
+from schemas.run_verdict import describe_gaps
+
 __all__ = [
     "LEVELS",
     "STATUSES",
@@ -20,6 +22,7 @@ __all__ = [
     "parse_time",
     "run_title",
     "use_case_groups",
+    "verdict_line",
 ]
 
 STATUSES = ("pass", "fail", "not_applicable", "not_tested")
@@ -114,3 +117,30 @@ def run_title(doc: dict[str, Any]) -> str:
         who = run.get("buyer") or run.get("seller") or "unknown buyer"
         return f"buyer {who}"
     return f"seller {run.get('seller') or 'unknown seller'}"
+
+
+def verdict_line(doc: dict[str, Any]) -> tuple[str, str]:
+    """(the report's first line, its tone: good | warn | bad). An interrupted run or one
+    stopped by an environment error says so before anything else: it is not a verdict."""
+    run = doc.get("run") or {}
+    summary = doc.get("summary") or {}
+    if run.get("complete") is False and run.get("environment_error"):
+        return f"STOPPED: environment error: {run['environment_error']}", "bad"
+    if run.get("complete") is False:
+        return (f"INTERRUPTED at {run.get('interrupted') or 'an unknown time'}"
+                f" ({run.get('interrupted_by') or 'signal'}): partial results, no verdict",
+                "warn")
+    requirements = [r for r in doc.get("requirements") or [] if isinstance(r, dict)]
+    gating = [r for r in requirements if r.get("status") == "fail"
+              and (r.get("gating") or is_must(r.get("level")))]
+    verdict = summary.get("verdict")
+    if verdict is None:  # a document written before run verdicts existed
+        verdict = "non_conformant" if gating else "conformant"
+    if verdict == "non_conformant":
+        return f"NON-CONFORMANT: {len(gating)} gating requirement(s) failed", "bad"
+    if verdict == "incomplete":
+        what = describe_gaps(summary.get("incomplete") or [])
+        return f"INCOMPLETE: no gating requirement failed, not all were judged ({what})", "warn"
+    others = sum(1 for r in requirements if r.get("status") == "fail")
+    extra = f"; {others} non-gating requirement(s) failed" if others else ""
+    return f"CONFORMANT: no gating requirement failed{extra}", "good"

@@ -96,13 +96,15 @@ def timeline_strip(entries: list[dict[str, Any]]) -> str:
         f'<svg xmlns="http://www.w3.org/2000/svg" class="strip" viewBox="0 0 {width} 46" '
         f'width="{width}" height="46" role="img" aria-label="Observed states over time">'
     ]
+    state = None
     for i, entry in enumerate(entries):
         x0 = xpos(i)
         x1 = xpos(i + 1) if i + 1 < len(entries) else width - right
-        colour = STATE_COLOURS.get(str(entry.get("poq_state")), "#bdbdbd")
+        state = entry.get("poq_state") or state  # a stateless event keeps the last state
+        colour = STATE_COLOURS.get(str(state), "#bdbdbd")
         parts.append(
             f'<rect x="{x0:.1f}" y="14" width="{max(x1 - x0, 2):.1f}" height="12" '
-            f'fill="{colour}"><title>{_e(entry.get("poq_state"))}</title></rect>'
+            f'fill="{colour}"><title>{_e(state or "-")}</title></rect>'
         )
     for i, entry in enumerate(entries):
         x = xpos(i)
@@ -113,7 +115,8 @@ def timeline_strip(entries: list[dict[str, Any]]) -> str:
             mark = f'<rect x="{x - 4:.1f}" y="31" width="8" height="8" class="mk-cr"/>'
         else:
             mark = f'<circle cx="{x:.1f}" cy="35" r="4" class="mk-po"/>'
-        parts.append(f"<g><title>{_e(source)}: {_e(entry.get('poq_state'))}</title>{mark}</g>")
+        said = entry.get("poq_state") or entry.get("event") or "-"
+        parts.append(f"<g><title>{_e(source)}: {_e(said)}</title>{mark}</g>")
     parts.append(
         f'<text x="{left}" y="10" class="ax">0 s</text>'
         f'<text x="{width - right}" y="10" text-anchor="end" class="ax">+{span:.1f} s</text>'

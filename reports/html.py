@@ -24,6 +24,7 @@ from reports._common import (
     parse_time,
     run_title,
     use_case_groups,
+    verdict_line,
 )
 from reports._exchanges import embed_json, prepare_records
 from reports._mask import mask_url
@@ -130,10 +131,14 @@ def _timelines(doc: dict[str, Any], index: dict[str, dict[str, Any]]) -> list[di
                     "ref_kind": kind,
                     "ref_label": label,
                     "item_list": sorted((entry.get("item_states") or {}).items()),
+                    # a v7 event names no state: show what it announced, never "None"
+                    "shown_state": entry.get("poq_state") or entry.get("event") or "-",
                 }
             )
         states: list[str] = []
         for entry in entries:
+            if entry.get("poq_state") is None:
+                continue  # an item event or a stateless v7 event changes no POQ state
             state = str(entry.get("poq_state"))
             if not states or states[-1] != state:
                 states.append(state)  # the summary shows transitions, not every poll
@@ -176,7 +181,11 @@ def _context(doc: dict[str, Any]) -> dict[str, Any]:
     js = _resource("report.js")
     script_hash = base64.b64encode(hashlib.sha256(js.encode("utf-8")).digest()).decode()
     kind = "Buyer" if doc.get("kind") == "buyer" else "Seller"
+    verdict, tone = verdict_line(doc)
     return {
+        "verdict": verdict,
+        "verdict_tone": tone,
+        "incomplete": (doc.get("summary") or {}).get("incomplete") or [],
         "title": f"POQ conformance report: {run_title(doc)}",
         "heading": f"{kind} conformance report",
         "subject": run_title(doc),

@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
-from reports._common import counts_by_status, parse_time
+from reports._common import counts_by_status, parse_time, verdict_line
 from reports._mask import mask_url
 
 __all__ = ["render_junit", "write_junit"]
@@ -152,6 +152,8 @@ def _suite(root: ET.Element, name: str, doc: dict[str, Any]) -> ET.Element:
             ("profile", run.get("profile")),
             ("tool_version", run.get("tool_version")),
             ("use_cases", run.get("use_cases") or []),
+            ("verdict", (doc.get("summary") or {}).get("verdict")),
+            ("complete", None if run.get("complete") is None else str(run["complete"]).lower()),
         ],
     )
     return suite
@@ -189,7 +191,10 @@ def render_junit(doc: dict[str, Any]) -> str:
     """The JUnit XML document as text (UTF-8 declaration included)."""
     root = build_junit(doc)
     ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    verdict = _clean(verdict_line(doc)[0]).replace("--", "- -")
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            f"<!-- poq-conformance: {verdict} -->\n"
+            + ET.tostring(root, encoding="unicode") + "\n")
 
 
 def write_junit(doc: dict[str, Any], path: str | Path) -> Path:

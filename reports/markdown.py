@@ -14,6 +14,7 @@ from reports._common import (
     counts_by_status,
     failed_musts,
     run_title,
+    verdict_line,
 )
 from reports._mask import mask_url
 
@@ -46,16 +47,11 @@ def render_markdown(doc: dict[str, Any]) -> str:
     requirements = [r for r in doc.get("requirements") or [] if isinstance(r, dict)]
     counts = counts_by_status(requirements)
     musts = failed_musts(requirements)
-    if musts:
-        verdict = f"NOT CONFORMANT: {len(musts)} MUST requirement(s) failed"
-    elif counts["fail"]:
-        verdict = f"no MUST failed; {counts['fail']} other requirement(s) failed"
-    else:
-        verdict = "no requirement failed"
+    verdict = verdict_line(doc)[0]
     kind = "Buyer" if doc.get("kind") == "buyer" else "Seller"
     title = run_title(doc).split(" ", 1)
     lines = [
-        f"## POQ conformance ({kind.lower()}): {verdict}",
+        f"## POQ conformance ({kind.lower()}): {_text(verdict)}",
         "",
         f"{kind} under test: {_code(mask_url(title[1]) if len(title) > 1 else title[0])}"
         f" · API {_code(run.get('api') or '-')}"
@@ -103,7 +99,21 @@ def render_markdown(doc: dict[str, Any]) -> str:
         lines.append("")
     else:
         lines += ["No MUST requirement failed.", ""]
+    lines += _incomplete(doc)
     return "\n".join(lines)
+
+
+def _incomplete(doc: dict[str, Any]) -> list[str]:
+    """Why the run is incomplete, one line per group of unjudged requirements."""
+    gaps = (doc.get("summary") or {}).get("incomplete") or []
+    if not gaps:
+        return []
+    lines = ["### Not judged", ""]
+    for gap in gaps:
+        ids = ", ".join(gap.get("ids") or [])
+        lines.append(f"- **{_text(gap.get('label'))}**" + (f": {_text(ids)}" if ids else ""))
+        lines += [f"  - {_code(d, 300)}" for d in (gap.get("details") or [])[:MAX_LISTED]]
+    return [*lines, ""]
 
 
 def write_markdown(doc: dict[str, Any], path: str | Path) -> Path:

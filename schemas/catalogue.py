@@ -28,6 +28,7 @@ __all__ = [
     "GuideRef",
     "GuideRefs",
     "Inconsistency",
+    "is_gating",
     "Requirement",
     "load_catalogue",
     "load_catalogue_file",
@@ -123,6 +124,7 @@ class Requirement:
     applies_when: tuple[str, ...]
     guide_refs: GuideRefs
     notes: str | None
+    gating: bool = False
 
     @property
     def prefix(self) -> str:
@@ -159,6 +161,12 @@ class Requirement:
             "notes": self.notes,
         }
         return out
+
+
+def is_gating(req: Requirement) -> bool:
+    """A failure of ``req`` makes the run non-conformant: MUST / MUST NOT, or a
+    requirement the catalogue marks ``gating: true`` (a MAY whose conditions bind)."""
+    return req.level in ("MUST", "MUST NOT") or req.gating
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,6 +361,7 @@ def parse_catalogue(data: Any, source: str = "<catalogue>") -> Catalogue:
                     v7=tuple(GuideRef(g["guide_id"], g["cites"]) for g in raw["guide_refs"]["v7"]),
                 ),
                 notes=_clean(raw.get("notes")),
+                gating=bool(raw.get("gating", False)),
             )
         )
     incs: list[Inconsistency] = []

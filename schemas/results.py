@@ -18,6 +18,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from schemas.run_verdict import judge
+
 SCHEMA_VERSION = "1.0"
 KINDS = ("seller", "buyer")
 STATUSES = ("pass", "fail", "not_applicable", "not_tested")
@@ -90,6 +92,7 @@ def requirement_entry(
         "section": req.section,
         "paraphrase": req.paraphrase,
         "verification": getattr(req, "verification", None),
+        "gating": req.level in MANDATORY_LEVELS or bool(getattr(req, "gating", False)),
         "status": status,
         "reason": reason,
         "checks": rows,
@@ -138,14 +141,20 @@ def build_document(
         by_id.setdefault(check.requirement, []).append(check)
     hints = reasons or {}
     rows = [requirement_entry(r, by_id.get(r.id, []), hints.get(r.id)) for r in reqs]
+    tests, exchanges = [dict(t) for t in tests], [dict(e) for e in exchanges]
+    summary = summarize(rows)
+    summary["verdict"], summary["incomplete"] = judge(
+        rows, kind=kind, run=run, tests=tests, exchanges=exchanges,
+        applies_when={r.id: tuple(getattr(r, "applies_when", ())) for r in reqs},
+    )
     return {
         "schema_version": SCHEMA_VERSION,
         "kind": kind,
         "run": dict(run),
-        "summary": summarize(rows),
+        "summary": summary,
         "requirements": rows,
-        "tests": [dict(t) for t in tests],
-        "exchanges": [dict(e) for e in exchanges],
+        "tests": tests,
+        "exchanges": exchanges,
         "notifications": [dict(n) for n in notifications],
         "timelines": [dict(t) for t in timelines],
     }

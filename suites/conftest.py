@@ -43,8 +43,10 @@ class CreatedPoqs:
 
 
 @pytest.fixture(scope="session")
-def created_poqs() -> CreatedPoqs:
-    return CreatedPoqs()
+def created_poqs(poq_run: Any) -> CreatedPoqs:
+    made = CreatedPoqs()
+    made.ids.extend(getattr(poq_run, "preflight_poq_ids", []))  # the preflight's creates
+    return made
 
 
 @pytest.fixture(scope="session")

@@ -164,8 +164,14 @@ def test_mock_with_own_profile(tmp_path: Path) -> None:
     own.write_text(yaml.safe_dump(data), "utf-8")
     proc = run_cli(["--mock", "--profile", str(own), "--uc", "2c,3", "--report-dir", "out"],
                    tmp_path)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    # alternates declared but the remaining test data never drew one: nothing failed, but
+    # R76 / R77 were not judged, so the run is incomplete (exit 3), not conformant
+    assert proc.returncode == 3, proc.stdout + proc.stderr
     doc = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert doc["summary"]["verdict"] == "incomplete"
+    [gap] = doc["summary"]["incomplete"]
+    assert gap["group"] == "capability_not_observed" and "R77" in gap["ids"]
+    assert proc.stdout.strip().splitlines()[-1].startswith("INCOMPLETE: ")
     assert doc["run"]["api"] == "v7" and doc["run"]["profile"] == str(own)
     rows = {r["id"]: r for r in doc["requirements"]}
     assert rows["R77"]["status"] == "not_tested"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 
-from reports import diff_results, format_diff
+from reports import diff_results, format_diff, format_diff_markdown
 from reports.sample import sample_results
 
 
@@ -77,3 +77,36 @@ def test_check_status_change_within_same_status() -> None:
     result = diff_results(base, cur)
     change = next(c for c in result.changes if c.id == req["id"])
     assert change.checks_changed == [f"{req['checks'][0]['test']}: pass -> not_applicable"]
+
+
+def test_judged_to_unjudged_is_lost_coverage() -> None:
+    base = sample_results()
+    cur = copy.deepcopy(base)
+    lost = _req(cur, "pass")
+    lost["status"], lost["checks"] = "not_tested", []
+    result = diff_results(base, cur)
+    assert [c.id for c in result.lost_coverage] == [lost["id"]]
+    assert result.new_failures == []
+    assert f"{lost['id']}: pass -> not_tested  [LOST COVERAGE]" in format_diff(result)
+    assert "1 lost coverage" in format_diff(result).splitlines()[-1]
+
+
+def test_other_api_profile_and_narrower_use_cases_are_said() -> None:
+    base = sample_results()
+    cur = copy.deepcopy(base)
+    base["run"]["use_cases"] = []
+    cur["run"].update(api="v7", profile="other.yaml", use_cases=["1"])
+    notes = diff_results(base, cur).context
+    assert any(n.startswith("different api: 'v8' -> 'v7'") for n in notes)
+    assert any(n.startswith("different profile:") for n in notes)
+    assert any(n.startswith("narrower --uc set: 1 (was all") for n in notes)
+
+
+def test_markdown_diff_has_its_own_lost_coverage_section() -> None:
+    base = sample_results()
+    cur = copy.deepcopy(base)
+    lost = _req(cur, "pass")
+    lost["status"] = "not_applicable"
+    md = format_diff_markdown(diff_results(base, cur))
+    section = md.split("### Lost coverage (1)", 1)[1]
+    assert f"| {lost['id']} | pass | not_applicable |" in section.split("###")[0]

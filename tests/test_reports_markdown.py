@@ -40,7 +40,7 @@ def test_failed_musts_listed_with_messages() -> None:
         if r["status"] == "fail" and r["level"] in ("MUST", "MUST NOT")
     ]
     assert failed and f"Failed MUST requirements ({len(failed)})" in md
-    assert "NOT CONFORMANT" in md.splitlines()[0]
+    assert "NON-CONFORMANT" in md.splitlines()[0]
     for req in failed:
         assert f"- **{req['id']}** ({req['level']}" in md
         for check in req["checks"]:
@@ -78,3 +78,26 @@ def test_long_failure_lists_are_capped() -> None:
     assert md.count("\n- **") == MAX_LISTED
     assert f"and {failed - MAX_LISTED} more" in md
     assert len(md) < 65_000  # fits a pull-request comment
+
+
+def test_every_report_opens_with_the_run_verdict() -> None:
+    import copy
+
+    from reports import render_html, render_junit
+    from reports._common import verdict_line
+
+    doc = copy.deepcopy(sample_results())
+    doc["summary"]["verdict"] = "incomplete"
+    doc["summary"]["incomplete"] = [{"group": "test_data_refused", "label": "test data refused",
+                                     "ids": ["R5", "R6"], "details": ["test_data.x: HTTP 422"]}]
+    for r in doc["requirements"]:
+        if r["status"] == "fail":
+            r["status"] = "pass"
+    line, tone = verdict_line(doc)
+    assert line.startswith("INCOMPLETE: ") and "test data refused: 2" in line and tone == "warn"
+    assert render_markdown(doc).splitlines()[0].endswith(line)
+    assert "### Not judged" in render_markdown(doc)
+    assert f'id="verdict">{line}' in render_html(doc)
+    assert render_junit(doc).splitlines()[1] == f"<!-- poq-conformance: {line} -->"
+    doc["run"].update(complete=False, interrupted="2026-01-01T00:00:00Z", interrupted_by="SIGINT")
+    assert verdict_line(doc)[0].startswith("INTERRUPTED at 2026-01-01T00:00:00Z (SIGINT)")

@@ -136,7 +136,7 @@ def run_harness(label: str, scenario: dict[str, Any], api: str, use_cases: tuple
     seconds = time.monotonic() - started
     (folder / "output.txt").write_text(done.stdout + done.stderr, "utf-8")
     results = folder / "report" / "results.json"
-    if done.returncode not in (0, 1) or not results.is_file():
+    if done.returncode not in (0, 1, 3) or not results.is_file():  # 3: incomplete verdict
         tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
         return RunOutcome(label, api, seconds, done.returncode,
                           error=f"exit {done.returncode}: {' | '.join(tail)[:300]}")
