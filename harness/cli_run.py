@@ -7,13 +7,9 @@ configuration problem (one line on stderr, no traceback).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 import click
-
-from harness.errors import ConfigError
 
 USE_CASES = ("1", "2a", "2b", "2c", "3", "4", "5", "flow")
 
@@ -81,22 +77,6 @@ def _use_cases(value: str | None) -> list[str]:
             f"--uc: unknown use case {', '.join(unknown)}; expected some of {', '.join(USE_CASES)}"
         )
     return chosen
-
-
-def summary_line(doc: dict[str, Any]) -> str:
-    s = doc["summary"]
-    return (
-        f"{s['pass']} pass, {s['fail']} fail, {s['not_applicable']} not applicable, "
-        f"{s['not_tested']} not tested; MUST failed: {s['must_failed']}"
-    )
-
-
-def read_summary(path: Path) -> dict[str, Any]:
-    try:
-        doc = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"run produced no readable results at {path}: {exc}") from None
-    return doc  # type: ignore[no-any-return]
 
 
 __all__ = ["run"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ from harness.errors import ConfigError
 from harness.evidence import Recorder
 from harness.mock_process import MockSeller
 from harness.profile import Profile, bundled_profile_path, load_profile
+from reports import render_all
 
 PYTEST_USAGE_CODES = {2: "run interrupted", 3: "internal error in pytest or the suites",
                       4: "pytest usage error (see above)"}
@@ -189,8 +191,6 @@ def execute(req: RunRequest) -> int:
         raise ConfigError("no test selected (check --uc / -k)")
     if code in PYTEST_USAGE_CODES or not results.is_file():
         raise ConfigError(f"run did not complete: {PYTEST_USAGE_CODES.get(code, code)}")
-    from harness.cli_run import read_summary, summary_line
-
     doc = read_summary(results)
     _render_reports(out, results, report_dir)
     _warn_unjudged(out, doc)
@@ -212,16 +212,23 @@ def _warn_unjudged(out: Console, doc: dict[str, Any]) -> None:
                   f"check (their requirements may be untested): {escape(', '.join(odd))}[/]")
 
 
-def _render_reports(out: Console, results: Path, report_dir: Path) -> None:
+def summary_line(doc: dict[str, Any]) -> str:
+    s = doc["summary"]
+    return (
+        f"{s['pass']} pass, {s['fail']} fail, {s['not_applicable']} not applicable, "
+        f"{s['not_tested']} not tested; MUST failed: {s['must_failed']}"
+    )
+
+
+def read_summary(path: Path) -> dict[str, Any]:
     try:
-        import reports
-    except ImportError:
-        out.print("reports: the reports package is not installed; only results.json written")
-        return
-    render_all = getattr(reports, "render_all", None)
-    if render_all is None:
-        out.print("reports: reports.render_all is not available; only results.json written")
-        return
+        doc = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"run produced no readable results at {path}: {exc}") from None
+    return doc  # type: ignore[no-any-return]
+
+
+def _render_reports(out: Console, results: Path, report_dir: Path) -> None:
     try:
         written = render_all(results, report_dir)
     except Exception as exc:  # a report writer bug must not hide the verdict

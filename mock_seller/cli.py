@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from typing import Any
 
 import click
 
+from mock_seller.app import default_extensions
+from mock_seller.buyer.report import close_all
 from mock_seller.core.scenario import ScenarioError, load_scenario
+from mock_seller.server import serve
+from mock_seller.storage import StoreError, open_store
 
 
 def _enable_control(token: str | None) -> None:
     """--control-token: handed to serve() through its environment variable."""
     if token:
-        import os
-
         os.environ["POQ_MOCK_CONTROL_TOKEN"] = token
 
 
@@ -64,10 +67,8 @@ def mock(host: str, port: int, scenario: str, threads: int,
          buyer_report: str | None = None, buyer_report_format: str | None = None,
          store_url: str = "memory") -> None:
     """Run the mock POQ seller (API v8 and v7, Sonata and Cantata paths)."""
-    from mock_seller.server import serve
-
     try:
-        loaded = load_scenario(scenario)
+        loaded = load_scenario(scenario, [ext.prepare_scenario for ext in default_extensions()])
     except ScenarioError as exc:
         raise _ConfigProblem(str(exc)) from None
     if callback_allow:  # mock_seller/sandbox/callbacks.py
@@ -77,8 +78,6 @@ def mock(host: str, port: int, scenario: str, threads: int,
             raise _ConfigProblem(f"--callback-allow: {exc}") from None
         loaded = dataclasses.replace(loaded, callback_policy=policy)
     loaded = _buyer_settings(loaded, buyer_mode, buyer_report, buyer_report_format)
-    from mock_seller.storage import StoreError, open_store
-
     try:
         store = open_store(store_url)
     except StoreError as exc:
@@ -88,8 +87,6 @@ def mock(host: str, port: int, scenario: str, threads: int,
     except OSError as exc:
         raise _ConfigProblem(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     finally:
-        from mock_seller.buyer.report import close_all
-
         close_all()  # the buyer report's final write (SIGTERM/SIGINT end serve())
 
 

@@ -1,5 +1,5 @@
 """Legal variety: the mock seller switched into unusual but allowed behaviours
-(mock_seller/variants.py) must pass the harness with no MUST / MUST NOT failure. Each
+(mock_seller/proving/variants.py) must pass the harness with no MUST / MUST NOT failure. Each
 variant runs the full harness (v8, and v7 where the variant changes wire shapes)."""
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 import requests
 
-from mock_seller.core.scenario import load_scenario
-from mock_seller.defects.matrix import RunOutcome, run_harness, scenario_for
+from mock_seller.core.scenario import Scenario, load_scenario
+from mock_seller.proving.kit import ProvingKit
+from mock_seller.proving.matrix import RunOutcome, run_harness, scenario_for
+from mock_seller.proving.variants import VARIANTS
 from mock_seller.server import MockServer
-from mock_seller.variants import VARIANTS
 from schemas.catalogue import load_catalogue
 
 V7_ONLY = {"no_item_state_logs"}  # a no-op in v8 (v8 requires stateChange)
@@ -35,11 +36,14 @@ BODY = {
 }
 
 
+def _load(data: dict) -> Scenario:
+    return load_scenario(data, [ProvingKit().prepare_scenario])
+
+
 def test_variant_overrides_reach_the_scenario() -> None:
-    assert load_scenario(scenario_for(variants=["always_immediate"])).response_mode == (
-        "immediate")
-    assert load_scenario(scenario_for(variants=["capped_pages"])).max_page_size == 2
-    slow = load_scenario(scenario_for(variants=["slow_completion"]))
+    assert _load(scenario_for(variants=["always_immediate"])).response_mode == "immediate"
+    assert _load(scenario_for(variants=["capped_pages"])).max_page_size == 2
+    slow = _load(scenario_for(variants=["slow_completion"]))
     assert slow.in_progress_after == 1.0 and slow.variants == ("slow_completion",)
 
 

@@ -41,9 +41,9 @@ def register(api: str, family: str) -> Response:
         raise bad_request("invalidBody", refused, "See the callback policy in docs/scenarios.md")
     try:
         party = current_party()  # the subscription is the buyer's own (tenancy.py)
-        with engine().notifier.acting_for(*((party.owner, party.named) if party
-                                            else ((None, None),))):
-            sub = engine().notifier.subscribe(api, family, callback, body.get("query"))
+        notifier, query = engine().notifier, body.get("query")
+        sub = (notifier.subscribe(api, family, callback, query, party.owner, party.named)
+               if party else notifier.subscribe(api, family, callback, query))
     except QueryError as exc:
         raise bad_request("invalidBody", str(exc)) from None
     return json_response(sub.to_wire(), 201)

@@ -23,17 +23,19 @@ from mock_seller.buyer.hooks import (
     waive_errors,
     waive_violations,
 )
+from mock_seller.core.context import engine_of
 from mock_seller.core.engine import Engine, TooManyRecords
+from mock_seller.core.rules import plan_item
 from mock_seller.core.timeutil import parse_datetime
 from mock_seller.sandbox.tenancy import current_owner
 from mock_seller.storage.protocol import ListQuery
-from schemas.dialect import get_dialect
+from schemas.dialect import BASE_PATHS, CANTATA_BASE_PATHS, get_dialect
 
 bp = Blueprint("poq", __name__)
 
 
 def engine() -> Engine:
-    return current_app.extensions["poq_mock"]  # type: ignore[no-any-return]
+    return engine_of(current_app)
 
 
 def read_json_body() -> Any:
@@ -73,8 +75,6 @@ def create(api: str, family: str) -> Response:
 def _immediate_failures(eng: Engine, body: dict[str, Any]) -> list[dict[str, Any]]:
     """Items the scenario cannot answer at once: an immediate response must be READY (R39),
     so insufficient information or a long evaluation is a 422 instead."""
-    from mock_seller.core.rules import plan_item
-
     out = []
     for i, item in enumerate(body["productOfferingQualificationItem"]):
         inv = eng.scenario.inventory.get((item.get("product") or {}).get("id") or "")
@@ -88,8 +88,6 @@ def _immediate_failures(eng: Engine, body: dict[str, Any]) -> list[dict[str, Any
 
 
 def _base(api: str, family: str) -> str:
-    from schemas.dialect import BASE_PATHS, CANTATA_BASE_PATHS
-
     return (CANTATA_BASE_PATHS if family == "cantata" else BASE_PATHS)[api]  # type: ignore[index]
 
 

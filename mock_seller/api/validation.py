@@ -1,8 +1,7 @@
 """Request checks of the create operation: structure (400) and business rules (422).
 
 Structure is checked against our own schemas of the dialect through
-``schemas.validation.validate`` -- the only place that call is made. Until that module exists
-a small built-in check of the required shape stands in (``_basic_structure``).
+``schemas.validation.validate`` -- the only place that call is made.
 """
 
 from __future__ import annotations
@@ -10,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from mock_seller.core.scenario import Scenario
-from mock_seller.core.timeutil import parse_datetime
+from schemas.validation import validate
 
 ITEMS = "productOfferingQualificationItem"
 Violation = tuple[str, str]  # (JSON Pointer, message)
@@ -18,75 +17,7 @@ Violation = tuple[str, str]  # (JSON Pointer, message)
 
 def structural_violations(api: str, type_name: str, instance: Any) -> list[Violation]:
     """Every structural violation of ``instance`` against our schema ``type_name`` of ``api``."""
-    try:
-        from schemas.validation import validate
-    except ImportError:  # schemas.validation not available yet: built-in minimal check
-        return _basic_structure(api, type_name, instance)
     return [(v.pointer, v.message) for v in validate(api, type_name, instance)]
-
-
-def _basic_structure(api: str, type_name: str, body: Any) -> list[Violation]:
-    out: list[Violation] = []
-    if not isinstance(body, dict):
-        return [("", "the body must be a JSON object")]
-    if type_name == "EventSubscriptionInput":
-        if not isinstance(body.get("callback"), str):
-            out.append(("/callback", "callback is required and must be a string"))
-        if "query" in body and not isinstance(body["query"], str):
-            out.append(("/query", "query must be a string"))
-        return out
-    for key in ("instantSyncQualification", "provideAlternative"):
-        if key not in body:
-            if api == "v8":
-                out.append((f"/{key}", f"{key} is required"))
-        elif not isinstance(body[key], bool):
-            out.append((f"/{key}", f"{key} must be a boolean"))
-    for key in ("projectId", "externalId"):
-        if key in body and not isinstance(body[key], str):
-            out.append((f"/{key}", f"{key} must be a string"))
-    if (
-        "requestedPOQCompletionDate" in body
-        and parse_datetime(body["requestedPOQCompletionDate"]) is None
-    ):
-        out.append(("/requestedPOQCompletionDate", "must be an RFC 3339 date-time"))
-    contacts = body.get("relatedContactInformation")
-    if not isinstance(contacts, list) or not contacts:
-        out.append(("/relatedContactInformation", "a non-empty array is required"))
-    else:
-        for i, c in enumerate(contacts):
-            if not isinstance(c, dict):
-                out.append((f"/relatedContactInformation/{i}", "must be an object"))
-                continue
-            for key in ("role", "name", "number", "emailAddress"):
-                if not isinstance(c.get(key), str):
-                    out.append((f"/relatedContactInformation/{i}/{key}", f"{key} is required"))
-    items = body.get(ITEMS)
-    if not isinstance(items, list) or not items:
-        out.append((f"/{ITEMS}", "a non-empty array is required"))
-        return out
-    actions = ("add", "modify", "delete") if api == "v7" else ("add", "modify")
-    for i, item in enumerate(items):
-        at = f"/{ITEMS}/{i}"
-        if not isinstance(item, dict):
-            out.append((at, "must be an object"))
-            continue
-        if not isinstance(item.get("id"), str):
-            out.append((f"{at}/id", "id is required and must be a string"))
-        if item.get("action") not in actions:
-            out.append((f"{at}/action", f"action must be one of {', '.join(actions)}"))
-        if not isinstance(item.get("product"), dict):
-            out.append((f"{at}/product", "product is required and must be an object"))
-            continue
-        conf = item["product"].get("productConfiguration")
-        if conf is not None and not (isinstance(conf, dict) and isinstance(conf.get("@type"), str)):
-            out.append((f"{at}/product/productConfiguration", "must be an object with @type"))
-        for ref in ("productOffering", "productSpecification"):
-            value = item["product"].get(ref)
-            if value is not None and not (
-                isinstance(value, dict) and isinstance(value.get("id"), str)
-            ):
-                out.append((f"{at}/product/{ref}", "must be an object with an id"))
-    return out
 
 
 def _e422(code: str, pointer: str, reason: str) -> dict[str, str]:

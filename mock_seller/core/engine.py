@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from mock_seller.core.hooks import Hooks
 from mock_seller.core.model import ItemRecord, PoqRecord, derive_poq_state
 from mock_seller.core.notifier import Notifier
 from mock_seller.core.rules import plan_item
@@ -63,15 +64,17 @@ class Page:
 
 
 class Engine:
-    def __init__(self, scenario: Scenario, store: Store | None = None) -> None:
+    def __init__(self, scenario: Scenario, store: Store | None = None,
+                 hooks: Hooks | None = None) -> None:
         self.scenario = scenario
+        self.hooks = hooks if hooks is not None else Hooks()  # extension points (core/hooks.py)
         self.store: Store = store or MemoryStore()
         self.scheduler = Scheduler()
         self.notifier = Notifier(self.scheduler, workers=scenario.notify_workers,
                                  retries=scenario.notify_retries,
                                  backoff=scenario.notify_backoff,
                                  timeout=scenario.notify_timeout,
-                                 outbox=outbox_for(self.store))
+                                 outbox=outbox_for(self.store), hooks=self.hooks)
         self.notifier.guard = scenario.callback_policy.refusal  # mock_seller/sandbox/callbacks.py
         self._lock = threading.RLock()
         self._seq = itertools.count(1)
@@ -177,6 +180,8 @@ class Engine:
             now.timestamp() + start, tuple((now.timestamp() + d, i) for d, i in schedule))
         with self._lock, self.store.transaction():
             record.seq = next(self._seq)
+            for hook in self.hooks.new_record:
+                hook(record)
             self.store.add(record)
             if timeline is not None:
                 self.store.set_timeline(record, timeline)
@@ -277,8 +282,7 @@ class Engine:
         dialect = get_dialect(record.api)
         wire_type = dialect.wire_event_type(mef_type)
         body = event_body(dialect, str(uuid.uuid4()), mef_type, now, record, item)
-        with self.notifier.acting_for((record.buyer, record.seller)):  # tenancy.py
-            self.notifier.publish(record.api, wire_type, body)
+        self.notifier.publish(record.api, wire_type, body, owner=(record.buyer, record.seller))
 
     # -- read -----------------------------------------------------------------------------
     def retrieve(self, api: str, poq_id: str,

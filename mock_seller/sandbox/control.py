@@ -25,6 +25,7 @@ import json
 import threading
 import time
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -35,6 +36,9 @@ import yaml
 from flask import Blueprint, Flask, Response, current_app, g, request
 
 from mock_seller.api.errors import error, json_response
+from mock_seller.buyer.hooks import state_of as buyer_state_of
+from mock_seller.core.context import engine_of
+from mock_seller.core.hooks import ScenarioHook
 from mock_seller.core.scenario import Scenario, ScenarioError, load_scenario
 from mock_seller.core.timeutil import format_datetime, utcnow
 from mock_seller.sandbox.faults import VIEW_ENDPOINTS, FaultConfigError, Faults
@@ -83,10 +87,6 @@ class ControlState:
 
 def state_of(app: Flask) -> ControlState:
     return app.extensions[_EXTENSION]  # type: ignore[no-any-return]
-
-
-def _engine(app: Flask) -> Any:
-    return app.extensions["poq_mock"]
 
 
 # -- guard --------------------------------------------------------------------------------
@@ -149,7 +149,7 @@ def reset() -> Response:
 
 @control_bp.get("/scenario")
 def get_scenario() -> Response:
-    scenario = _engine(current_app).scenario
+    scenario = engine_of(current_app).scenario
     return json_response({"name": scenario.name, "source": scenario.source})
 
 
@@ -269,7 +269,7 @@ def install(app: Flask) -> None:
     app.before_request_funcs.setdefault(None, []).insert(0, _start_clock)
     app.before_request(_inject_faults)
     app.after_request(_log_request)
-    engine = _engine(app)
+    engine = engine_of(app)
     engine.notifier.delivery_filter = lambda *_: state.faults.for_notification()
 
 
@@ -279,7 +279,7 @@ def _bundled_schema() -> dict[str, Any]:
     return json.loads(text)  # type: ignore[no-any-return]
 
 
-def scenario_from(source: Any) -> Scenario:
+def scenario_from(source: Any, prepare: Sequence[ScenarioHook] = ()) -> Scenario:
     """A scenario from a bundled name / path / mapping / ``{"name": bundled}``; a
     ScenarioError carries ``problems`` (every schema error) when the mapping is invalid."""
     if isinstance(source, dict) and set(source) == {"name"}:
@@ -294,7 +294,7 @@ def scenario_from(source: Any) -> Scenario:
             exc = ScenarioError("scenario: " + "; ".join(problems))
             exc.problems = problems  # type: ignore[attr-defined]
             raise exc
-    return load_scenario(source)
+    return load_scenario(source, prepare)
 
 
 class LocalControl:
@@ -303,13 +303,11 @@ class LocalControl:
     def __init__(self, app: Flask) -> None:
         self.app = app
         self.state = state_of(app)
-        self.engine = _engine(app)
+        self.engine = engine_of(app)
 
     def reset(self) -> None:
         """Forget POQs, subscriptions, pending transitions, the request log, the faults and the
         buyer-conformance record: a reset starts a new sandbox session."""
-        from mock_seller.buyer.hooks import state_of as buyer_state_of
-
         self.engine.reset()
         self.state.log.clear()
         self.state.faults.clear()
@@ -318,7 +316,7 @@ class LocalControl:
             buyer.recorder.clear()
 
     def set_scenario(self, source: Any) -> Scenario:
-        scenario = scenario_from(source)
+        scenario = scenario_from(source, self.engine.hooks.scenario)
         self.engine.switch_scenario(scenario)
         self.state.log.clear()
         return scenario

@@ -7,7 +7,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from mock_seller.buyer.checks import ITEMS, Finding, as_dict, as_list, failed, is_text, passed
+from mock_seller.buyer.checks.findings import (
+    ITEMS,
+    Finding,
+    as_dict,
+    as_list,
+    failed,
+    is_text,
+    passed,
+)
 
 REQUIRED = ("name", "number", "emailAddress")
 

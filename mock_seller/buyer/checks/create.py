@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mock_seller.buyer.checks import ITEMS, Finding, as_dict, failed, is_text, passed
+from mock_seller.buyer.checks.findings import ITEMS, Finding, as_dict, failed, is_text, passed
 from mock_seller.core.timeutil import parse_datetime
 
 BUYER_ROLE = "buyerContactInformation"

@@ -12,7 +12,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from mock_seller.buyer.checks import ITEMS, Finding, as_dict, as_list, failed, is_text, passed
+from mock_seller.buyer.checks.findings import (
+    ITEMS,
+    Finding,
+    as_dict,
+    as_list,
+    failed,
+    is_text,
+    passed,
+)
+from schemas.validation import validate
 
 _V8_REPRESENTATIONS = ("fieldedAddressRepresentation", "formattedAddressRepresentation",
                        "geographicPointRepresentation", "labelRepresentation")
@@ -120,8 +129,6 @@ def _required_parts(api: str, item: dict[str, Any], places: list[Any], pointer: 
 
 def _form(api: str, entry: Any, here: str) -> list[Finding]:
     """R21: validate the place against the schema of the type it names."""
-    from schemas.validation import validate
-
     if not isinstance(entry, dict):
         return [failed("R21", here, "a place relationship must be an object")]
     if api == "v8":

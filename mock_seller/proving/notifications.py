@@ -11,13 +11,14 @@ from __future__ import annotations
 import copy
 import dataclasses
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mock_seller.defects.registry import notifier_defect, response_defect
-from mock_seller.defects.runtime import Answer, Switch
+from mock_seller.core.hooks import Answer, Event
+from mock_seller.proving.hookpoints import notifier_defect, response_defect
 from schemas.dialect import IN_PROGRESS, POQ_ITEM_STATE_CHANGE, POQ_STATE_CHANGE, get_dialect
 
-Event = tuple[str, str, dict[str, Any]]
+if TYPE_CHECKING:
+    from mock_seller.proving.runtime import Switch
 
 
 def _mef_type(api: str, wire_type: str) -> str | None:
