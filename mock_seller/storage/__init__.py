@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from mock_seller.storage.memory import MemoryOutbox, MemoryStore
-from mock_seller.storage.protocol import Store, StoreError
-from mock_seller.storage.sqlite import Database, SqliteOutbox, SqliteStore
+from mock_seller.storage.protocol import Outbox, Store, StoreError
+from mock_seller.storage.sqlite import SqliteStore
 
 
 def open_store(url: str | None) -> Store:
@@ -20,10 +20,15 @@ def open_store(url: str | None) -> Store:
     raise StoreError(f"store {url!r}: expected 'memory' or sqlite:///path.db")
 
 
-def outbox_for(store: Any) -> MemoryOutbox | SqliteOutbox:
-    """The outbox that matches a store: durable next to a SQLite store, in memory otherwise."""
-    db = getattr(store, "db", None)
-    return SqliteOutbox(db) if isinstance(db, Database) else MemoryOutbox()
+def outbox_for(store: Any) -> Outbox:
+    """The outbox a store declares; a store of our tests or a user's that declares none gets
+    one in memory, unless it is durable (its notifications would silently not be)."""
+    declared = getattr(store, "outbox", None)
+    if declared is not None:
+        return declared()  # type: ignore[no-any-return]
+    if getattr(store, "durable", False):
+        raise StoreError(f"{type(store).__name__} is durable but declares no outbox()")
+    return MemoryOutbox()
 
 
 __all__ = ["open_store", "outbox_for"]
