@@ -11,12 +11,13 @@ from pathlib import Path
 
 import click
 
-USE_CASES = ("1", "2a", "2b", "2c", "3", "4", "5", "flow")
+from schemas.catalogue import USE_CASES
+from schemas.dialect import APIS
 
 
 @click.command()
 @click.option("--mock", "use_mock", is_flag=True, help="Certify the bundled mock seller.")
-@click.option("--api", type=click.Choice(["v8", "v7"]), default=None,
+@click.option("--api", type=click.Choice(APIS), default=None,
               help="Dialect of the bundled mock seller (with --mock; default v8).")
 @click.option("--scenario", "--mock-scenario", "scenario", type=click.Path(dir_okay=False),
               default=None,

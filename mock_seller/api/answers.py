@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask, Response, request
 
 from mock_seller.core.hooks import Answer, Hooks
+from schemas.dialect import APIS
 
 # view function -> operation name the hooks see
 _OPS = {"create": "create", "retrieve": "retrieve", "list_poqs": "list", "register": "register",
@@ -29,7 +30,7 @@ def _apply(active: list[Any], engine: Any, response: Response) -> Response:
     endpoint = (request.endpoint or "").rsplit(".", 1)[-1]
     op = _OPS.get(endpoint)
     api = (request.view_args or {}).get("api")
-    if op is None or api not in ("v8", "v7"):
+    if op is None or api not in APIS:
         return response
     body: Any = None
     if response.mimetype == "application/json" or (response.mimetype or "").endswith("+json"):

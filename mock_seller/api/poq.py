@@ -111,7 +111,8 @@ def list_poqs(api: str, family: str) -> Response:
     gate_list(api, list(args))  # O15
     dialect = get_dialect(api)
     for key in args:
-        if key not in _LIST_KEYS or (key.startswith("creationDate") and api == "v7"):
+        no_such_filter = key.startswith("creationDate") and not dialect.has_creation_date
+        if key not in _LIST_KEYS or no_such_filter:
             raise bad_request("invalidQuery", f"Unsupported query parameter {key!r}")
         if len(args.getlist(key)) > 1:
             raise bad_request("invalidQuery", f"Query parameter {key!r} given more than once")

@@ -187,7 +187,7 @@ class Engine:
                 self.store.set_timeline(record, timeline)
             generation = self._generation
             response = poq_to_wire(record, body, dialect, self.scenario)
-            if api == "v7" and self.scenario.v7_create_event:
+            if dialect.has_create_event and self.scenario.v7_create_event:
                 self._emit(record, POQ_CREATE, now)
         if not immediate:
             self.scheduler.call_later(start, self._start, generation, api, record.id)

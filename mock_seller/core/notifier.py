@@ -50,13 +50,14 @@ class Subscription:
     def url(self, wire_type: str) -> str:
         bases = CANTATA_LISTENER_BASE_PATHS if self.family == "cantata" else LISTENER_BASE_PATHS
         url = f"{self.callback.rstrip('/')}{bases[self.api]}/listener/{wire_type}"  # type: ignore[index]
-        if self.named and self.api != "v7":  # v8: buyerId/sellerId as query parameters
+        if self.named and get_dialect(self.api).registration_ids_in == "query":
             url += ("&" if "?" in url else "?") + urlencode(self.named)
         return url
 
     def decorate(self, body: dict[str, Any]) -> dict[str, Any]:
-        """v7: the registration's buyerId/sellerId go into ``event`` (v7 guide R6)."""
-        if not self.named or self.api != "v7":
+        """The registration's buyerId/sellerId in ``event`` where the dialect puts them
+        there (v7 guide R6)."""
+        if not self.named or get_dialect(self.api).registration_ids_in != "event":
             return body
         return {**body, "event": {**body.get("event", {}), **dict(self.named)}}
 

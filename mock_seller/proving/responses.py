@@ -162,7 +162,7 @@ def _alternate(answer: Answer, n: int, offering: str) -> dict[str, Any]:
         "installationInterval": {"amount": 5,
                                  "units": answer.dialect.wire_time_unit("BUSINESS_DAYS")},
     }
-    if answer.api == "v8":
+    if answer.dialect.rich_alternates:
         out["serviceabilityConfidence"] = answer.dialect.wire_confidence("GREEN")
         out["deliveryType"] = answer.dialect.wire_delivery_type("ON_NET_WITHOUT_BUILD")
     return out

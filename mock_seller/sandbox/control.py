@@ -42,6 +42,7 @@ from mock_seller.core.hooks import ScenarioHook
 from mock_seller.core.scenario import Scenario, ScenarioError, load_scenario
 from mock_seller.core.timeutil import format_datetime, utcnow
 from mock_seller.sandbox.faults import VIEW_ENDPOINTS, FaultConfigError, Faults
+from schemas.dialect import APIS
 
 CONTROL_TOKEN_KEY = "CONTROL_TOKEN"  # app.config key; None/"" = control disabled
 ENV_VAR = "POQ_MOCK_CONTROL_TOKEN"
@@ -346,7 +347,7 @@ class LocalControl:
             "status": "ok",
             "scenario": engine.scenario.name,
             "auth": bool(auth and auth.enabled),
-            "poqs": {api: engine.count(api) for api in ("v8", "v7")},
+            "poqs": {api: engine.count(api) for api in APIS},
             "notifications": {"delivered": engine.notifier.delivered,
                               "dropped": engine.notifier.dropped,
                               "idle": engine.notifier.idle()},
