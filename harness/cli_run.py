@@ -32,7 +32,7 @@ from schemas.dialect import APIS
               help="Only these use cases, comma separated (1,2a,2b,2c,3,4,5,flow).")
 @click.option("-k", "keyword", metavar="EXPR", default=None,
               help="Only tests matching this pytest -k expression.")
-@click.option("--report-dir", type=click.Path(file_okay=False), default="reports",
+@click.option("--report-dir", type=click.Path(file_okay=False), default="poq-results",
               show_default=True, help="Where results.json and the reports go.")
 def run(
     use_mock: bool,

@@ -36,7 +36,7 @@ class RunRequest:
     seller_url: str | None = None
     use_cases: list[str] = field(default_factory=list)
     keyword: str | None = None
-    report_dir: Path = Path("reports")
+    report_dir: Path = Path("poq-results")
 
 
 def preflight(profile: Profile) -> None:

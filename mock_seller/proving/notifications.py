@@ -33,7 +33,7 @@ def missing_item_notifications(switch: Switch, engine: Any, api: str, wire_type:
     if _mef_type(api, wire_type) != POQ_ITEM_STATE_CHANGE:
         return [(api, wire_type, body)]
     state = get_dialect(api).mef_item_state((body.get("event") or {}).get("state"))
-    if api == "v7" or state == IN_PROGRESS:
+    if not get_dialect(api).events_carry_state or state == IN_PROGRESS:
         return []
     return [(api, wire_type, body)]
 
