@@ -10,7 +10,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import yaml
 
 from harness.profile import bundled_profile_path
@@ -79,21 +78,3 @@ def test_every_case_breaks_what_its_defects_say() -> None:
     for defects, (_, _, expected) in CASES.items():
         allowed = set().union(*(get_defect(name).allowed_failures for name in defects))
         assert expected <= allowed, defects
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("defects", list(CASES), ids=["+".join(d) for d in CASES])
-def test_suites_catch_the_defect(tmp_path: Path, defects: tuple[str, ...]) -> None:
-    suite, keyword, expected = CASES[defects]
-    results = _run_suite(defects, suite, keyword, tmp_path / "results.json")
-    failed = {r["id"] for r in results["requirements"] if r["status"] == "fail"}
-    assert expected <= failed, f"{defects}: expected {sorted(expected)} to fail, got {failed}"
-
-
-@pytest.mark.slow
-def test_clean_mock_fails_nothing_on_the_same_selection(tmp_path: Path) -> None:
-    results = _run_suite((), "test_uc2_immediate.py", "test_2a_install_offering",
-                         tmp_path / "results.json")
-    failed = [r["id"] for r in results["requirements"] if r["status"] == "fail"]
-    assert failed == []
-    assert any(r["status"] == "pass" for r in results["requirements"])

@@ -5,7 +5,6 @@ its documentation and the hook points."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from mock_seller.core.scenario import ScenarioError, load_scenario
 from mock_seller.proving import load_defects
 from mock_seller.proving.docs import render as render_defects_doc
 from mock_seller.proving.kit import ProvingKit
-from mock_seller.proving.matrix import RunOutcome, Verdict, run_matrix, scenario_for
+from mock_seller.proving.matrix import scenario_for
 from mock_seller.server import MockServer
 from schemas.catalogue import USE_CASES, load_catalogue
 
@@ -149,35 +148,6 @@ def test_duplicate_ids_really_collide(seller: MockServer) -> None:
 
 
 # -- the matrix ------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def matrix(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Verdict],
-                                                              list[RunOutcome]]:
-    jobs = int(os.environ.get("POQ_MATRIX_JOBS", "2"))
-    verdicts, cleans = run_matrix(None, tmp_path_factory.mktemp("matrix"), jobs=jobs)
-    return {v.defect.name: v for v in verdicts}, cleans
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("name", list(DEFECTS))
-def test_harness_catches_the_defect(matrix: tuple[dict[str, Verdict], list[RunOutcome]],
-                                    name: str) -> None:
-    verdict = matrix[0][name]
-    assert verdict.run.error is None, verdict.run.error
-    assert verdict.missed == [], f"{name}: the harness missed {verdict.missed}"
-    assert verdict.unexpected == [], (
-        f"{name}: undocumented MUST failures {verdict.unexpected} (a side effect to document "
-        "in defects.yaml, or a defect that breaks more than it should)")
-
-
-@pytest.mark.slow
-def test_clean_mock_has_no_false_failure(
-        matrix: tuple[dict[str, Verdict], list[RunOutcome]]) -> None:
-    cleans = matrix[1]
-    assert sorted(r.api for r in cleans) == ["v7", "v8"]
-    for run in cleans:
-        assert run.error is None, run.error
-        assert run.failed() == set(), f"clean {run.api}: {sorted(run.failed())}"
-        assert "pass" in run.status.values()
 
 
 def test_control_route_switches_defects() -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -33,26 +31,6 @@ def unexpected_and_missing(names: set[str], tracked: set[str]) -> tuple[list[str
     """Files of the wheel no tracked file explains, and tracked files it lacks."""
     payload = {n for n in names if ".dist-info/" not in n}
     return sorted(payload - tracked), sorted(tracked - payload)
-
-
-@pytest.mark.slow
-def test_wheel_ships_exactly_the_tracked_package_files(tmp_path: Path) -> None:
-    """Built from a copy of the working tree as it is (untracked files included: a report
-    written into a package would ship), minus build litter."""
-    source = tmp_path / "src"
-    shutil.copytree(ROOT, source, ignore=_BUILD_LITTER)
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-         "-q", "-w", str(tmp_path), str(source)],
-        check=True,
-        capture_output=True,
-    )
-    (wheel,) = tmp_path.glob("poq_conformance-*.whl")
-    names = set(zipfile.ZipFile(wheel).namelist())
-    assert "schemas/dialect.py" in names
-    unexpected, missing = unexpected_and_missing(names, _tracked_package_files())
-    assert not missing, f"not in the wheel: {missing}"
-    assert not unexpected, f"in the wheel but not tracked package files: {unexpected}"
 
 
 def test_the_comparison_names_strays_and_gaps() -> None:
