@@ -86,6 +86,9 @@ class Dialect:
     lists_empty_alternates: bool = True  # asked for, none found -> an empty array (v8 CR2)
     has_effective_qualification_date: bool = False
     rejection_carries_termination_error: bool = False
+    item_state_log_required: bool = False  # items carry their stateChange log
+    specification_needs_alternatives: bool = False  # by productSpecification: provideAlternative
+    modify_names_offering: bool = False  # a modify item names its productOffering
 
     # -- MEF -> wire ---------------------------------------------------------------------
     def wire_poq_state(self, mef: str) -> str:
@@ -174,6 +177,9 @@ V8 = Dialect(
     has_creation_date=True,
     events_carry_state=True,
     has_hub_get=True,
+    item_state_log_required=True,
+    specification_needs_alternatives=True,
+    modify_names_offering=True,
     poq_states={
         ACKNOWLEDGED: "acknowledged",
         IN_PROGRESS: "inProgress",

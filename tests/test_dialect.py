@@ -230,7 +230,8 @@ def test_capabilities_belong_to_the_dialect_not_its_name(base: Dialect) -> None:
                  "provide_alternative_required", "item_place_shape", "place_schema",
                  "sub_unit_path", "registration_ids_in", "rich_alternates",
                  "lists_empty_alternates", "has_effective_qualification_date",
-                 "rejection_carries_termination_error"):
+                 "rejection_carries_termination_error", "item_state_log_required",
+                 "specification_needs_alternatives", "modify_names_offering"):
         assert getattr(third, name) == getattr(base, name), name
     assert V8.has_creation_date and not V7.has_creation_date
     assert V7.has_create_event and not V8.has_create_event

@@ -95,7 +95,7 @@ def _no_expected_completion_date(answer: Any) -> None:
 
 
 def _no_item_state_logs(answer: Any) -> None:
-    if answer.api != "v7":
+    if answer.dialect.item_state_log_required:
         return
     for item in answer.items():
         item.pop("stateChange", None)
