@@ -21,8 +21,8 @@ from schemas.dialect import Dialect, get_dialect
 Event = tuple[str, str, dict[str, Any]]  # (api, wire event type, body)
 ScenarioHook = Callable[[dict[str, Any], str], dict[str, Any]]  # (document, label) -> document
 PublishHook = Callable[[str, str, dict[str, Any]], list[Event]]
-Subscribe = Callable[[str, str, str, "str | None"], Any]  # (api, family, callback, query)
-SubscribeHook = Callable[[Subscribe, str, str, str, "str | None"], Any]
+Subscribe = Callable[[str, str, str, str | None], Any]  # (api, family, callback, query)
+SubscribeHook = Callable[[Subscribe, str, str, str, str | None], Any]
 Unsubscribe = Callable[[str, str], bool]  # (api, subscription id)
 UnsubscribeHook = Callable[[Unsubscribe, str, str], bool]
 RecordHook = Callable[[Any], None]

@@ -26,7 +26,7 @@ from mock_seller.storage.protocol import DELIVERED, DROPPED, RETRY, Outbox
 from schemas.dialect import CANTATA_LISTENER_BASE_PATHS, LISTENER_BASE_PATHS, get_dialect
 
 log = logging.getLogger(__name__)
-Owner = tuple["str | None", "str | None"]  # (buyer, seller) of a POQ or a subscription
+Owner = tuple[str | None, str | None]  # (buyer, seller) of a POQ or a subscription
 
 
 class QueryError(ValueError):
