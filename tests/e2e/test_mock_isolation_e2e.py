@@ -7,7 +7,15 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from mock_auth_helpers import call
 from mock_helpers import Listener
-from test_mock_isolation import _create, _settled, poll_final_as, seller_fixture  # noqa: F401
+
+# the fixtures (the module's seller, reset around each test) come with the helpers
+from test_mock_isolation import (  # noqa: F401
+    _clean,
+    _create,
+    _settled,
+    poll_final_as,
+    seller_fixture,
+)
 
 from mock_seller.server import MockServer
 
