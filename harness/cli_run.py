@@ -15,12 +15,13 @@ from pathlib import Path
 
 import click
 
-USE_CASES = ("1", "2a", "2b", "2c", "3", "4", "5", "flow")
+from schemas.catalogue import USE_CASES
+from schemas.dialect import APIS
 
 
 @click.command()
 @click.option("--mock", "use_mock", is_flag=True, help="Certify the bundled mock seller.")
-@click.option("--api", type=click.Choice(["v8", "v7"]), default=None,
+@click.option("--api", type=click.Choice(APIS), default=None,
               help="Dialect of the bundled mock seller (with --mock; default v8).")
 @click.option("--scenario", "--mock-scenario", "scenario", type=click.Path(dir_okay=False),
               default=None,
@@ -35,7 +36,7 @@ USE_CASES = ("1", "2a", "2b", "2c", "3", "4", "5", "flow")
               help="Only these use cases, comma separated (1,2a,2b,2c,3,4,5,flow).")
 @click.option("-k", "keyword", metavar="EXPR", default=None,
               help="Only tests matching this pytest -k expression.")
-@click.option("--report-dir", type=click.Path(file_okay=False), default="reports",
+@click.option("--report-dir", type=click.Path(file_okay=False), default="poq-results",
               show_default=True, help="Where results.json and the reports go.")
 @click.option("--max-duration", "max_duration", metavar="SECONDS",
               type=click.FloatRange(min=0, min_open=True), default=None,

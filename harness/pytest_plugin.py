@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from harness.errors import ConfigError
+from schemas.dialect import APIS
 
 _STATE = pytest.StashKey["Any"]()
 _CONSOLE = pytest.StashKey["Any"]()
@@ -27,7 +28,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--seller-url", metavar="URL", help="override the profile's base_url")
     group.addoption("--mock", action="store_true", default=False,
                     help="start the bundled mock seller and test it")
-    group.addoption("--mock-api", default="v8", choices=("v8", "v7"),
+    group.addoption("--mock-api", default="v8", choices=APIS,
                     help="dialect of the bundled mock seller profile (default v8)")
     group.addoption("--mock-scenario", metavar="FILE", help="scenario file for --mock")
     group.addoption("--poq-results", metavar="PATH", help="write results.json here")

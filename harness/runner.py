@@ -26,6 +26,7 @@ from harness.evidence import Recorder, now_rfc3339
 from harness.mock_process import MockSeller
 from harness.preflight import NotServing, is_gateway_answer, not_serving
 from harness.profile import Profile, bundled_profile_path, load_profile
+from reports import render_all
 from schemas.run_verdict import CONFORMANT, INCOMPLETE, NON_CONFORMANT, describe_gaps
 
 PYTEST_USAGE_CODES = {2: "run interrupted", 3: "internal error in pytest or the suites",
@@ -41,7 +42,7 @@ class RunRequest:
     seller_url: str | None = None
     use_cases: list[str] = field(default_factory=list)
     keyword: str | None = None
-    report_dir: Path = Path("reports")
+    report_dir: Path = Path("poq-results")
     max_duration_s: float | None = None  # None: from the profile's waits
     allow_incomplete: bool = False  # exit 0 instead of 3 on an incomplete verdict
     trust_test_data: bool = False  # a refused test_data fragment is the seller's failure
@@ -343,15 +344,6 @@ def _warn_unjudged(out: Console, doc: dict[str, Any]) -> None:
 
 
 def _render_reports(out: Console, results: Path, report_dir: Path) -> None:
-    try:
-        import reports
-    except ImportError:
-        out.print("reports: the reports package is not installed; only results.json written")
-        return
-    render_all = getattr(reports, "render_all", None)
-    if render_all is None:
-        out.print("reports: reports.render_all is not available; only results.json written")
-        return
     try:
         written = render_all(results, report_dir)
     except Exception as exc:  # a report writer bug must not hide the verdict

@@ -20,7 +20,7 @@ from harness.profile import Profile, bundled_profile_path, load_profile
 from harness.results import RunCollector
 from harness.timeline import Timelines
 from harness.verdicts import Verdict, VerdictFailure
-from schemas.dialect import Dialect, get_dialect
+from schemas.dialect import APIS, Dialect, get_dialect
 
 PREFLIGHT = "preflight"  # the test name preflight exchanges are recorded under
 OUTCOME_RANK = {"passed": 0, "skipped": 1, "failed": 2, "error": 3}
@@ -99,7 +99,7 @@ class RunState:
         if options.profile_path:
             return load_profile(options.profile_path)
         if options.mock:
-            if options.mock_api not in ("v8", "v7"):
+            if options.mock_api not in APIS:
                 raise ConfigError(f"--mock-api: must be one of v8, v7, got {options.mock_api!r}")
             return load_profile(bundled_profile_path(f"mock-{options.mock_api}"))
         raise ConfigError("no seller profile: pass --seller-profile FILE or --mock")

@@ -1,20 +1,23 @@
 """Flask app factory: one engine, the POQ and hub blueprints mounted on every base path
-(Sonata v8/v7, Cantata v2/v1), MEF error handlers."""
+(Sonata v8/v7, Cantata v2/v1), MEF error handlers, the sandbox features, and the extensions
+(by default the proving kit) installed through the hooks the core declares."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from flask import Flask
 
+from mock_seller.api import answers, limits
 from mock_seller.api import hub as blueprint_hub
-from mock_seller.api import limits
 from mock_seller.api import poq as blueprint_poq
 from mock_seller.api.errors import register_error_handlers
 from mock_seller.buyer.report import install as install_buyer_conformance
+from mock_seller.core.context import ENGINE_KEY, engine_of
 from mock_seller.core.engine import Engine
 from mock_seller.core.scenario import load_scenario
-from mock_seller.defects.runtime import install as install_defects
+from mock_seller.proving.kit import ProvingKit
 from mock_seller.sandbox.auth import install as install_auth
 from mock_seller.sandbox.control import install as install_control
 from mock_seller.sandbox.health import install as install_health
@@ -23,20 +26,39 @@ from mock_seller.storage import open_store
 from schemas.dialect import BASE_PATHS, CANTATA_BASE_PATHS
 
 
-def create_app(config: dict[str, Any] | None = None) -> Flask:
+class Extension(Protocol):
+    """A plug-in of the mock seller: it may check and rewrite scenario documents (keys it
+    owns) and add hooks and routes to an app (``mock_seller.core.hooks``)."""
+
+    def prepare_scenario(self, data: dict[str, Any], label: str) -> dict[str, Any]: ...
+    def install(self, app: Flask, engine: Engine) -> None: ...
+
+
+def default_extensions() -> tuple[Extension, ...]:
+    """What ``create_app`` installs unless told otherwise: the proving kit (so a scenario's
+    ``defects``/``variants`` and ``PUT /_mock/defects`` work; docs/defects.md)."""
+    return (ProvingKit(),)
+
+
+def create_app(config: dict[str, Any] | None = None,
+               extensions: Sequence[Extension] | None = None) -> Flask:
     """Build the mock seller. ``config`` keys: SCENARIO (path, bundled name, mapping or
     Scenario; default "default"), ENGINE (an Engine to reuse), MAX_CONTENT_LENGTH, STORE
-    ("memory" (default), "sqlite:///path.db" or a Store; see docs/sandbox.md)."""
+    ("memory" (default), "sqlite:///path.db" or a Store; see docs/sandbox.md).
+    ``extensions``: plug-ins to install (default: ``default_extensions()``; ``()``: none)."""
     app = Flask("mock_seller")
     app.config.from_mapping(SCENARIO="default", ENGINE=None, MAX_CONTENT_LENGTH=2 * 1024 * 1024,
                             JSON_SORT_KEYS=False)
     if config:
         app.config.update(config)
+    chosen = default_extensions() if extensions is None else tuple(extensions)
+    prepare = [ext.prepare_scenario for ext in chosen]
     store = app.config.get("STORE")
     engine = app.config["ENGINE"] or Engine(
-        load_scenario(app.config["SCENARIO"]),
+        load_scenario(app.config["SCENARIO"], prepare),
         store=open_store(store) if store is None or isinstance(store, str) else store)
-    app.extensions["poq_mock"] = engine
+    engine.hooks.scenario.extend(prepare)  # runtime scenario switches (sandbox/control.py)
+    app.extensions[ENGINE_KEY] = engine
     limits.install(app, engine.scenario.limits)
     app.url_map.strict_slashes = False  # the guides write GET /productOfferingQualification/
     for family, bases in (("sonata", BASE_PATHS), ("cantata", CANTATA_BASE_PATHS)):
@@ -48,12 +70,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     install_auth(app)  # optional bearer/OAuth2 auth and buyer isolation (auth.py, tenancy.py)
     install_control(app)  # /_mock runtime control (CONTROL_TOKEN), fault hooks, request log
-    install_defects(app, engine)  # seeded defects and legal variants (docs/defects.md)
+    answers.install(app, engine.hooks, engine)  # the answer hooks of the extensions
+    for ext in chosen:
+        ext.install(app, engine)
     install_buyer_conformance(app)  # buyer-side checks and report (docs/buyer-conformance.md)
     install_shared(app)  # SQL store: /_mock state shared by every process on it (shared.py)
     install_health(app)  # GET /health for load balancers (health.py)
     return app
 
 
-def engine_of(app: Flask) -> Engine:
-    return app.extensions["poq_mock"]  # type: ignore[no-any-return]
+__all__ = ["Extension", "create_app", "default_extensions", "engine_of"]

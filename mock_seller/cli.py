@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 from typing import Any
 
 import click
 
+from mock_seller.app import default_extensions
+from mock_seller.buyer.report import close_all
 from mock_seller.core.scenario import ScenarioError, load_scenario
 from mock_seller.sandbox.connections import (
     DEFAULT_IDLE_TIMEOUT,
@@ -16,13 +19,13 @@ from mock_seller.sandbox.connections import (
     DEFAULT_REQUEST_TIMEOUT,
     ConnectionLimits,
 )
+from mock_seller.server import serve
+from mock_seller.storage import StoreError, display_url, open_store
 
 
 def _enable_control(token: str | None) -> None:
     """--control-token: handed to serve() through its environment variable."""
     if token:
-        import os
-
         os.environ["POQ_MOCK_CONTROL_TOKEN"] = token
 
 
@@ -98,10 +101,8 @@ def mock(host: str, port: int, scenario: str, threads: int,
          max_connections: int = DEFAULT_MAX_CONNECTIONS,
          max_per_client: int = DEFAULT_MAX_PER_CLIENT) -> None:
     """Run the mock POQ seller (API v8 and v7, Sonata and Cantata paths)."""
-    from mock_seller.server import serve
-
     try:
-        loaded = load_scenario(scenario)
+        loaded = load_scenario(scenario, [ext.prepare_scenario for ext in default_extensions()])
     except ScenarioError as exc:
         raise _ConfigProblem(str(exc)) from None
     if callback_allow:  # mock_seller/sandbox/callbacks.py
@@ -116,8 +117,6 @@ def mock(host: str, port: int, scenario: str, threads: int,
                                   max_per_client)
     except ValueError as exc:
         raise _ConfigProblem(str(exc)) from None
-    from mock_seller.storage import StoreError, display_url, open_store
-
     try:
         store = open_store(store_url)
     except StoreError as exc:
@@ -134,8 +133,6 @@ def mock(host: str, port: int, scenario: str, threads: int,
     except OSError as exc:
         raise _ConfigProblem(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     finally:
-        from mock_seller.buyer.report import close_all
-
         close_all()  # the buyer report's final write (SIGTERM/SIGINT end serve())
 
 

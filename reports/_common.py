@@ -6,6 +6,7 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
+from schemas.catalogue import USE_CASES
 from schemas.run_verdict import describe_gaps
 
 __all__ = [
@@ -33,7 +34,6 @@ STATUS_LABELS = {
     "not_tested": "Not tested",
 }
 LEVELS = ("MUST", "MUST NOT", "SHOULD", "MAY")
-USE_CASES = ("1", "2a", "2b", "2c", "3", "4", "5", "flow")
 GENERAL = "general"
 USE_CASE_LABELS = {
     "1": "UC1 Register for notifications",

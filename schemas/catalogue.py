@@ -15,6 +15,8 @@ from typing import Any
 import jsonschema
 import yaml
 
+from schemas.dialect import APIS
+
 __all__ = [
     "ACTORS",
     "APPLIES_WHEN",
@@ -81,7 +83,7 @@ class GuideRefs:
     v7: tuple[GuideRef, ...]
 
     def __getitem__(self, api: str) -> tuple[GuideRef, ...]:
-        if api not in ("v8", "v7"):
+        if api not in APIS:
             raise KeyError(api)
         return self.v8 if api == "v8" else self.v7
 
@@ -156,7 +158,7 @@ class Requirement:
             "applies_when": list(self.applies_when),
             "guide_refs": {
                 api: [{"guide_id": r.guide_id, "cites": r.cites} for r in self.guide_refs[api]]
-                for api in ("v8", "v7")
+                for api in APIS
             },
             "notes": self.notes,
         }

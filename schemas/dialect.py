@@ -71,6 +71,24 @@ class Dialect:
         default_factory=lambda: {"GREEN": "green", "YELLOW": "yellow", "RED": "red"}
     )
     delivery_types: dict[str, str] = field(default_factory=dict)
+    # -- what the dialect can say: capabilities, so that call sites never test the name ---
+    has_creation_date: bool = False  # POQ creationDate (v7: only the first stateChange)
+    events_carry_state: bool = False  # state change events carry the new state
+    has_hub_get: bool = False  # GET /hub/{id}
+    provide_alternative_required: bool = True  # v7 defaults a missing one to false
+    item_place_shape: Literal["nested", "flat"] = "nested"
+    # nested (v8): {role, place: {@type, ...}, contact: [...]}; flat (v7): {role, @type, ...}
+    # with the on-site contact as the item's relatedContactInformation
+    place_schema: str = "PlaceRefOrQuery"  # schema of one item place
+    sub_unit_path: tuple[str, ...] = ("subUnit",)  # where a place keeps its sub-units
+    registration_ids_in: Literal["query", "event"] = "query"  # buyerId/sellerId of a hub
+    rich_alternates: bool = True  # alternates carry confidence, delivery type, guarantee
+    lists_empty_alternates: bool = True  # asked for, none found -> an empty array (v8 CR2)
+    has_effective_qualification_date: bool = False
+    rejection_carries_termination_error: bool = False
+    item_state_log_required: bool = False  # items carry their stateChange log
+    specification_needs_alternatives: bool = False  # by productSpecification: provideAlternative
+    modify_names_offering: bool = False  # a modify item names its productOffering
 
     # -- MEF -> wire ---------------------------------------------------------------------
     def wire_poq_state(self, mef: str) -> str:
@@ -122,12 +140,8 @@ class Dialect:
         return bool(self.delivery_types)
 
     @property
-    def has_creation_date(self) -> bool:
-        return self.api == "v8"
-
-    @property
-    def events_carry_state(self) -> bool:
-        return self.api == "v8"
+    def has_create_event(self) -> bool:
+        return POQ_CREATE in self.event_types
 
     @property
     def base_path(self) -> str:
@@ -160,6 +174,12 @@ def _reverse(table: dict[str, str], wire: object) -> str | None:
 
 V8 = Dialect(
     api="v8",
+    has_creation_date=True,
+    events_carry_state=True,
+    has_hub_get=True,
+    item_state_log_required=True,
+    specification_needs_alternatives=True,
+    modify_names_offering=True,
     poq_states={
         ACKNOWLEDGED: "acknowledged",
         IN_PROGRESS: "inProgress",
@@ -202,6 +222,15 @@ V8 = Dialect(
 # rejected / unable-to-meet-time states of their own beyond terminatedWithError.
 V7 = Dialect(
     api="v7",
+    provide_alternative_required=False,
+    item_place_shape="flat",
+    place_schema="RelatedPlaceRefOrValueByType",
+    sub_unit_path=("geographicSubAddress", "subUnit"),
+    registration_ids_in="event",
+    rich_alternates=False,
+    lists_empty_alternates=False,
+    has_effective_qualification_date=True,
+    rejection_carries_termination_error=True,
     poq_states={
         ACKNOWLEDGED: "acknowledged",
         IN_PROGRESS: "inProgress",

@@ -25,6 +25,8 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
+from schemas.dialect import APIS
+
 try:  # Rust validator: a fast yes for valid documents; details still come from jsonschema
     import jsonschema_rs
 except ImportError:  # pragma: no cover - it ships with schemathesis
@@ -73,7 +75,7 @@ class UnknownType(KeyError):
 
 
 def _check_api(api: str) -> str:
-    if api not in ("v8", "v7"):
+    if api not in APIS:
         raise ValueError(f"unknown API dialect {api!r}: expected one of v8, v7")
     return api
 

@@ -56,3 +56,27 @@ def test_rule_checker_catches_a_violation(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
     bad.write_text("import mock_seller.app\nfrom harness import verdicts\n", encoding="utf-8")
     assert _imported_packages(bad) == {"mock_seller", "harness"}
+
+
+ROOMS = ("api", "core", "storage", "sandbox", "buyer")
+SHELL = {"mock_seller.app", "mock_seller.cli", "mock_seller.server", "mock_seller.__main__"}
+
+
+def _imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module)
+    return found
+
+
+@pytest.mark.parametrize("room", ROOMS)
+def test_the_mock_sellers_rooms_know_neither_the_shell_nor_the_proving_kit(room: str) -> None:
+    """The core declares hooks; the proving kit plugs into them from the shell (app.py)."""
+    for path in sorted((ROOT / "mock_seller" / room).rglob("*.py")):
+        bad = {m for m in _imported_modules(path)
+               if m in SHELL or m == "mock_seller.proving" or m.startswith("mock_seller.proving.")}
+        assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"

@@ -5,21 +5,23 @@ its documentation and the hook points."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 
+from mock_seller.app import create_app, engine_of
 from mock_seller.core.scenario import ScenarioError, load_scenario
-from mock_seller.defects import load_defects
-from mock_seller.defects.docs import render as render_defects_doc
-from mock_seller.defects.matrix import RunOutcome, Verdict, run_matrix, scenario_for
+from mock_seller.proving import load_defects
+from mock_seller.proving.docs import render as render_defects_doc
+from mock_seller.proving.kit import ProvingKit
+from mock_seller.proving.matrix import scenario_for
 from mock_seller.server import MockServer
 from schemas.catalogue import USE_CASES, load_catalogue
 
 ROOT = Path(__file__).resolve().parents[1]
+V8_POQ = "/mefApi/sonata/productOfferingQualification/v8/productOfferingQualification"
 DEFECTS = load_defects()
 CREATE_BODY = {
     "instantSyncQualification": True,
@@ -57,18 +59,41 @@ def test_every_seller_side_must_has_a_defect() -> None:
 
 def test_defects_doc_is_current() -> None:
     doc = (ROOT / "docs" / "defects.md").read_text("utf-8")
-    assert doc == render_defects_doc(), "run: python -m mock_seller.defects.docs"
+    assert doc == render_defects_doc(), "run: python -m mock_seller.proving.docs"
 
 
 def test_unknown_defect_or_variant_is_named() -> None:
+    """The proving kit owns the scenario keys: an app built with it names a bad one."""
     data = scenario_for()
     data["defects"] = ["no_such_defect"]
     with pytest.raises(ScenarioError, match=r"/defects.*no_such_defect"):
-        load_scenario(data)
+        create_app({"SCENARIO": data})
     data = scenario_for()
     data["variants"] = ["always_immediate", "nope"]
     with pytest.raises(ScenarioError, match=r"/variants/1.*nope"):
-        load_scenario(data)
+        load_scenario(data, [ProvingKit().prepare_scenario])
+
+
+def test_the_core_alone_knows_no_defect() -> None:
+    """Without extensions the scenario's defect names are data nobody acts on."""
+    data = scenario_for()
+    data["defects"] = ["no_seller_contact"]
+    client = create_app({"SCENARIO": data}, extensions=()).test_client()
+    body = client.post(V8_POQ, json=CREATE_BODY).get_json()
+    assert any(c["role"] == "sellerContactInformation"
+               for c in body["relatedContactInformation"])
+
+
+def test_the_kit_uses_hooks_and_patches_no_live_object() -> None:
+    data = scenario_for()
+    data["defects"] = ["no_seller_contact", "duplicate_poq_ids", "event_without_state"]
+    app = create_app({"SCENARIO": data})
+    engine = engine_of(app)
+    assert not {"publish", "subscribe", "unsubscribe"} & set(vars(engine.notifier))
+    assert "add" not in vars(engine.store)
+    body = app.test_client().post(V8_POQ, json=CREATE_BODY).get_json()
+    assert not any(c["role"] == "sellerContactInformation"
+                   for c in body["relatedContactInformation"])
 
 
 def test_scenario_for_merges_what_a_defect_needs() -> None:
@@ -92,7 +117,7 @@ def _create(server: MockServer) -> requests.Response:
 
 
 def test_defect_mutates_the_answer_and_can_be_switched_at_run_time(seller: MockServer) -> None:
-    from mock_seller.defects.runtime import switch_of
+    from mock_seller.proving.runtime import switch_of
 
     assert _create(seller).json()["state"] == "inProgress"
     switch = switch_of(seller.app)
@@ -106,7 +131,7 @@ def test_defect_mutates_the_answer_and_can_be_switched_at_run_time(seller: MockS
 
 
 def test_garbled_status_leaves_the_client_without_an_outcome_code(seller: MockServer) -> None:
-    from mock_seller.defects.runtime import switch_of
+    from mock_seller.proving.runtime import switch_of
 
     switch_of(seller.app).set(["garbled_retrieve_errors"])
     with pytest.raises(requests.RequestException):
@@ -115,7 +140,7 @@ def test_garbled_status_leaves_the_client_without_an_outcome_code(seller: MockSe
 
 
 def test_duplicate_ids_really_collide(seller: MockServer) -> None:
-    from mock_seller.defects.runtime import switch_of
+    from mock_seller.proving.runtime import switch_of
 
     switch_of(seller.app).set(["duplicate_poq_ids"])
     ids = [_create(seller).json()["id"] for _ in range(3)]
@@ -123,35 +148,6 @@ def test_duplicate_ids_really_collide(seller: MockServer) -> None:
 
 
 # -- the matrix ------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def matrix(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Verdict],
-                                                              list[RunOutcome]]:
-    jobs = int(os.environ.get("POQ_MATRIX_JOBS", "2"))
-    verdicts, cleans = run_matrix(None, tmp_path_factory.mktemp("matrix"), jobs=jobs)
-    return {v.defect.name: v for v in verdicts}, cleans
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("name", list(DEFECTS))
-def test_harness_catches_the_defect(matrix: tuple[dict[str, Verdict], list[RunOutcome]],
-                                    name: str) -> None:
-    verdict = matrix[0][name]
-    assert verdict.run.error is None, verdict.run.error
-    assert verdict.missed == [], f"{name}: the harness missed {verdict.missed}"
-    assert verdict.unexpected == [], (
-        f"{name}: undocumented MUST failures {verdict.unexpected} (a side effect to document "
-        "in defects.yaml, or a defect that breaks more than it should)")
-
-
-@pytest.mark.slow
-def test_clean_mock_has_no_false_failure(
-        matrix: tuple[dict[str, Verdict], list[RunOutcome]]) -> None:
-    cleans = matrix[1]
-    assert sorted(r.api for r in cleans) == ["v7", "v8"]
-    for run in cleans:
-        assert run.error is None, run.error
-        assert run.failed() == set(), f"clean {run.api}: {sorted(run.failed())}"
-        assert "pass" in run.status.values()
 
 
 def test_control_route_switches_defects() -> None:

@@ -7,6 +7,7 @@ one the guides' mapping tables give.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 from pathlib import Path
@@ -20,6 +21,9 @@ from schemas.dialect import (
     CANTATA_BASE_PATHS,
     CANTATA_LISTENER_BASE_PATHS,
     LISTENER_BASE_PATHS,
+    V7,
+    V8,
+    Dialect,
     NotRepresentable,
     get_dialect,
 )
@@ -215,3 +219,19 @@ def test_our_documents_use_the_dialect_paths(api: str) -> None:
     notification = notification_document(api)
     assert notification["servers"][0]["url"] == dialect.listener_base_path
     assert set(notification["paths"]) == {f"/listener/{e}" for e in dialect.event_types.values()}
+
+
+@pytest.mark.parametrize("base", [V8, V7], ids=["like-v8", "like-v7"])
+def test_capabilities_belong_to_the_dialect_not_its_name(base: Dialect) -> None:
+    """A third dialect copied from one of ours says what that one says, whatever its name:
+    call sites ask the dialect (``has_creation_date``), never compare ``api`` to a name."""
+    third = dataclasses.replace(base, api="v9")  # type: ignore[arg-type]
+    for name in ("has_creation_date", "events_carry_state", "has_hub_get", "has_create_event",
+                 "provide_alternative_required", "item_place_shape", "place_schema",
+                 "sub_unit_path", "registration_ids_in", "rich_alternates",
+                 "lists_empty_alternates", "has_effective_qualification_date",
+                 "rejection_carries_termination_error", "item_state_log_required",
+                 "specification_needs_alternatives", "modify_names_offering"):
+        assert getattr(third, name) == getattr(base, name), name
+    assert V8.has_creation_date and not V7.has_creation_date
+    assert V7.has_create_event and not V8.has_create_event

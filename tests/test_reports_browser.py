@@ -17,7 +17,7 @@ import reports
 from reports.sample import sample_results
 
 ROOT = Path(__file__).resolve().parents[1]
-ARTIFACTS = Path(os.environ.get("POQ_REPORT_ARTIFACTS", ROOT / "reports" / "artifacts"))
+ARTIFACTS = Path(os.environ.get("POQ_REPORT_ARTIFACTS", ROOT / "poq-results" / "artifacts"))
 LAUNCH_ARGS = [
     "--headless",
     "--no-sandbox",

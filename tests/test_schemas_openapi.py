@@ -12,10 +12,9 @@ from typing import Any
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
 from jsonschema import Draft4Validator
 
-from schemas.validation import notification_document, openapi_document, validate
+from schemas.validation import notification_document, openapi_document
 
 DOCUMENTS = [
     ("v8", "openapi"),
@@ -105,34 +104,3 @@ def test_list_operation_documents_pagination_headers_and_errors() -> None:
         names = {p.get("name") or p["$ref"].rsplit("/", 1)[-1] for p in op["parameters"]}
         assert {"offset", "limit", "state", "BuyerId", "SellerId"} <= names
         assert ("creationDate.gt" in names) == (api == "v8")
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize(
-    ("api", "kind", "path", "type_name"),
-    [
-        ("v8", "openapi", "/productOfferingQualification", "ProductOfferingQualification_Create"),
-        ("v7", "openapi", "/productOfferingQualification", "ProductOfferingQualification_Create"),
-        ("v8", "notification", "/listener/poqItemStateChangeEvent", "PoqItemStateChangeEvent"),
-        ("v7", "notification", "/listener/poqCreateEvent", "PoqCreateEvent"),
-    ],
-)
-def test_generated_bodies_pass_our_validator(
-    api: str, kind: str, path: str, type_name: str
-) -> None:
-    operation = schemathesis.openapi.from_dict(document(api, kind))[path]["POST"]
-    seen: list[object] = []
-
-    @settings(
-        max_examples=12,
-        deadline=None,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(operation.as_strategy())
-    def check(case: Any) -> None:
-        seen.append(case.body)
-        assert validate(api, type_name, case.body) == []
-
-    check()
-    assert seen

@@ -17,6 +17,7 @@ from mock_seller.api.validation import structural_violations
 from mock_seller.buyer.hooks import gate_hub_register, gate_hub_unregister
 from mock_seller.core.notifier import QueryError
 from mock_seller.sandbox.tenancy import current_owner, current_party
+from schemas.dialect import get_dialect
 
 bp = Blueprint("hub", __name__)
 
@@ -42,9 +43,9 @@ def register(api: str, family: str) -> Response:
                           "See the callback policy in docs/scenarios.md")
     try:
         party = current_party()  # the subscription is the buyer's own (tenancy.py)
-        with engine().notifier.acting_for(*((party.owner, party.named) if party
-                                            else ((None, None),))):
-            sub = engine().notifier.subscribe(api, family, callback, body.get("query"))
+        notifier, query = engine().notifier, body.get("query")
+        sub = (notifier.subscribe(api, family, callback, query, party.owner, party.named)
+               if party else notifier.subscribe(api, family, callback, query))
     except QueryError as exc:
         raise bad_request("invalidBody", f"/query: {exc}") from None
     return json_response(sub.to_wire(), 201)
@@ -52,8 +53,8 @@ def register(api: str, family: str) -> Response:
 
 @bp.get("/hub/<sub_id>")
 def read(api: str, family: str, sub_id: str) -> Response:
-    if api == "v7":
-        raise ApiError(405, error("methodNotAllowed", "GET /hub/{id} is not part of API v7"))
+    if not get_dialect(api).has_hub_get:
+        raise ApiError(405, error("methodNotAllowed", f"GET /hub/{{id}} is not part of API {api}"))
     _require_enabled()
     sub = engine().notifier.get(api, sub_id, current_owner())
     if sub is None:

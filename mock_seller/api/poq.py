@@ -24,17 +24,19 @@ from mock_seller.buyer.hooks import (
     waive_errors,
     waive_violations,
 )
+from mock_seller.core.context import engine_of
 from mock_seller.core.engine import Engine, TooManyRecords
+from mock_seller.core.rules import plan_item
 from mock_seller.core.timeutil import parse_datetime
 from mock_seller.sandbox.tenancy import current_owner
 from mock_seller.storage.protocol import ListQuery
-from schemas.dialect import get_dialect
+from schemas.dialect import BASE_PATHS, CANTATA_BASE_PATHS, get_dialect
 
 bp = Blueprint("poq", __name__)
 
 
 def engine() -> Engine:
-    return current_app.extensions["poq_mock"]  # type: ignore[no-any-return]
+    return engine_of(current_app)
 
 
 def read_json_body() -> Any:
@@ -77,8 +79,6 @@ def create(api: str, family: str) -> Response:
 def _immediate_failures(eng: Engine, body: dict[str, Any]) -> list[dict[str, Any]]:
     """Items the scenario cannot answer at once: an immediate response must be READY (R39),
     so insufficient information or a long evaluation is a 422 instead."""
-    from mock_seller.core.rules import plan_item
-
     out = []
     for i, item in enumerate(body["productOfferingQualificationItem"]):
         inv = eng.scenario.inventory.get((item.get("product") or {}).get("id") or "")
@@ -92,8 +92,6 @@ def _immediate_failures(eng: Engine, body: dict[str, Any]) -> list[dict[str, Any
 
 
 def _base(api: str, family: str) -> str:
-    from schemas.dialect import BASE_PATHS, CANTATA_BASE_PATHS
-
     return (CANTATA_BASE_PATHS if family == "cantata" else BASE_PATHS)[api]  # type: ignore[index]
 
 
@@ -117,7 +115,8 @@ def list_poqs(api: str, family: str) -> Response:
     gate_list(api, list(args))  # O15
     dialect = get_dialect(api)
     for key in args:
-        if key not in _LIST_KEYS or (key.startswith("creationDate") and api == "v7"):
+        no_such_filter = key.startswith("creationDate") and not dialect.has_creation_date
+        if key not in _LIST_KEYS or no_such_filter:
             raise bad_request("invalidQuery", f"Unsupported query parameter {key!r}")
         if len(args.getlist(key)) > 1:
             raise bad_request("invalidQuery", f"Query parameter {key!r} given more than once")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from mock_seller.core.scenario import Scenario
+from schemas.dialect import get_dialect
 from schemas.validation import validate
 
 ITEMS = "productOfferingQualificationItem"
@@ -84,6 +85,7 @@ def _item_errors(
     scenario: Scenario,
 ) -> list[dict[str, str]]:
     errors: list[dict[str, str]] = []
+    dialect = get_dialect(api)
     product = item["product"]
     action = item["action"]
     offering_id = (product.get("productOffering") or {}).get("id")
@@ -148,7 +150,8 @@ def _item_errors(
                     "Give exactly one of productOffering or productSpecification",
                 )
             )
-        elif spec_id is not None and api == "v8" and body.get("provideAlternative") is not True:
+        elif (spec_id is not None and dialect.specification_needs_alternatives
+              and body.get("provideAlternative") is not True):
             errors.append(
                 _e422(
                     "invalidValue",
@@ -174,7 +177,7 @@ def _item_errors(
                     f"No product {product_id!r} in the seller's inventory",
                 )
             )
-        if offering_id is None and api == "v8":
+        if offering_id is None and dialect.modify_names_offering:
             errors.append(
                 _e422(
                     "missingProperty",

@@ -22,6 +22,8 @@ from mock_seller.api.errors import unprocessable
 from mock_seller.buyer.checks import MODES, Finding, hub, retrieve, run_create
 from mock_seller.buyer.checks.create import request_kinds
 from mock_seller.buyer.recorder import Recorder
+from mock_seller.core.context import engine_of
+from mock_seller.sandbox.tenancy import current_buyer as buyer_of_request
 from schemas.dialect import BASE_PATHS, CANTATA_BASE_PATHS
 
 EXTENSION = "poq_buyer_conformance"
@@ -55,23 +57,8 @@ def state_of(app: Flask) -> BuyerConformance | None:
 
 
 def current_buyer() -> str:
-    """The buyer of this request: the access layer's identity when it provides one."""
-    import importlib
-
-    try:
-        tenancy: Any = importlib.import_module("mock_seller.sandbox.tenancy")
-    except ImportError:
-        tenancy = None
-    if tenancy is not None and hasattr(tenancy, "current_buyer"):
-        try:
-            who = tenancy.current_buyer()
-        except Exception:  # noqa: BLE001 - identity is optional here, never fatal
-            who = None
-        if who:
-            return str(who)
-    party = g.get("poq_party")  # mock_seller.sandbox.control / auth: the authenticated party
-    who = getattr(party, "buyer", None) or g.get("buyer") or g.get("buyer_id")
-    return str(who) if who else "anonymous"
+    """The buyer of this request: the access layer's identity, "anonymous" when auth is off."""
+    return buyer_of_request() or "anonymous"
 
 
 def _active() -> BuyerConformance | None:
@@ -104,7 +91,7 @@ def gate_create(api: str, body: Any) -> None:
     state = _active()
     if state is None:
         return
-    scenario = current_app.extensions["poq_mock"].scenario
+    scenario = engine_of(current_app).scenario
     findings = run_create(api, body, scenario)
     _judge(state, api, body, findings, request_kinds(body))
 

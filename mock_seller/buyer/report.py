@@ -9,8 +9,11 @@ kinds of valid requests seen, the seller-side ones not applicable."""
 from __future__ import annotations
 
 import atexit
+import json
+import logging
 import threading
 import weakref
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +23,10 @@ from mock_seller.api.errors import error, json_response
 from mock_seller.buyer import hooks
 from mock_seller.buyer.hooks import state_of
 from mock_seller.buyer.recorder import now_rfc3339
+from mock_seller.core.context import engine_of
 from mock_seller.sandbox.control import control_bp
-from mock_seller.sandbox.shared import shared_of
+from mock_seller.sandbox.sharing import shared_of
+from reports import render
 from schemas.catalogue import load_catalogue
 from schemas.results import Check, build_document, write_document
 
@@ -43,8 +48,6 @@ _PERMITTED = {"O1": "optional request attributes (projectId, externalId, ...)",
 
 def _tool_version() -> str:
     try:
-        from importlib.metadata import version
-
         return version("poq-conformance")
     except Exception:  # noqa: BLE001 - running from a source tree
         return "0.0.0+source"
@@ -130,7 +133,7 @@ def buyer_report_document(app: Flask, buyer: str | None = None) -> dict[str, Any
     state = state_of(app)
     if state is None:
         raise RuntimeError("buyer conformance is not installed on this app")
-    scenario = app.extensions["poq_mock"].scenario
+    scenario = engine_of(app).scenario
     logs = state.recorder.snapshot(buyer)
     shared = shared_of(app)  # a SQL store: the logs of every process on it
     if shared is not None:
@@ -141,12 +144,8 @@ def buyer_report_document(app: Flask, buyer: str | None = None) -> dict[str, Any
 
 def render_report(doc: dict[str, Any], fmt: str) -> str:
     """``doc`` as text in ``fmt`` (json, html, junit, md)."""
-    import json
-
     if fmt == "json":
         return json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n"
-    from reports import render
-
     return render(doc, fmt)
 
 
@@ -218,8 +217,6 @@ class ReportWriter:
         try:
             self.write()
         except OSError as exc:  # a full disk must not take the seller down
-            import logging
-
             logging.getLogger(__name__).warning("buyer report not written: %s", exc)
 
     def close(self) -> None:
@@ -242,7 +239,7 @@ WRITER_EXTENSION = "poq_buyer_report_writer"
 def install(app: Flask) -> None:
     """Buyer conformance for ``app`` (settings: the scenario's ``buyer_conformance``, then
     app config BUYER_CONFORMANCE), and a report file kept current when ``report`` is set."""
-    scenario = app.extensions["poq_mock"].scenario
+    scenario = engine_of(app).scenario
     settings = dict(getattr(scenario, "buyer_conformance", None) or {})
     settings.update(app.config.get("BUYER_CONFORMANCE") or {})
     state = hooks.install(app, settings)

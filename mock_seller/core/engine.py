@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from mock_seller.core.hooks import Hooks, UnableCounter
 from mock_seller.core.model import ItemRecord, PoqRecord, derive_poq_state
 from mock_seller.core.notifier import Notifier
 from mock_seller.core.rules import plan_item
@@ -63,15 +64,17 @@ class Page:
 
 
 class Engine:
-    def __init__(self, scenario: Scenario, store: Store | None = None) -> None:
+    def __init__(self, scenario: Scenario, store: Store | None = None,
+                 hooks: Hooks | None = None) -> None:
         self.scenario = scenario
+        self.hooks = hooks if hooks is not None else Hooks()  # extension points (core/hooks.py)
         self.store: Store = store or MemoryStore()
         self.scheduler = Scheduler()
         self.notifier = Notifier(self.scheduler, workers=scenario.notify_workers,
                                  retries=scenario.notify_retries,
                                  backoff=scenario.notify_backoff,
                                  timeout=scenario.notify_timeout,
-                                 outbox=outbox_for(self.store))
+                                 outbox=outbox_for(self.store), hooks=self.hooks)
         self.notifier.guard = scenario.callback_policy.refusal  # mock_seller/sandbox/callbacks.py
         self._lock = threading.RLock()
         self._seq = itertools.count(1)
@@ -79,7 +82,7 @@ class Engine:
         if getattr(self.store, "durable", False):  # a restart: finish what was left pending
             self._resume(None)
             self.scheduler.call_later(SWEEP_INTERVAL, self._sweep, self._generation)
-        self.forced_unable_pending = 0  # mock_seller/sandbox/control.py: next N deferred POQs fail
+        self.unable = UnableCounter()  # the next N deferred POQs fail (sandbox/control.py)
 
     # -- lifecycle ------------------------------------------------------------------------
     def reset(self) -> None:
@@ -91,7 +94,7 @@ class Engine:
             self.notifier.reset()
             if getattr(self.store, "durable", False):
                 self.scheduler.call_later(SWEEP_INTERVAL, self._sweep, self._generation)
-            self.forced_unable_pending = 0
+        self.unable.force(0)
 
     def switch_scenario(self, scenario: Scenario) -> None:
         """Reset, then answer from ``scenario`` (runtime control, sandbox/control.py)."""
@@ -114,15 +117,11 @@ class Engine:
     def force_unable_to_meet_time(self, count: int) -> None:
         """The next ``count`` deferred POQs end UNABLE_TO_MEET_TIME (v8 terminatedWithError,
         v7 done.unableToProvide) whatever the scenario says."""
-        with self._lock:
-            self.forced_unable_pending = max(0, count)
+        self.unable.force(count)
 
-    def _take_forced_unable(self) -> bool:
-        with self._lock:
-            if self.forced_unable_pending <= 0:
-                return False
-            self.forced_unable_pending -= 1
-            return True
+    @property
+    def forced_unable_pending(self) -> int:
+        return self.unable.pending
 
     def close(self) -> None:
         self.notifier.close()
@@ -145,7 +144,7 @@ class Engine:
         items = body[ITEMS]
         plans = [plan_item(self.scenario, item, self._inventory_offering(item)) for item in items]
         requested = parse_datetime(body.get("requestedPOQCompletionDate"))
-        forced = not immediate and self._take_forced_unable()
+        forced = not immediate and self.unable.take()
         record = PoqRecord(
             id=str(uuid.uuid4()), api=api, seq=0, created=now, deferred=not immediate,
             state=READY if immediate else ACKNOWLEDGED, history=[], items=[],
@@ -186,12 +185,14 @@ class Engine:
         poq_to_wire(record if immediate else _as_final(record), body, dialect, self.scenario)
         with self._lock, self.store.transaction():
             record.seq = next(self._seq)
+            for hook in self.hooks.new_record:
+                hook(record)
             self.store.add(record)
             if timeline is not None:
                 self.store.set_timeline(record, timeline)
             generation = self._generation
             response = poq_to_wire(record, body, dialect, self.scenario)
-            if api == "v7" and self.scenario.v7_create_event:
+            if dialect.has_create_event and self.scenario.v7_create_event:
                 self._emit(record, POQ_CREATE, now)
         if not immediate:
             self.scheduler.call_later(start, self._start, generation, api, record.id)
@@ -286,8 +287,7 @@ class Engine:
         dialect = get_dialect(record.api)
         wire_type = dialect.wire_event_type(mef_type)
         body = event_body(dialect, str(uuid.uuid4()), mef_type, now, record, item)
-        with self.notifier.acting_for((record.buyer, record.seller)):  # tenancy.py
-            self.notifier.publish(record.api, wire_type, body)
+        self.notifier.publish(record.api, wire_type, body, owner=(record.buyer, record.seller))
 
     # -- read -----------------------------------------------------------------------------
     def retrieve(self, api: str, poq_id: str,

@@ -12,20 +12,21 @@ import logging
 import queue
 import threading
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 import requests
 
+from mock_seller.core.hooks import Hooks, around
 from mock_seller.core.scheduler import Scheduler
 from mock_seller.storage.memory import MemoryOutbox
 from mock_seller.storage.protocol import DELIVERED, DROPPED, RETRY, Outbox
 from schemas.dialect import CANTATA_LISTENER_BASE_PATHS, LISTENER_BASE_PATHS, get_dialect
 
 log = logging.getLogger(__name__)
+Owner = tuple[str | None, str | None]  # (buyer, seller) of a POQ or a subscription
 
 
 class QueryError(ValueError):
@@ -49,13 +50,14 @@ class Subscription:
     def url(self, wire_type: str) -> str:
         bases = CANTATA_LISTENER_BASE_PATHS if self.family == "cantata" else LISTENER_BASE_PATHS
         url = f"{self.callback.rstrip('/')}{bases[self.api]}/listener/{wire_type}"  # type: ignore[index]
-        if self.named and self.api != "v7":  # v8: buyerId/sellerId as query parameters
+        if self.named and get_dialect(self.api).registration_ids_in == "query":
             url += ("&" if "?" in url else "?") + urlencode(self.named)
         return url
 
     def decorate(self, body: dict[str, Any]) -> dict[str, Any]:
-        """v7: the registration's buyerId/sellerId go into ``event`` (v7 guide R6)."""
-        if not self.named or self.api != "v7":
+        """The registration's buyerId/sellerId in ``event`` where the dialect puts them
+        there (v7 guide R6)."""
+        if not self.named or get_dialect(self.api).registration_ids_in != "event":
             return body
         return {**body, "event": {**body.get("event", {}), **dict(self.named)}}
 
@@ -95,7 +97,9 @@ class Notifier:
     POLL_INTERVAL = 0.3
 
     def __init__(self, scheduler: Scheduler, *, workers: int = 4, retries: int = 4,
-                 backoff: float = 0.2, timeout: float = 3.0, outbox: Outbox | None = None) -> None:
+                 backoff: float = 0.2, timeout: float = 3.0, outbox: Outbox | None = None,
+                 hooks: Hooks | None = None) -> None:
+        self.hooks = hooks if hooks is not None else Hooks()  # publish/subscribe/unsubscribe
         self._scheduler = scheduler
         self._workers_wanted = workers
         self._retries = retries
@@ -114,26 +118,12 @@ class Notifier:
         self.guard: Callable[[str], str | None] | None = None
         # mock_seller/sandbox/control.py: (sub, wire_type, body) -> delay in s, or None to drop
         self.delivery_filter: Callable[..., float | None] | None = None
-        self._acting = threading.local()  # owner of subscribe/publish calls (acting_for)
         self._stop_polling = threading.Event()
         self._poller: threading.Thread | None = None
         if self._outbox.durable:  # deliver what a previous run (or a peer) left behind
             self._poller = threading.Thread(target=self._poll, name="poq-mock-outbox-poll",
                                             daemon=True)
             self._poller.start()
-
-    @contextmanager
-    def acting_for(self, owner: tuple[str | None, str | None],
-                   named: tuple[tuple[str, str], ...] = ()) -> Iterator[None]:
-        """The owner (buyer, seller) of the subscribe/publish calls made inside, and the
-        buyerId/sellerId a registration named (sandbox/tenancy.py). Passed out of band so
-        that wrappers of those methods (mock_seller/defects) keep their signatures."""
-        previous = getattr(self._acting, "value", None)
-        self._acting.value = (owner, named)
-        try:
-            yield
-        finally:
-            self._acting.value = previous
 
     @property
     def outbox(self) -> Outbox:
@@ -145,11 +135,19 @@ class Notifier:
         self._retries, self._backoff, self._timeout = retries, backoff, timeout
 
     # -- subscriptions --------------------------------------------------------------------
-    def subscribe(self, api: str, family: str, callback: str, query: str | None) -> Subscription:
-        owner, named = getattr(self._acting, "value", None) or ((None, None), ())
-        sub = Subscription(str(uuid.uuid4()), api, family, callback, query,
-                           parse_query(api, query), owner, named)
-        self._outbox.add_subscription(sub)
+    def subscribe(self, api: str, family: str, callback: str, query: str | None,
+                  owner: Owner = (None, None), named: tuple[tuple[str, str], ...] = ()
+                  ) -> Subscription:
+        """Register ``callback`` for ``owner`` (buyer, seller; sandbox/tenancy.py) with the
+        buyerId/sellerId the registration ``named``, through the subscribe hooks."""
+
+        def add(api: str, family: str, callback: str, query: str | None) -> Subscription:
+            sub = Subscription(str(uuid.uuid4()), api, family, callback, query,
+                               parse_query(api, query), owner, named)
+            self._outbox.add_subscription(sub)
+            return sub
+
+        sub: Subscription = around(self.hooks.subscribe, add)(api, family, callback, query)
         return sub
 
     def get(self, api: str, sub_id: str,
@@ -160,23 +158,33 @@ class Notifier:
         return sub  # type: ignore[no-any-return]
 
     def unsubscribe(self, api: str, sub_id: str) -> bool:
+        return bool(around(self.hooks.unsubscribe, self._remove)(api, sub_id))
+
+    def _remove(self, api: str, sub_id: str) -> bool:
         return self._outbox.remove_subscription(sub_id, api)
 
     def has_subscribers(self, api: str) -> bool:
         return bool(self._outbox.subscriptions(api))
 
     # -- publishing -----------------------------------------------------------------------
-    def publish(self, api: str, wire_type: str, body: dict[str, Any]) -> int:
-        """Queue ``body`` for every subscription of ``api`` that wants ``wire_type`` (inside
-        the caller's store transaction: the workers wake once it commits)."""
+    def publish(self, api: str, wire_type: str, body: dict[str, Any],
+                owner: Owner | None = None) -> int:
+        """Queue ``body`` for every subscription of ``api`` that wants ``wire_type`` and
+        belongs to ``owner`` (None: any), through the publish hooks (inside the caller's store
+        transaction: the workers wake once it commits)."""
+        events = [(api, wire_type, body)]
+        for hook in self.hooks.publish:
+            events = [out for event in events for out in hook(*event)]
+        return sum(self._queue(*event, owner) for event in events)
+
+    def _queue(self, api: str, wire_type: str, body: dict[str, Any], owner: Owner | None) -> int:
         if self._closed:
             return 0
         woken: list[str] = []
-        acting = getattr(self._acting, "value", None)  # the event's owner (acting_for)
         for sub in self._outbox.subscriptions(api):
             if not sub.wants(wire_type):
                 continue
-            if acting is not None and sub.owner != acting[0]:
+            if owner is not None and sub.owner != owner:
                 continue  # another buyer's subscription (mock_seller/sandbox/tenancy.py)
             delay = 0.0
             if self.delivery_filter is not None:

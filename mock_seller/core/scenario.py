@@ -7,6 +7,7 @@ Errors name the offending key (as a JSON Pointer) so a scenario author can fix i
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -16,15 +17,13 @@ import jsonschema
 import yaml
 
 from mock_seller.api.limits import Limits
+from mock_seller.core.hooks import ScenarioHook
 from mock_seller.core.scenario_overlay import expand as expand_overlay
+from mock_seller.exceptions import ScenarioError
 from mock_seller.sandbox.auth import AuthSettings, parse_auth
 from mock_seller.sandbox.callbacks import CallbackPolicy
 
 DEFAULT_SCENARIO = "default"
-
-
-class ScenarioError(ValueError):
-    """A scenario file that cannot be used (unreadable, invalid YAML, schema or reference error)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,8 +120,9 @@ class Scenario:
     places: dict[str, Place]
     rules: tuple[Rule, ...]
     source: str = field(default="<dict>")
-    defects: tuple[str, ...] = ()  # mock_seller/defects: seeded violations (docs/defects.md)
-    variants: tuple[str, ...] = ()  # mock_seller/variants.py: unusual but legal behaviours
+    # names kept for the extension that owns them (the proving kit checks them; docs/defects.md)
+    defects: tuple[str, ...] = ()  # seeded violations
+    variants: tuple[str, ...] = ()  # unusual but legal behaviours
     buyer_conformance: dict[str, Any] = field(default_factory=dict)  # mock_seller.buyer.checks
     limits: Limits = field(default_factory=Limits)  # mock_seller/api/limits.py: body caps
     callback_policy: CallbackPolicy = field(default_factory=CallbackPolicy)  # sandbox/callbacks.py
@@ -148,8 +148,10 @@ def _pointer(path: Any) -> str:
     return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in path)
 
 
-def load_scenario(source: str | Path | dict[str, Any] | Scenario | None = None) -> Scenario:
-    """Load a scenario from a file path, a bundled name ("default") or a mapping."""
+def load_scenario(source: str | Path | dict[str, Any] | Scenario | None = None,
+                  prepare: Sequence[ScenarioHook] = ()) -> Scenario:
+    """Load a scenario from a file path, a bundled name ("default") or a mapping; the
+    ``prepare`` hooks of the app's extensions check and rewrite the document first."""
     if isinstance(source, Scenario):
         return source
     if source is None:
@@ -166,10 +168,8 @@ def load_scenario(source: str | Path | dict[str, Any] | Scenario | None = None) 
                  else _pointer(first.absolute_path) if first.absolute_path else "(top level)")
         more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
         raise ScenarioError(f"scenario {label}: key {where}: {first.message}{more}")
-    if data.get("defects") or data.get("variants"):
-        from mock_seller.variants import check_names  # registries of defects and variants
-
-        data = check_names(data, label)
+    for hook in prepare:
+        data = hook(data, label)
     return _build(data, label)
 
 

@@ -62,7 +62,7 @@ def poq_to_wire(
     out["stateChange"] = _changes(record.history, dialect.wire_poq_state)
     if record.deferred and record.expected is not None:
         out["expectedPOQCompletionDate"] = format_datetime(record.expected)
-    if dialect.api == "v7" and record.completed is not None:
+    if dialect.has_effective_qualification_date and record.completed is not None:
         out["effectiveQualificationDate"] = format_datetime(record.completed)
     for key, value in request.items():
         if key not in _SELLER_KEYS and key not in out:
@@ -94,7 +94,7 @@ def _item(
                 "value": rec.termination or "The requested completion date cannot be met",
             }
         ]
-    elif rec.state == REJECTED and dialect.api == "v7":
+    elif rec.state == REJECTED and dialect.rejection_carries_termination_error:
         out["terminationError"] = [
             {
                 "code": "otherIssue",
@@ -140,7 +140,7 @@ def _ready_attributes(
             _alternate(i, alt, configuration, dialect, scenario, guaranteed)
             for i, alt in enumerate(result.alternates or (), start=1)
         ]
-        if proposals or dialect.api == "v8":  # v8 CR2: asked for, none found -> empty array
+        if proposals or dialect.lists_empty_alternates:
             out["alternateProductOfferingProposal"] = proposals
 
 
@@ -164,7 +164,7 @@ def _alternate(
         "alternateProduct": product,
         "installationInterval": _interval(dialect, alt.installation_interval),
     }
-    if dialect.api == "v8":
+    if dialect.rich_alternates:
         out["serviceabilityConfidence"] = dialect.wire_confidence(alt.confidence)
         if alt.reason:
             out["serviceabilityConfidenceReason"] = alt.reason

@@ -25,6 +25,9 @@ from urllib.parse import unquote_plus
 from flask import Blueprint, Flask, Response, current_app, g, request
 
 from mock_seller.api.errors import error, json_response
+from mock_seller.core.context import engine_of
+from mock_seller.exceptions import ScenarioError
+from mock_seller.sandbox.tenancy import resolve_party
 
 DEFAULT_REALM = "poq-mock-seller"
 DEFAULT_TOKEN_LIFETIME = 3600.0
@@ -61,8 +64,6 @@ def parse_auth(raw: dict[str, Any] | None, label: str = "<dict>") -> AuthSetting
     """The (schema-valid) ``auth`` key of a scenario; ScenarioError on a bad reference."""
     if not raw:
         return None
-    from mock_seller.core.scenario import ScenarioError  # scenario imports this module
-
     def fail(where: str, message: str) -> ScenarioError:
         return ScenarioError(f"scenario {label}: key /auth{where}: {message}")
 
@@ -94,7 +95,7 @@ def parse_auth(raw: dict[str, Any] | None, label: str = "<dict>") -> AuthSetting
 
 def settings() -> AuthSettings | None:
     """Auth settings of the current scenario, None when auth is off."""
-    auth = getattr(current_app.extensions["poq_mock"].scenario, "auth", None)
+    auth = getattr(engine_of(current_app).scenario, "auth", None)
     return auth if auth is not None and auth.enabled else None
 
 
@@ -183,7 +184,6 @@ def _guard_api() -> Response | None:
     entity, problem = authenticate(auth, request.headers.get("Authorization"))
     if entity is None:
         return unauthorized(auth, problem or "invalidCredentials")
-    from mock_seller.sandbox.tenancy import resolve_party
 
     g.poq_entity = entity
     g.poq_party = resolve_party(entity, request.args)  # raises ApiError 400/403

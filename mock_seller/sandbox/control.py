@@ -23,6 +23,7 @@ from __future__ import annotations
 import hmac
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -33,6 +34,9 @@ import yaml
 from flask import Blueprint, Flask, Response, current_app, g, request
 
 from mock_seller.api.errors import error, json_response
+from mock_seller.buyer.hooks import state_of as buyer_state_of
+from mock_seller.core.context import engine_of
+from mock_seller.core.hooks import ScenarioHook
 from mock_seller.core.scenario import Scenario, ScenarioError, load_scenario
 from mock_seller.core.timeutil import format_datetime, utcnow
 from mock_seller.sandbox.faults import VIEW_ENDPOINTS, FaultConfigError, Faults
@@ -44,7 +48,8 @@ from mock_seller.sandbox.request_log import (
     bounded_path,
     bounded_query,
 )
-from mock_seller.sandbox.shared import shared_of
+from mock_seller.sandbox.sharing import shared_of
+from schemas.dialect import APIS
 
 CONTROL_TOKEN_KEY = "CONTROL_TOKEN"  # app.config key; None/"" = control disabled
 ENV_VAR = "POQ_MOCK_CONTROL_TOKEN"
@@ -64,10 +69,6 @@ class ControlState:
 
 def state_of(app: Flask) -> ControlState:
     return app.extensions[_EXTENSION]  # type: ignore[no-any-return]
-
-
-def _engine(app: Flask) -> Any:
-    return app.extensions["poq_mock"]
 
 
 # -- guard --------------------------------------------------------------------------------
@@ -130,7 +131,7 @@ def reset() -> Response:
 
 @control_bp.get("/scenario")
 def get_scenario() -> Response:
-    scenario = _engine(current_app).scenario
+    scenario = engine_of(current_app).scenario
     return json_response({"name": scenario.name, "source": scenario.source})
 
 
@@ -196,7 +197,7 @@ def delete_requests() -> Response:
 @control_bp.get("/outbox")
 def get_outbox() -> Response:
     """Notifications waiting, and the last dead letters (out of retries, or refused)."""
-    outbox = _engine(current_app).notifier.outbox
+    outbox = engine_of(current_app).notifier.outbox
     return json_response({"pending": outbox.backlog(), "dead": outbox.dead_count(),
                           "dead_letters": outbox.dead_letters()})
 
@@ -204,7 +205,7 @@ def get_outbox() -> Response:
 @control_bp.post("/outbox/redeliver")
 def redeliver_outbox() -> Response:
     """Put every dead letter back in its queue (durable stores keep their bodies)."""
-    return json_response({"redelivered": _engine(current_app).notifier.outbox.redeliver()})
+    return json_response({"redelivered": engine_of(current_app).notifier.outbox.redeliver()})
 
 
 # -- hooks on the API ---------------------------------------------------------------------
@@ -274,7 +275,7 @@ def install(app: Flask) -> None:
     app.before_request_funcs.setdefault(None, []).insert(0, _start_clock)
     app.before_request(_inject_faults)
     app.after_request(_log_request)
-    engine = _engine(app)
+    engine = engine_of(app)
     engine.notifier.delivery_filter = lambda *_: state.faults.for_notification()
 
 
@@ -284,7 +285,7 @@ def _bundled_schema() -> dict[str, Any]:
     return json.loads(text)  # type: ignore[no-any-return]
 
 
-def scenario_from(source: Any) -> Scenario:
+def scenario_from(source: Any, prepare: Sequence[ScenarioHook] = ()) -> Scenario:
     """A scenario from a bundled name / path / mapping / ``{"name": bundled}``; a
     ScenarioError carries ``problems`` (every schema error) when the mapping is invalid."""
     if isinstance(source, dict) and set(source) == {"name"}:
@@ -299,7 +300,7 @@ def scenario_from(source: Any) -> Scenario:
             exc = ScenarioError("scenario: " + "; ".join(problems))
             exc.problems = problems  # type: ignore[attr-defined]
             raise exc
-    return load_scenario(source)
+    return load_scenario(source, prepare)
 
 
 class LocalControl:
@@ -308,7 +309,7 @@ class LocalControl:
     def __init__(self, app: Flask) -> None:
         self.app = app
         self.state = state_of(app)
-        self.engine = _engine(app)
+        self.engine = engine_of(app)
 
     def reset(self) -> None:
         """Forget POQs, subscriptions, pending transitions, the request log, the faults and the
@@ -319,7 +320,6 @@ class LocalControl:
 
     def forget(self) -> None:
         """This process's part of a reset: request log, faults, buyer-conformance record."""
-        from mock_seller.buyer.hooks import state_of as buyer_state_of
 
         self.state.log.clear()
         self.state.faults.clear()
@@ -328,7 +328,7 @@ class LocalControl:
             buyer.recorder.clear()
 
     def set_scenario(self, source: Any) -> Scenario:
-        scenario = scenario_from(source)
+        scenario = scenario_from(source, self.engine.hooks.scenario)
         self.engine.switch_scenario(scenario)
         self.state.log.clear()
         if isinstance(source, (str, dict)):  # a Scenario object stays in this process
@@ -374,7 +374,7 @@ class LocalControl:
             "status": "ok",
             "scenario": engine.scenario.name,
             "auth": bool(auth and auth.enabled),
-            "poqs": {api: engine.count(api) for api in ("v8", "v7")},
+            "poqs": {api: engine.count(api) for api in APIS},
             "notifications": {"delivered": engine.notifier.delivered,
                               "dropped": engine.notifier.dropped,
                               "errors": engine.notifier.errors,

@@ -17,6 +17,8 @@ from typing import Any
 
 import jsonschema
 
+from mock_seller.exceptions import ConfigError
+
 # names used in fault configs and in the request log; "*" = every API endpoint
 VIEW_ENDPOINTS = {"create": "create", "list_poqs": "list", "retrieve": "retrieve",
                   "register": "hub_register", "read": "hub_read", "unregister": "hub_delete"}
@@ -57,7 +59,7 @@ FAULTS_SCHEMA: dict[str, Any] = {
 }
 
 
-class FaultConfigError(ValueError):
+class FaultConfigError(ConfigError):
     """A fault configuration that does not validate; ``problems`` lists every error."""
 
     def __init__(self, problems: list[str]) -> None:

@@ -24,11 +24,14 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
 
+from mock_seller.core.context import engine_of
+from mock_seller.core.hooks import Shareable
+from mock_seller.sandbox.sharing import SHARED_KEY, shared_of
 from mock_seller.storage.sql import SqlDatabase
 
 log = logging.getLogger(__name__)
@@ -38,7 +41,6 @@ ALIVE_WITHIN = 3.0  # s: a process that has not polled for this long is taken fo
 HEARTBEAT_EVERY = 4  # polls between two heartbeats (one write a second)
 FORGET_PEERS_AFTER = 86_400.0  # s: what a process long gone saw is dropped at the next start
 COLLECT_WAIT = 1.5  # s a reader waits for live processes to publish what they saw
-EXTENSION = "poq_mock_shared"
 
 
 class SharedControl:
@@ -50,16 +52,13 @@ class SharedControl:
         self._seen: dict[str, int] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        engine = app.extensions["poq_mock"]
+        engine = engine_of(app)
         self._engine = engine
-        self._force_local = engine.force_unable_to_meet_time
-        engine.force_unable_to_meet_time = self._force
-        engine._take_forced_unable = self._take_unable  # one counter for every process
-        from mock_seller.defects.runtime import switch_of
-
-        switch = switch_of(app)
-        self._set_defects = switch.set
-        switch.set = self._defects  # type: ignore[method-assign,assignment]
+        self._local_unable = engine.unable
+        engine.unable = _SharedUnable(self)  # type: ignore[assignment]  # one for all processes
+        self._settings: dict[str, Shareable] = dict(engine.hooks.shareable)
+        for key, setting in self._settings.items():  # plug-ins' settings (the kit's defects)
+            setting.watch(self._publisher(key))
         self.db.run("DELETE FROM peer WHERE updated < ?", (time.time() - FORGET_PEERS_AFTER,))
         self._heartbeat()
         self.poll(adopt=True)
@@ -93,13 +92,11 @@ class SharedControl:
                 if name in mine:
                     self._seen[name] = int(version)
 
-    def _defects(self, names: Iterable[str]) -> tuple[str, ...]:
-        active = self._set_defects(names)
-        self.publish("defects", list(active))
-        return active
+    def _publisher(self, key: str) -> Callable[[Any], None]:
+        return lambda value: self.publish(key, value)
 
     def _force(self, count: int) -> None:
-        self._force_local(count)
+        self._local_unable.force(count)
         with self.db.transaction():
             self.db.run("INSERT INTO control (key, version, counter) VALUES ('unable', 1, ?)"
                         " ON CONFLICT (key) DO UPDATE SET counter = excluded.counter",
@@ -110,7 +107,7 @@ class SharedControl:
         deferred POQ: a local copy could be up to a poll late)."""
         rows = self.db.query("UPDATE control SET counter = counter - 1"
                              " WHERE key='unable' AND counter > 0 RETURNING counter")
-        self._engine.forced_unable_pending = int(rows[0][0]) if rows else 0
+        self._local_unable.pending = int(rows[0][0]) if rows else 0
         return bool(rows)
 
     # -- applying ---------------------------------------------------------------------------
@@ -120,7 +117,7 @@ class SharedControl:
         rows = self.db.query("SELECT key, version, value, counter FROM control ORDER BY version")
         for key, version, value, counter in rows:
             if key == "unable":
-                self._engine.forced_unable_pending = int(counter)
+                self._local_unable.pending = int(counter)
                 continue
             with self._lock:
                 if self._seen.get(key, 0) >= version:
@@ -142,8 +139,8 @@ class SharedControl:
             local.state.log.clear()
         elif key == "faults":
             local.state.faults.configure(value)
-        elif key == "defects":
-            self._set_defects(value)
+        elif key in self._settings:
+            self._settings[key].apply(value)
         elif key == "reset":
             local.forget()
         elif key == "log":
@@ -241,12 +238,25 @@ def install(app: Flask) -> SharedControl | None:
     if not isinstance(db, SqlDatabase):
         return None
     shared = SharedControl(app, db)
-    app.extensions[EXTENSION] = shared
+    app.extensions[SHARED_KEY] = shared
     return shared
 
 
-def shared_of(app: Flask) -> SharedControl | None:
-    return app.extensions.get(EXTENSION)  # type: ignore[no-any-return]
-
-
 __all__ = ["SharedControl", "install", "shared_of"]
+
+
+class _SharedUnable:
+    """The engine's unable-to-meet-time counter (``UnableCounter``), kept in the database."""
+
+    def __init__(self, shared: SharedControl) -> None:
+        self._shared = shared
+
+    @property
+    def pending(self) -> int:
+        return self._shared._local_unable.pending
+
+    def force(self, count: int) -> None:
+        self._shared._force(count)
+
+    def take(self) -> bool:
+        return self._shared._take_unable()

@@ -41,9 +41,14 @@ def display_url(url: str | None) -> str:
 
 
 def outbox_for(store: Any) -> Outbox:
-    """The outbox that matches a store: durable in a SQL store's database, else in memory."""
-    make = getattr(store, "make_outbox", None)
-    return make() if callable(make) else MemoryOutbox()  # type: ignore[no-any-return]
+    """The outbox a store declares; a store of our tests or a user's that declares none gets
+    one in memory, unless it is durable (its notifications would silently not be)."""
+    declared = getattr(store, "outbox", None)
+    if declared is not None:
+        return declared()  # type: ignore[no-any-return]
+    if getattr(store, "durable", False):
+        raise StoreError(f"{type(store).__name__} is durable but declares no outbox()")
+    return MemoryOutbox()
 
 
 __all__ = ["StoreError", "display_url", "open_store", "outbox_for"]

@@ -46,6 +46,9 @@ class MemoryStore:
     def __init__(self) -> None:
         self._parts: dict[str, _Partition] = defaultdict(_Partition)
 
+    def outbox(self) -> MemoryOutbox:
+        return MemoryOutbox()
+
     def add(self, record: PoqRecord) -> None:
         part = self._parts[record.api]
         part.by_id[record.id] = record

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from mock_seller.core.model import PoqRecord
+from mock_seller.exceptions import ConfigError
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +28,7 @@ class ListQuery:
     owner: tuple[str | None, str | None] | None = None  # only this (buyer, seller)'s POQs
 
 
-class StoreError(ValueError):
+class StoreError(ConfigError):
     """A store URL or file this mock cannot use (one readable line)."""
 
 
@@ -41,7 +42,12 @@ class Timeline:
 
 
 class Store(Protocol):
-    durable: bool  # True: records outlive the process (re-arm timelines on start)
+    """POQ records of both dialects. ``durable``: records outlive the process (timelines are
+    re-armed on start); a durable store gives the outbox that keeps notifications with them."""
+
+    durable: bool
+
+    def outbox(self) -> Outbox: ...
 
     def add(self, record: PoqRecord) -> None: ...
     def set_timeline(self, record: PoqRecord, timeline: Timeline) -> None: ...

@@ -214,7 +214,7 @@ class SqlStore:
     def transaction(self) -> Any:
         return self.db.transaction()
 
-    def make_outbox(self) -> SqlOutbox:
+    def outbox(self) -> SqlOutbox:
         """The outbox in the same database (``storage.outbox_for``)."""
         return SqlOutbox(self.db)
 

@@ -124,6 +124,10 @@ class SqliteStore(SqlStore):
     def __init__(self, path: str) -> None:
         super().__init__(Database(path))
 
+    def outbox(self) -> SqliteOutbox:
+        """Notifications in the same file, written in the transaction of their POQ change."""
+        return SqliteOutbox(self.db)
+
     @classmethod
     def from_url(cls, url: str) -> SqliteStore:
         return cls(path_from_url(url))

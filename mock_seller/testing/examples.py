@@ -98,16 +98,17 @@ def notification(scenario: Scenario, api: str = "v8",
     """The POQ state-change event the mock sends when the create example completes: the
     engine runs the example on a hand-driven clock and the event is captured, not sent."""
     from mock_seller.core.engine import Engine
+    from mock_seller.core.hooks import Event
     from mock_seller.testing.clock import ManualClock
 
     engine = Engine(scenario)
     events: list[tuple[str, dict[str, Any]]] = []
 
-    def capture(api: str, wire_type: str, body: dict[str, Any]) -> int:
+    def capture(api: str, wire_type: str, body: dict[str, Any]) -> list[Event]:
         events.append((wire_type, body))
-        return 1
+        return []  # captured, not queued
 
-    engine.notifier.publish = capture  # type: ignore[method-assign]
+    engine.hooks.publish.append(capture)
     clock = ManualClock(engine.scheduler, engine)
     engine.scheduler = clock  # type: ignore[assignment]
     try:

@@ -19,7 +19,7 @@ from typing import Any
 from mock_seller.buyer.checks import MODES
 from mock_seller.buyer.hooks import state_of as buyer_state_of
 from mock_seller.core.scenario import Scenario, load_scenario
-from mock_seller.defects.runtime import switch_of
+from mock_seller.proving.runtime import switch_of
 from mock_seller.sandbox.control import LocalControl
 from mock_seller.server import MockServer
 from mock_seller.testing import journal
@@ -47,7 +47,7 @@ class PoqSeller:
     def __init__(self, scenario: str | Path | dict[str, Any] = "default",
                  host: str = "127.0.0.1", port: int = 0, threads: int = 8) -> None:
         self._source = scenario
-        self.scenario: Scenario = load_scenario(scenario)
+        self.scenario: Scenario = load_scenario(scenario, _prepare())
         self.server = MockServer(self.scenario, host=host, port=port, threads=threads)
         self.app = self.server.app
         self.engine = self.server.engine
@@ -135,7 +135,7 @@ class PoqSeller:
             if variants:
                 source = ({**source, "variants": list(variants)} if isinstance(source, dict)
                           else {"extends": str(source), "variants": list(variants)})
-            loaded = load_scenario(source)
+            loaded = load_scenario(source, _prepare())
         if response_mode is not None:
             loaded = dataclasses.replace(loaded, response_mode=response_mode)
         return loaded
@@ -253,3 +253,10 @@ class PoqSeller:
 
 
 __all__ = ["BuyerFinding", "PoqSeller", "RecordedRequest"]
+
+
+def _prepare() -> list[Any]:
+    """The scenario hooks of the default extensions (the proving kit applies variants)."""
+    from mock_seller.app import default_extensions
+
+    return [ext.prepare_scenario for ext in default_extensions()]

@@ -7,7 +7,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from mock_seller.buyer.checks import ITEMS, Finding, as_dict, as_list, failed, is_text, passed
+from mock_seller.buyer.checks.findings import (
+    ITEMS,
+    Finding,
+    as_dict,
+    as_list,
+    failed,
+    is_text,
+    passed,
+)
+from schemas.dialect import get_dialect
 
 REQUIRED = ("name", "number", "emailAddress")
 
@@ -19,7 +28,7 @@ def contacts_of(api: str, body: dict[str, Any]) -> Iterator[tuple[str, Any]]:
     for i, item in enumerate(as_list(body.get(ITEMS))):
         at = f"/{ITEMS}/{i}"
         item = as_dict(item)
-        if api == "v7":
+        if get_dialect(api).item_place_shape == "flat":  # on-site contact on the item
             for k, contact in enumerate(as_list(item.get("relatedContactInformation"))):
                 yield f"{at}/relatedContactInformation/{k}", contact
         for j, place in enumerate(as_list(as_dict(item.get("product")).get("place"))):

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from mock_seller.buyer.checks import ITEMS, Finding, as_dict, failed, is_text, passed
+from mock_seller.buyer.checks.findings import ITEMS, Finding, as_dict, failed, is_text, passed
 from mock_seller.core.timeutil import parse_datetime
+from schemas.dialect import get_dialect
 
 BUYER_ROLE = "buyerContactInformation"
 _OPTIONAL = ("projectId", "externalId", "buyerId", "sellerId")
@@ -77,7 +78,8 @@ def _flags(api: str, body: dict[str, Any]) -> list[Finding]:
         value = body.get(key)
         if isinstance(value, bool):
             out.append(passed("R9", f"/{key}", f"{key} = {str(value).lower()}"))
-        elif key not in body and api == "v7" and key == "provideAlternative":
+        elif (key not in body and key == "provideAlternative"
+              and not get_dialect(api).provide_alternative_required):
             out.append(passed("R9", f"/{key}", "provideAlternative omitted; v7 defaults it "
                               "to false (accepted, see the catalogue's R9 reading)"))
         elif key not in body:

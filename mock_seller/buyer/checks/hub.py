@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from mock_seller.buyer.checks import Finding, failed, is_text, passed
+from mock_seller.buyer.checks.findings import Finding, failed, is_text, passed
 
 
 def check_register(body: Any) -> list[Finding]:

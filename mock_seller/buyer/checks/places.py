@@ -12,7 +12,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from mock_seller.buyer.checks import ITEMS, Finding, as_dict, as_list, failed, is_text, passed
+from mock_seller.buyer.checks.findings import (
+    ITEMS,
+    Finding,
+    as_dict,
+    as_list,
+    failed,
+    is_text,
+    passed,
+)
+from schemas.dialect import get_dialect
+from schemas.validation import validate
 
 _V8_REPRESENTATIONS = ("fieldedAddressRepresentation", "formattedAddressRepresentation",
                        "geographicPointRepresentation", "labelRepresentation")
@@ -88,6 +98,7 @@ def _item(api: str, item: dict[str, Any], product: dict[str, Any], at: str,
 def _required_parts(api: str, item: dict[str, Any], places: list[Any], pointer: str,
                     at: str) -> list[Finding]:
     out: list[Finding] = []
+    nested = get_dialect(api).item_place_shape == "nested"
     for j, entry in enumerate(places):
         here = f"{pointer}/{j}"
         if not isinstance(entry, dict):
@@ -96,14 +107,14 @@ def _required_parts(api: str, item: dict[str, Any], places: list[Any], pointer: 
         missing = []
         if not is_text(entry.get("role")):
             missing.append(("role", "missingProperty"))
-        inner = entry.get("place") if api == "v8" else entry
-        if api == "v8" and not isinstance(inner, dict):
+        inner = entry.get("place") if nested else entry
+        if nested and not isinstance(inner, dict):
             missing.append(("place", "missingProperty"))
         elif not is_text(as_dict(inner).get("@type")):
-            missing.append(("place/@type" if api == "v8" else "@type", "missingProperty"))
-        elif api == "v7" and not set(entry) - {"role", "@type", "@schemaLocation"}:
+            missing.append(("place/@type" if nested else "@type", "missingProperty"))
+        elif not nested and not set(entry) - {"role", "@type", "@schemaLocation"}:
             missing.append(("", "missingProperty"))  # a type but no place fields
-        if api == "v8" and not [c for c in as_list(entry.get("contact")) if c]:
+        if nested and not [c for c in as_list(entry.get("contact")) if c]:
             missing.append(("contact", "missingProperty"))
         for name, code in missing:
             where = f"{here}/{name}" if name else here
@@ -111,7 +122,7 @@ def _required_parts(api: str, item: dict[str, Any], places: list[Any], pointer: 
                               "(role, place type, place and on-site contact)", code))
         if not missing:
             out.append(passed("R19", here, "role, place type, place and contact given"))
-    if api == "v7":
+    if not nested:  # the on-site contact is the item's
         contacts = [c for c in as_list(item.get("relatedContactInformation")) if c]
         if contacts:
             out.append(passed("R19", f"{at}/relatedContactInformation",
@@ -125,14 +136,14 @@ def _required_parts(api: str, item: dict[str, Any], places: list[Any], pointer: 
 
 def _form(api: str, entry: Any, here: str) -> list[Finding]:
     """R21: validate the place against the schema of the type it names."""
-    from schemas.validation import validate
-
     if not isinstance(entry, dict):
         return [failed("R21", here, "a place relationship must be an object")]
-    if api == "v8":
-        place, at, type_name = entry.get("place"), f"{here}/place", "PlaceRefOrQuery"
+    dialect = get_dialect(api)
+    if dialect.item_place_shape == "nested":
+        place, at = entry.get("place"), f"{here}/place"
     else:
-        place, at, type_name = entry, here, "RelatedPlaceRefOrValueByType"
+        place, at = entry, here
+    type_name = dialect.place_schema
     kind = as_dict(place).get("@type")
     if not is_text(kind):
         return []  # no type to match against; R19 names the missing type when it applies
@@ -147,7 +158,7 @@ def _form(api: str, entry: Any, here: str) -> list[Finding]:
 
 
 def _has_sub_units(api: str, entry: Any) -> bool:
-    entry = as_dict(entry)
-    if api == "v8":
-        return bool(as_list(entry.get("subUnit")))
-    return bool(as_list(as_dict(entry.get("geographicSubAddress")).get("subUnit")))
+    found: Any = entry
+    for key in get_dialect(api).sub_unit_path:
+        found = as_dict(found).get(key)
+    return bool(as_list(found))

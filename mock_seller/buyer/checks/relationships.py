@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from mock_seller.buyer.checks import ITEMS, Finding, as_dict, as_list, failed, is_text, passed
+from mock_seller.buyer.checks.findings import (
+    ITEMS,
+    Finding,
+    as_dict,
+    as_list,
+    failed,
+    is_text,
+    passed,
+)
 
 #: action -> (product link, item link, product relationship attrs, item relationship attrs)
 IDS = {"add": ("R23", "R24", "R25", "R26"), "modify": ("R51", "R52", "R53", "R54")}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from mock_seller.buyer.checks import Finding, failed, is_text, passed
+from mock_seller.buyer.checks.findings import Finding, failed, is_text, passed
 
 LIST_FILTERS = ("state", "projectId", "externalId", "requestedPOQCompletionDate.gt",
                 "requestedPOQCompletionDate.lt", "creationDate.gt", "creationDate.lt",

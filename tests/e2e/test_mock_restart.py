@@ -25,7 +25,7 @@ import requests
 import yaml
 from mock_helpers import POQ, eline_item, poq, uni_item
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DEFAULT = ROOT / "schemas" / "scenarios" / "default.yaml"
 V8 = "/mefApi/sonata/productOfferingQualification/v8"
 FINAL = {"done", "rejected", "terminatedWithError"}

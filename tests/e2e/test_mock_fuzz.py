@@ -37,7 +37,7 @@ from schemathesis import GenerationMode  # noqa: E402
 from schemathesis.core.failures import FailureGroup  # noqa: E402
 from schemathesis.specs.openapi.checks import positive_data_acceptance  # noqa: E402
 
-OFFICIAL_V7 = (Path(__file__).resolve().parents[1] / ".." / "shared" / "mef-sdk" / "productApi"
+OFFICIAL_V7 = (Path(__file__).resolve().parents[2] / ".." / "shared" / "mef-sdk" / "productApi"
                / "serviceability" / "offeringQualification"
                / "productOfferingQualificationManagement.api.yaml")
 EXAMPLES = int(os.environ.get("POQ_FUZZ_EXAMPLES", "100"))

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import copy
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mock_seller.defects.registry import response_defect
-from mock_seller.defects.runtime import Answer, Switch
+from mock_seller.core.hooks import Answer
+from mock_seller.proving.hookpoints import response_defect
+from mock_seller.storage.protocol import ListQuery
 from schemas.dialect import (
     ABANDONED,
     ACKNOWLEDGED,
@@ -22,6 +23,9 @@ ITEMS = "productOfferingQualificationItem"
 ALTS = "alternateProductOfferingProposal"
 SELLER_ROLE = "sellerContactInformation"
 GARBLED_STATUS = 1000  # not a valid HTTP status line: the client sees no outcome code
+
+if TYPE_CHECKING:
+    from mock_seller.proving.runtime import Switch
 
 
 def _item_state(answer: Answer, item: dict[str, Any]) -> str | None:
@@ -158,7 +162,7 @@ def _alternate(answer: Answer, n: int, offering: str) -> dict[str, Any]:
         "installationInterval": {"amount": 5,
                                  "units": answer.dialect.wire_time_unit("BUSINESS_DAYS")},
     }
-    if answer.api == "v8":
+    if answer.dialect.rich_alternates:
         out["serviceabilityConfidence"] = answer.dialect.wire_confidence("GREEN")
         out["deliveryType"] = answer.dialect.wire_delivery_type("ON_NET_WITHOUT_BUILD")
     return out
@@ -430,8 +434,6 @@ def list_ignores_filter(answer: Answer, switch: Switch) -> None:
     if _list_rows(answer) is None or not any(k in answer.args for k in (
             "projectId", "externalId", "state")):
         return
-    from mock_seller.storage.protocol import ListQuery
-
     page = answer.engine.list(answer.api, ListQuery(), 0, None)
     answer.body = page.rows
     answer.headers.update({"X-Total-Count": str(page.total),
@@ -442,8 +444,6 @@ def list_ignores_filter(answer: Answer, switch: Switch) -> None:
 def list_ignores_limit(answer: Answer, switch: Switch) -> None:
     if _list_rows(answer) is None or "limit" not in answer.args:
         return
-    from mock_seller.storage.protocol import ListQuery
-
     args = answer.args
     query = ListQuery(project_id=args.get("projectId"), external_id=args.get("externalId"))
     page = answer.engine.list(answer.api, query, 0, None)

@@ -13,7 +13,8 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
-from mock_seller.defects.registry import DefectError, check_defect_names
+from mock_seller.exceptions import ScenarioError
+from mock_seller.proving.registry import DefectError, check_defect_names
 
 ITEMS = "productOfferingQualificationItem"
 
@@ -94,7 +95,7 @@ def _no_expected_completion_date(answer: Any) -> None:
 
 
 def _no_item_state_logs(answer: Any) -> None:
-    if answer.api != "v7":
+    if answer.dialect.item_state_log_required:
         return
     for item in answer.items():
         item.pop("stateChange", None)
@@ -122,8 +123,6 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
 def check_names(data: dict[str, Any], label: str) -> dict[str, Any]:
     """Validate the ``defects`` and ``variants`` names of a scenario document and return it
     with the variants' scenario overrides applied (ScenarioError naming the key otherwise)."""
-    from mock_seller.core.scenario import ScenarioError
-
     try:
         check_defect_names(data.get("defects", []))
     except DefectError as exc:

@@ -1,7 +1,7 @@
-"""docs/defects.md from the registries (defects.yaml and mock_seller.variants), so the
+"""docs/defects.md from the registries (defects.yaml and mock_seller.proving.variants), so the
 documentation of every switch is the data the mock and the detection matrix use.
 
-    python -m mock_seller.defects.docs [--out docs/defects.md] [--check]
+    python -m mock_seller.proving.docs [--out docs/defects.md] [--check]
 """
 
 from __future__ import annotations
@@ -10,14 +10,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from mock_seller.defects.registry import load_defects
+from mock_seller.proving.registry import load_defects
+from mock_seller.proving.variants import VARIANTS
 
 INTRO = """# Defect profiles and legal variants of the mock seller
 
 A conformance harness is worth what it catches. The bundled mock seller can be switched into
 **defect profiles**: seeded violations, one per switch, each breaking named seller-side
 requirements the way real implementations get them wrong. The detection matrix
-(`docs/detection-matrix.md`, `python -m mock_seller.defects.matrix`) runs the harness
+(`docs/detection-matrix.md`, `python -m mock_seller.proving.matrix`) runs the harness
 against each profile and checks that every seeded violation is reported `fail` and that
 nothing else fails except the documented side effects.
 
@@ -49,11 +50,11 @@ switches all off), `GET /_mock/defects` shows it. Switching the scenario drops t
 ## Measuring the harness
 
 ```sh
-python -m mock_seller.defects.matrix                  # all defects + clean v8/v7, 2 jobs
-python -m mock_seller.defects.matrix --only no_abandonment,unknown_id_500 --no-clean \
+python -m mock_seller.proving.matrix                  # all defects + clean v8/v7, 2 jobs
+python -m mock_seller.proving.matrix --only no_abandonment,unknown_id_500 --no-clean \
     --out /tmp/m.md --work /tmp/runs                  # a few, keeping every run's reports
-python -m mock_seller.defects.matrix --render-from /tmp/runs --out docs/detection-matrix.md
-python -m mock_seller.defects.docs                    # regenerate this page
+python -m mock_seller.proving.matrix --render-from /tmp/runs --out docs/detection-matrix.md
+python -m mock_seller.proving.docs                    # regenerate this page
 pytest tests/test_detection_matrix.py tests/test_legal_variants.py   # the CI form (slow)
 ```
 
@@ -61,19 +62,21 @@ Each run is `poq-conformance run --mock --scenario <default + defect> --uc <its 
 cases>` in a subprocess (generated-request robustness tests left out of defect runs);
 `POQ_MATRIX_JOBS` sets the parallel runs of the tests (default 2). A defect the harness
 misses is a harness bug: fix the check, add a unit test, and list it in `FIXES` of
-`mock_seller/defects/matrix.py`.
+`mock_seller/proving/matrix.py`.
 
 ## How they work
 
-Each defect is a small function registered by name (`mock_seller/defects/responses.py`,
-`notifications.py`) and applied at one hook point (`mock_seller/defects/runtime.py`):
+Each defect is a small function registered by name (`mock_seller/proving/responses.py`,
+`notifications.py`). The proving kit (`mock_seller/proving/kit.py`) is an extension of the
+mock seller: it adds its functions to the hooks the core declares
+(`mock_seller/core/hooks.py`, `create_app(cfg, extensions=...)`), nothing is patched:
 
 * **answers**: after the mock serialized an answer of the POQ or hub routes, the active
   variants and then the active defects mutate it (status, body, headers);
-* **notifier**: wrappers around the notification hub's publish / subscribe / unsubscribe;
-* **store**: a hook when a POQ is stored (identifier allocation).
+* **events**: the notification hub's publish / subscribe / unsubscribe hooks;
+* **new record**: a hook before a new POQ is stored (identifier allocation).
 
-`mock_seller/defects/defects.yaml` lists each defect: `breaks` (the IDs the harness must
+`mock_seller/proving/defects.yaml` lists each defect: `breaks` (the IDs the harness must
 report `fail`), `side_effects` (other IDs that may then fail too, with why), `use_cases`
 (the `--uc` selection of the matrix run), `api` and any `scenario` keys it needs. A defect
 missing on either side (data or function) is an error on load.
@@ -81,8 +84,6 @@ missing on either side (data or function) is an error on load.
 
 
 def render() -> str:
-    from mock_seller.variants import VARIANTS
-
     lines = [INTRO, "## Defects", "",
              "| Defect | What the seller does wrong | Breaks | May also fail (why) | Use cases |",
              "| --- | --- | --- | --- | --- |"]
@@ -100,7 +101,7 @@ def render() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mock_seller.defects.docs")
+    parser = argparse.ArgumentParser(prog="python -m mock_seller.proving.docs")
     parser.add_argument("--out", default="docs/defects.md")
     parser.add_argument("--check", action="store_true",
                         help="exit 1 when the file differs from the registries")
@@ -110,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         current = path.read_text("utf-8") if path.is_file() else ""
         if current != text:
-            print(f"{path} is out of date: run python -m mock_seller.defects.docs",
+            print(f"{path} is out of date: run python -m mock_seller.proving.docs",
                   file=sys.stderr)
             return 1
         return 0

@@ -1,8 +1,7 @@
 """``/_mock/defects``: switch seeded defects on and off in a running mock seller.
 
-Routes are added to the control blueprint (mock_seller/sandbox/control.py), so they share its guard
-(404 unless a control token is configured, 401 without it). Imported by
-``mock_seller.defects.runtime`` before any app is built, as the blueprint requires.
+The kit's own blueprint under ``/_mock``, behind the control API's guard (404 unless a
+control token is configured, 401 without it; mock_seller/sandbox/control.py).
 
 * ``GET /_mock/defects`` -> ``{"defects": [{"name", "breaks"}], "variants": [...],
   "known": [names]}``
@@ -14,12 +13,15 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, current_app, request
+from flask import Blueprint, Flask, Response, current_app, request
 
 from mock_seller.api.errors import error, json_response
-from mock_seller.defects.registry import DefectError, defect_names
-from mock_seller.defects.runtime import switch_of
-from mock_seller.sandbox.control import control_bp
+from mock_seller.proving.registry import DefectError, defect_names
+from mock_seller.proving.runtime import switch_of
+from mock_seller.sandbox.control import URL_PREFIX, require_control
+
+bp = Blueprint("mock_proving", __name__)
+bp.before_request(require_control)
 
 
 def _view() -> Response:
@@ -28,12 +30,12 @@ def _view() -> Response:
     return json_response(body)
 
 
-@control_bp.get("/defects")
+@bp.get("/defects")
 def get_defects() -> Response:
     return _view()
 
 
-@control_bp.put("/defects")
+@bp.put("/defects")
 def put_defects() -> Response:
     try:
         body = json.loads(request.get_data(cache=False) or b"{}")
@@ -47,3 +49,10 @@ def put_defects() -> Response:
     except DefectError as exc:
         return json_response(error("invalidBody", str(exc)), 400)
     return _view()
+
+
+def install(app: Flask) -> None:
+    app.register_blueprint(bp, url_prefix=URL_PREFIX)
+
+
+__all__ = ["bp", "install"]

@@ -4,7 +4,6 @@ documentation and the behaviour cannot drift apart."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -12,12 +11,12 @@ from typing import Any
 
 import yaml
 
-# name -> hook functions, filled by @response_defect / @notifier_defect at import
-RESPONSE_HOOKS: dict[str, Callable[..., None]] = {}
-NOTIFIER_HOOKS: dict[str, dict[str, Callable[..., Any]]] = {}
+from mock_seller.exceptions import ConfigError
+from mock_seller.proving import notifications, responses  # noqa: F401  (registration)
+from mock_seller.proving.hookpoints import NOTIFIER_HOOKS, RESPONSE_HOOKS
 
 
-class DefectError(ValueError):
+class DefectError(ConfigError):
     """An unknown defect name, or a data file that does not match the implementations."""
 
 
@@ -44,36 +43,14 @@ class Defect:
         return set(self.breaks) | {s.id for s in self.side_effects}
 
 
-def response_defect(name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
-    """Register ``fn(answer)``: mutates an outgoing answer (see runtime.Answer)."""
-
-    def register(fn: Callable[..., None]) -> Callable[..., None]:
-        RESPONSE_HOOKS[name] = fn
-        return fn
-
-    return register
-
-
-def notifier_defect(name: str, hook: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register a notifier hook (``publish``, ``subscribe`` or ``unsubscribe``)."""
-
-    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
-        NOTIFIER_HOOKS.setdefault(name, {})[hook] = fn
-        return fn
-
-    return register
-
-
 def _implemented() -> set[str]:
-    from mock_seller.defects import notifications, responses  # noqa: F401  (registration)
-
     return set(RESPONSE_HOOKS) | set(NOTIFIER_HOOKS)
 
 
 @cache
 def load_defects() -> dict[str, Defect]:
     """Every defect of the data file, in file order (checked against the implementations)."""
-    text = resources.files("mock_seller.defects").joinpath("defects.yaml").read_text("utf-8")
+    text = resources.files("mock_seller.proving").joinpath("defects.yaml").read_text("utf-8")
     raw = yaml.safe_load(text)
     out: dict[str, Defect] = {}
     for entry in raw["defects"]:

@@ -11,13 +11,14 @@ from __future__ import annotations
 import copy
 import dataclasses
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mock_seller.defects.registry import notifier_defect, response_defect
-from mock_seller.defects.runtime import Answer, Switch
+from mock_seller.core.hooks import Answer, Event
+from mock_seller.proving.hookpoints import notifier_defect, response_defect
 from schemas.dialect import IN_PROGRESS, POQ_ITEM_STATE_CHANGE, POQ_STATE_CHANGE, get_dialect
 
-Event = tuple[str, str, dict[str, Any]]
+if TYPE_CHECKING:
+    from mock_seller.proving.runtime import Switch
 
 
 def _mef_type(api: str, wire_type: str) -> str | None:
@@ -32,7 +33,7 @@ def missing_item_notifications(switch: Switch, engine: Any, api: str, wire_type:
     if _mef_type(api, wire_type) != POQ_ITEM_STATE_CHANGE:
         return [(api, wire_type, body)]
     state = get_dialect(api).mef_item_state((body.get("event") or {}).get("state"))
-    if api == "v7" or state == IN_PROGRESS:
+    if not get_dialect(api).events_carry_state or state == IN_PROGRESS:
         return []
     return [(api, wire_type, body)]
 

@@ -1,0 +1,57 @@
+"""What every buyer-side check returns: a :class:`Finding` per requirement and request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+#: strict: every failing finding is a 422 naming its requirement; lenient: accept what can
+#: be processed and record; default: today's answers unchanged, findings recorded; off:
+#: neither checks nor records.
+MODES = ("default", "strict", "lenient", "off")
+ITEMS = "productOfferingQualificationItem"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One verdict on one buyer requirement for one request.
+
+    ``ok`` False is a violation; ``code`` is the Error422 code a strict seller answers
+    with; ``blocking`` says the seller could not process the request even leniently."""
+
+    requirement: str
+    ok: bool
+    pointer: str
+    message: str
+    code: str = "invalidValue"
+    blocking: bool = False
+
+    def as_error(self) -> dict[str, str]:
+        """The Error422 entry of a failing finding (reason names the requirement)."""
+        return {"code": self.code, "reason": f"{self.requirement}: {self.message}"[:255],
+                "propertyPath": self.pointer}
+
+
+def passed(requirement: str, pointer: str, message: str) -> Finding:
+    return Finding(requirement, True, pointer, message)
+
+
+def failed(requirement: str, pointer: str, message: str, code: str = "invalidValue",
+           blocking: bool = False) -> Finding:
+    return Finding(requirement, False, pointer, message, code, blocking)
+
+
+def is_text(value: Any) -> bool:
+    """A non-empty string that is not only whitespace."""
+    return isinstance(value, str) and bool(value.strip())
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+__all__ = ["ITEMS", "MODES", "Finding", "as_dict", "as_list", "failed", "is_text", "passed"]

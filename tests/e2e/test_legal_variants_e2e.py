@@ -1,0 +1,37 @@
+"""The slow half of tests/test_legal_variants.py: a full harness run per legal variant."""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from test_legal_variants import RUNS
+
+from mock_seller.proving.matrix import RunOutcome, run_harness, scenario_for
+from schemas.catalogue import load_catalogue
+
+
+@pytest.fixture(scope="module")
+def variant_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], RunOutcome]:
+    work: Path = tmp_path_factory.mktemp("variants")
+    jobs = int(os.environ.get("POQ_MATRIX_JOBS", "2"))
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = {run: pool.submit(run_harness, f"variant-{run[0]}",
+                                    scenario_for(variants=[run[0]]), run[1], (), work)
+                   for run in RUNS}
+        return {run: f.result() for run, f in futures.items()}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("run", RUNS, ids=[f"{n}-{a}" for n, a in RUNS])
+def test_harness_passes_legal_variant(variant_runs: dict[tuple[str, str], RunOutcome],
+                                      run: tuple[str, str]) -> None:
+    outcome = variant_runs[run]
+    assert outcome.error is None, outcome.error
+    assert outcome.must_failed() == set(), (
+        f"{run[0]} ({run[1]}) is legal but the harness failed {sorted(outcome.must_failed())}")
+    cat = load_catalogue()
+    passed = [i for i, s in outcome.status.items() if s == "pass" and cat.get(i).is_mandatory]
+    assert len(passed) > 20, "the run judged almost nothing"
