@@ -14,11 +14,12 @@ from harness.checks._result import (
     inapplicable,
     joined,
     passed,
+    reworded,
     side,
     status_of,
     untested,
     weight_of,
 )
 
-__all__ = ["Result", "failed", "inapplicable", "joined", "passed", "side", "status_of",
-           "untested", "weight_of"]
+__all__ = ["Result", "failed", "inapplicable", "joined", "passed", "reworded", "side",
+           "status_of", "untested", "weight_of"]

@@ -76,6 +76,11 @@ def side(result: tuple[bool, str]) -> Result:
     return Result(result[0], result[1], status_of(result), "side")
 
 
+def reworded(result: tuple[bool, str], message: str) -> Result:
+    """The same verdict (status and weight kept) with another message."""
+    return Result(result[0], message, status_of(result), weight_of(result))
+
+
 def status_of(result: Any) -> str:
     """``pass`` / ``fail`` / ``not_tested`` / ``not_applicable`` of any ``(ok, message)``."""
     status = getattr(result, "status", None)

@@ -40,7 +40,7 @@ OPERATIONS: dict[str, tuple[str, str]] = {
     "hub_get": ("get", "/hub/{id}"),
     "unregister": ("delete", "/hub/{id}"),
 }
-_SUCCESS_BODY = {"list": list, "unregister": type(None)}  # others: a JSON object
+_SUCCESS_BODY: dict[str, type] = {"list": list, "unregister": type(None)}  # others: a JSON object
 
 NO_RESPONSE = "no HTTP response: no Seller Response Code to judge"
 
