@@ -29,6 +29,7 @@ __all__ = [
     "GuideRefs",
     "Inconsistency",
     "Requirement",
+    "is_gating",
     "load_catalogue",
     "load_catalogue_file",
     "parse_catalogue",
@@ -123,6 +124,7 @@ class Requirement:
     applies_when: tuple[str, ...]
     guide_refs: GuideRefs
     notes: str | None
+    gating: bool = False  # a failure counts with the MUST / MUST NOT ones (see is_gating)
 
     @property
     def prefix(self) -> str:
@@ -157,6 +159,7 @@ class Requirement:
                 for api in ("v8", "v7")
             },
             "notes": self.notes,
+            "gating": self.gating,
         }
         return out
 
@@ -353,6 +356,7 @@ def parse_catalogue(data: Any, source: str = "<catalogue>") -> Catalogue:
                     v7=tuple(GuideRef(g["guide_id"], g["cites"]) for g in raw["guide_refs"]["v7"]),
                 ),
                 notes=_clean(raw.get("notes")),
+                gating=bool(raw.get("gating", False)),
             )
         )
     incs: list[Inconsistency] = []
@@ -366,6 +370,12 @@ def parse_catalogue(data: Any, source: str = "<catalogue>") -> Catalogue:
         incs.append(Inconsistency(tuple(raw["ids"]), _clean(raw["issue"]) or "",
                                   _clean(raw["reading"]) or ""))
     return Catalogue(tuple(reqs), tuple(incs), data["source"])
+
+
+def is_gating(req: Requirement) -> bool:
+    """Whether a failure of ``req`` gates the run: MUST / MUST NOT, or a conditional
+    permission marked ``gating: true`` (O7/O12: breaking its condition is a violation)."""
+    return req.level in ("MUST", "MUST NOT") or req.gating
 
 
 def _clean(text: str | None) -> str | None:
