@@ -169,10 +169,10 @@ def test_rejected_path(seller_profile: Any, dialect: Any, verdict: Any,
     # The outcome the test data should lead to is the profile's claim, not a requirement:
     # another legal end is said (not_tested), never failed; the flow is judged by the life
     # cycle test.
-    outcome(verdict, "R96", final.state if final else None, REJECTED,
+    _outcome(verdict, "R96", final.state if final else None, REJECTED,
             "POQ with insufficient information", ev)
     bad = final.item("2") if final else None
-    outcome(verdict, "R102", bad.state if bad else None, REJECTED,
+    _outcome(verdict, "R102", bad.state if bad else None, REJECTED,
             "item with insufficient information", ev)
 
 
@@ -191,11 +191,11 @@ def test_unable_to_meet_time_path(seller_profile: Any, dialect: Any, verdict: An
     final = run.final
     ev = run.evidence()
     # A seller fast enough to be READY before the requested date is legal: not_tested.
-    outcome(verdict, "R96", final.state if final else None, UNABLE_TO_MEET_TIME,
+    _outcome(verdict, "R96", final.state if final else None, UNABLE_TO_MEET_TIME,
             "POQ with a requested completion date the test data says cannot be met", ev)
     slow = final.item("1") if final else None
     if dialect.supports_item_state(UNABLE_TO_MEET_TIME):
-        outcome(verdict, "R102", slow.state if slow else None, UNABLE_TO_MEET_TIME,
+        _outcome(verdict, "R102", slow.state if slow else None, UNABLE_TO_MEET_TIME,
                 "item the test data says cannot meet the date", ev)
     snapshots = run.snapshots()
     result = states.check_abandonment(snapshots)
@@ -206,8 +206,8 @@ def test_unable_to_meet_time_path(seller_profile: Any, dialect: Any, verdict: An
         judge(verdict, ["R103"], result, ev)
 
 
-def outcome(verdict: Any, req_id: str, seen: str | None, expected: str, what: str,
-            evidence: list[Any]) -> None:
+def _outcome(verdict: Any, req_id: str, seen: str | None, expected: str, what: str,
+             evidence: list[Any]) -> None:
     """Pass when the test data's outcome was reached; another end is no violation (the data
     may not hold for this seller, or it was faster): not_tested, saying what was seen."""
     if seen == expected:
