@@ -172,7 +172,7 @@ def state_history(log: Any, translate: Callable[[Any], str | None]) -> list[str]
     if not isinstance(log, list):
         return []
     out = []
-    for entry in chronological(log, translate):  # the log's order is the seller's choice
+    for entry in chronological(log):  # the log's order is the seller's choice
         state = translate(entry.get("state"))
         if state:
             out.append(state)
@@ -271,5 +271,6 @@ class GuardedVerdict:
 
 def response_code(api: str, operation: str, exchange: Any, label: str = "") -> Any:
     """The Seller Response Code check of one exchange (R8, R27, R36, R55, R64, R78, R84)."""
-    result = errors.check_seller_response_code(api, operation, exchange.status, exchange.json)
+    result = errors.check_seller_response_code(api, operation, exchange.status, exchange.json,
+                                               exchange.error)
     return reworded(result, f"{label}: {result[1]}") if label else result

@@ -78,3 +78,14 @@ def test_accepting_a_request_is_no_breach_of_the_failure_ids() -> None:
     """Rule 3: R35/R41/R63/R69 judge failure responses only."""
     assert c.check_no_success_attributes({"id": "P", "state": "done"},
                                          status=201).status == "not_tested"
+
+
+@pytest.mark.parametrize(("error", "status_is"), [
+    ("connection error: BadStatusLine('HTTP/1.1 1000 UNKNOWN')", "fail"),  # garbled answer
+    ("timeout: no response within 10 s", "not_tested"),
+    ("seller unreachable: connection refused", "not_tested"),
+    (None, "not_tested"),
+])
+def test_no_status_is_the_sellers_only_when_it_answered(error: str | None,
+                                                         status_is: str) -> None:
+    assert c.check_seller_response_code("v8", "retrieve", None, None, error).status == status_is

@@ -56,13 +56,24 @@ def response_codes(api: str, operation: str) -> frozenset[int]:
     return frozenset(int(code) for code in op.get("responses", {}) if str(code).isdigit())
 
 
+# Transport errors (harness.client) that say nothing about the seller's answer: the
+# environment or the profile's timeout, not a missing Seller Response Code.
+SETUP_ERRORS = ("seller unreachable", "timeout", "authentication failed", "TLS error")
+
+
 def check_seller_response_code(api: str, operation: str, status: int | None,
-                               body: Any) -> Result:
+                               body: Any, error: str | None = None) -> Result:
     """R8/R27/R36/R55/R64/R78/R84: the answer is a Seller Response Code: a status the
     dialect defines for the operation, with the body that status requires (a MEF Error body
-    for a failure, the resource for a success, nothing for 204)."""
+    for a failure, the resource for a success, nothing for 204).
+
+    ``error`` is the client's transport error when no status came: an answer without a
+    valid status line (a connection error) fails, an unreachable seller or a timeout is a
+    set-up matter (not_tested)."""
     if status is None:
-        return untested(NO_RESPONSE)
+        if error and not error.startswith(SETUP_ERRORS):
+            return failed(f"the answer carried no valid response code ({error})")
+        return untested(f"{NO_RESPONSE}{f' ({error})' if error else ''}")
     codes = response_codes(api, operation)
     if status not in codes:
         return failed(f"HTTP {status} is not a response code of {api} {operation} "
@@ -183,6 +194,7 @@ __all__ = [
     "LIST_ROW_ATTRIBUTES",
     "OPERATIONS",
     "POQ_SUCCESS_ATTRIBUTES",
+    "SETUP_ERRORS",
     "check_error_body",
     "check_is_failure",
     "check_no_success_attributes",

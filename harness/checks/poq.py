@@ -5,16 +5,16 @@ R38-R40, R56-R61, R66-R67, R85).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from itertools import pairwise
 from typing import Any
 
 from harness.checks._result import Result, failed, inapplicable, joined, passed, untested
 from harness.checks.listing import parse_instant
-from schemas.dialect import ACKNOWLEDGED, IN_PROGRESS, READY, Dialect
+from schemas.dialect import READY, Dialect
 
 SELLER_CONTACT = "sellerContactInformation"
 NO_BODY = "no POQ body observed"
-_FLOW_RANK = {ACKNOWLEDGED: 0, IN_PROGRESS: 1}  # final states rank 2
 
 
 def _absent(poq: Any) -> Result | None:
@@ -52,22 +52,18 @@ def check_poq_state_present(poq: Any, dialect: Dialect) -> Result:
     return passed(f"POQ state {wire}")
 
 
-def chronological(log: Any, translate: Callable[[Any], str | None] | None = None
-                  ) -> list[dict[str, Any]]:
+def chronological(log: Any) -> list[dict[str, Any]]:
     """The entries of a ``stateChange`` log oldest first. The order of the log is the
-    seller's choice (MAPPING.md): sort by ``changeDate``; entries of one instant keep the
-    order of the flow (ACKNOWLEDGED, IN_PROGRESS, final) when ``translate`` gives MEF
-    states. A log with an undated entry is kept as given."""
+    seller's choice (MAPPING.md): a log whose dates only ever fall is read backwards, any
+    other is sorted by ``changeDate`` (entries of one instant keep the seller's order). A
+    log with an undated entry is kept as given."""
     entries = [e for e in log if isinstance(e, dict)] if isinstance(log, list) else []
-    dated = [parse_instant(e.get("changeDate")) for e in entries]
-    if not entries or any(d is None for d in dated):
+    stamps = [d for d in (parse_instant(e.get("changeDate")) for e in entries) if d]
+    if not entries or len(stamps) != len(entries):
         return entries
-
-    def rank(entry: dict[str, Any]) -> int:
-        return _FLOW_RANK.get(translate(entry.get("state")) or "", 2) if translate else 0
-
-    order = sorted(range(len(entries)), key=lambda n: (dated[n], rank(entries[n])))
-    return [entries[n] for n in order]
+    if stamps[0] != stamps[-1] and all(a >= b for a, b in pairwise(stamps)):
+        return entries[::-1]  # newest first
+    return [entries[n] for n in sorted(range(len(entries)), key=stamps.__getitem__)]
 
 
 def creation_date_of(poq: Any, dialect: Dialect) -> str | None:
@@ -164,7 +160,7 @@ def check_unique_ids(ids: Iterable[Any]) -> Result:
 def state_log(obj: Mapping[str, Any], translate: Any) -> list[str | None]:
     """MEF states of a ``stateChange`` log, oldest first (see :func:`chronological`)."""
     return [translate(entry.get("state"))
-            for entry in chronological(obj.get("stateChange"), translate)]
+            for entry in chronological(obj.get("stateChange"))]
 
 
 def check_answered_at_once(request: Mapping[str, Any], poq: Any, dialect: Dialect) -> Result:
