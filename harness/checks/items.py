@@ -301,9 +301,11 @@ def check_alternate_differs(request_item: Mapping[str, Any], item: Mapping[str, 
         return untested(f"{item.get('id')!r}: no alternate proposals")
     product = request_item.get("product")
     asked_offering, asked_spec = _offering_id(product), _spec_id(product)
-    other = [a.get("id") for a in found
-             if (_offering_id(_alternate_product(a)) not in (None, asked_offering))
-             or (_spec_id(_alternate_product(a)) not in (None, asked_spec))]
+    other = [a.get("id") for a in found  # compared only with what the buyer asked for
+             if (asked_offering is not None
+                 and _offering_id(_alternate_product(a)) not in (None, asked_offering))
+             or (asked_spec is not None
+                 and _spec_id(_alternate_product(a)) not in (None, asked_spec))]
     if not other:
         return untested(f"{item.get('id')!r}: no alternate is seen to name another offering "
                         "or specification")
