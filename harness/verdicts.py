@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Container, Iterable
 from typing import Any
 
+from harness.checks._result import status_of, weight_of
 from harness.evidence import evidence_ids, now_rfc3339
 from schemas.results import Check
 
@@ -46,27 +47,33 @@ class Verdict:
         message: str | None = None,
         evidence: Iterable[Any] = (),
     ) -> bool:
-        """Record pass/fail for ``req_id``; ``condition`` is a truth value or a check
-        result ``(ok, detail)``. Returns whether it passed."""
+        """Record the verdict of ``req_id``; ``condition`` is a truth value or a check
+        result ``(ok, detail)``. A :class:`~harness.checks.Result` carries its own status
+        (a ``not_tested`` result is recorded not_tested, never pass) and weight. Returns
+        whether it passed."""
+        status, weight = "pass", "subject"
         if isinstance(condition, tuple) and len(condition) == 2 and isinstance(
             condition[1], str
         ):
-            ok, detail = bool(condition[0]), condition[1]
+            status, weight = status_of(condition), weight_of(condition)
+            detail = condition[1]
             text = f"{message}: {detail}" if message else detail
         else:
-            ok, text = bool(condition), message or ""
+            status, text = ("pass" if condition else "fail"), message or ""
         if not text:
             raise ValueError("a check needs a message saying what was checked")
-        self._add(req_id, "pass" if ok else "fail", text, evidence)
-        return ok
+        self._add(req_id, status, text, evidence, weight)
+        return status == "pass"
 
     def not_applicable(self, req_id: str, reason: str, evidence: Iterable[Any] = ()) -> None:
         """The requirement's condition does not hold for this Seller (say why)."""
         self._add(req_id, "not_applicable", _need(reason), evidence)
 
-    def not_tested(self, req_id: str, reason: str, evidence: Iterable[Any] = ()) -> None:
-        """The test meant to check it but could not get there (say why)."""
-        self._add(req_id, "not_tested", _need(reason), evidence)
+    def not_tested(self, req_id: str, reason: str, evidence: Iterable[Any] = (),
+                   weight: str = "subject") -> None:
+        """The test meant to check it but could not get there (say why). A ``side``
+        not_tested does not keep a requirement from passing on its subject checks."""
+        self._add(req_id, "not_tested", _need(reason), evidence, weight)
 
     @property
     def failures(self) -> list[Check]:
@@ -83,7 +90,8 @@ class Verdict:
         if self.failures:
             raise VerdictFailure(self.summary())
 
-    def _add(self, req_id: str, status: str, message: str, evidence: Iterable[Any]) -> None:
+    def _add(self, req_id: str, status: str, message: str, evidence: Iterable[Any],
+             weight: str = "subject") -> None:
         if req_id not in self._known:
             raise UnknownRequirementError(f"unknown requirement ID {req_id!r}")
         check = Check(
@@ -93,6 +101,7 @@ class Verdict:
             message=message,
             evidence=evidence_ids(evidence),
             time=now_rfc3339(),
+            weight=weight,
         )
         self.checks.append(check)
         if self._sink is not None:

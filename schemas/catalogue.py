@@ -30,8 +30,8 @@ __all__ = [
     "GuideRef",
     "GuideRefs",
     "Inconsistency",
-    "is_gating",
     "Requirement",
+    "is_gating",
     "load_catalogue",
     "load_catalogue_file",
     "parse_catalogue",
@@ -126,7 +126,7 @@ class Requirement:
     applies_when: tuple[str, ...]
     guide_refs: GuideRefs
     notes: str | None
-    gating: bool = False
+    gating: bool = False  # a failure counts with the MUST / MUST NOT ones (see is_gating)
 
     @property
     def prefix(self) -> str:
@@ -161,6 +161,7 @@ class Requirement:
                 for api in APIS
             },
             "notes": self.notes,
+            "gating": self.gating,
         }
         return out
 

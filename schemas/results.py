@@ -23,6 +23,8 @@ from schemas.run_verdict import judge
 SCHEMA_VERSION = "1.0"
 KINDS = ("seller", "buyer")
 STATUSES = ("pass", "fail", "not_applicable", "not_tested")
+WEIGHTS = ("subject", "side")  # a side check can fail a requirement, never pass it alone
+SIDE_ONLY_REASON = ("only side checks passed; the requirement's subject was not observed")
 LEVELS = ("MUST", "MUST NOT", "SHOULD", "MAY")
 MANDATORY_LEVELS = frozenset({"MUST", "MUST NOT"})
 NO_TEST_REASON = "no test reached it"
@@ -38,10 +40,13 @@ class Check:
     message: str
     evidence: list[str] = field(default_factory=list)
     time: str = ""
+    weight: str = "subject"
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
             raise ValueError(f"check status must be one of {', '.join(STATUSES)}")
+        if self.weight not in WEIGHTS:
+            raise ValueError(f"check weight must be one of {', '.join(WEIGHTS)}")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -50,6 +55,7 @@ class Check:
             "message": self.message,
             "evidence": list(self.evidence),
             "time": self.time,
+            "weight": self.weight,
         }
 
 
@@ -57,13 +63,24 @@ def _as_dict(check: Check | Mapping[str, Any]) -> dict[str, Any]:
     return check.to_dict() if isinstance(check, Check) else dict(check)
 
 
+def _weight(row: Mapping[str, Any]) -> str:
+    return str(row.get("weight") or "subject")  # results.json before weights: all subject
+
+
 def fold_status(checks: Iterable[Check | Mapping[str, Any]]) -> str:
-    """fail if any check failed, else pass if any passed, else not_applicable if any said
-    so, else not_tested."""
-    statuses = {_as_dict(c)["status"] for c in checks}
-    for status in ("fail", "pass", "not_applicable"):
-        if status in statuses:
-            return status
+    """fail if any check failed (subject or side); else pass if a *subject* check passed;
+    else not_tested if only side checks passed (a side check never carries a pass alone);
+    else not_applicable if any check said so; else not_tested."""
+    rows = [_as_dict(c) for c in checks]
+    statuses = {r["status"] for r in rows}
+    if "fail" in statuses:
+        return "fail"
+    if any(r["status"] == "pass" and _weight(r) == "subject" for r in rows):
+        return "pass"
+    if "pass" in statuses:
+        return "not_tested"
+    if "not_applicable" in statuses:
+        return "not_applicable"
     return "not_tested"
 
 
@@ -77,9 +94,12 @@ def requirement_entry(
     if status == "not_applicable":
         reason = next(c["message"] for c in rows if c["status"] == "not_applicable")
     elif status == "not_tested":
-        said = [c["message"] for c in rows if c["status"] == "not_tested" and c["message"]]
-        if said:
-            reason = said[0]
+        said = sorted((_weight(c) != "subject", n) for n, c in enumerate(rows)
+                      if c["status"] == "not_tested" and c["message"])
+        if said and (not said[0][0] or not any(c["status"] == "pass" for c in rows)):
+            reason = rows[said[0][1]]["message"]  # a subject's reason first
+        elif any(c["status"] == "pass" for c in rows):
+            reason = SIDE_ONLY_REASON
         elif getattr(req, "verification", None) == "not-testable":
             reason = getattr(req, "not_testable_reason", None) or "not testable"
         else:
@@ -201,7 +221,9 @@ __all__ = [
     "MANDATORY_LEVELS",
     "NO_TEST_REASON",
     "SCHEMA_VERSION",
+    "SIDE_ONLY_REASON",
     "STATUSES",
+    "WEIGHTS",
     "Check",
     "build_document",
     "fold_status",

@@ -98,10 +98,14 @@ def judge_answers(
                   items.check_alternates_allowed(item, asked_alternates, dialect), ev)
         found = items.alternates(item)
         if ids.alternates_allowed is None and found:
-            verdict.check("O2", True, f"2b item {item.get('id')!r} lists {len(found)} "
-                          "additional offerings as alternates (allowed)", evidence=ev)
+            judge(verdict, ["O2"], items.check_alternates_offered(item), ev)
         if found:
             _alternates(verdict, dialect, item, found, ids, ev)
+            sent = next((i for i in request.get("productOfferingQualificationItem", [])
+                         if isinstance(i, dict) and i.get("id") == item.get("id")), {})
+            judge(verdict, [ids.alt_spec], items.check_alternate_differs(sent, item)
+                  if ids.alt_spec == "O3" else
+                  items.check_alternate_same_specification(sent, item), ev)
     _say_unreached(verdict, resp_items, ids)
 
 
@@ -129,9 +133,6 @@ def _alternates(verdict: Any, dialect: Any, item: dict[str, Any], found: list[di
             _third_party(verdict, dialect, alt, ids.alt_third_party, ev)
         judge(verdict, [ids.alt_guaranteed],
               items.check_guaranteed_until(alt, "alternate"), ev)
-    verdict.check(ids.alt_spec, True, f"{len(found)} alternate proposals observed; their "
-                  "product offering or specification may differ from the request",
-                  evidence=ev)
 
 
 def _third_party(verdict: Any, dialect: Any, entry: dict[str, Any], req_id: str,

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness import progress
+from harness.checks import errors, reworded
+from harness.checks.poq import chronological
 from harness.evidence import Exchange
 from harness.views import PoqView, mef_view
 from schemas.dialect import Dialect
@@ -170,8 +172,8 @@ def state_history(log: Any, translate: Callable[[Any], str | None]) -> list[str]
     if not isinstance(log, list):
         return []
     out = []
-    for entry in log:
-        state = translate(entry.get("state")) if isinstance(entry, dict) else None
+    for entry in chronological(log):  # the log's order is the seller's choice
+        state = translate(entry.get("state"))
         if state:
             out.append(state)
     return out
@@ -195,10 +197,9 @@ __all__ = ["Observation", "PoqRun", "create", "merged_history", "state_history",
 
 def judge(verdict: Any, ids: Iterable[str], result: tuple[bool, str], evidence: Any = ()) -> bool:
     """Record one check result against each requirement ID it supports."""
-    ok, message = result
     for req_id in ids:
-        verdict.check(req_id, ok, message, evidence=list(evidence))
-    return ok
+        verdict.check(req_id, result, evidence=list(evidence))
+    return bool(result[0])
 
 
 def skip_ids(verdict: Any, ids: Iterable[str], reason: str, applicable: bool = True) -> None:
@@ -266,3 +267,10 @@ class GuardedVerdict:
         if req_id not in self._said:
             self._said.add(req_id)
             self._inner.not_applicable(req_id, reason, evidence=evidence)
+
+
+def response_code(api: str, operation: str, exchange: Any, label: str = "") -> Any:
+    """The Seller Response Code check of one exchange (R8, R27, R36, R55, R64, R78, R84)."""
+    result = errors.check_seller_response_code(api, operation, exchange.status, exchange.json,
+                                               exchange.error)
+    return reworded(result, f"{label}: {result[1]}") if label else result

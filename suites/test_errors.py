@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from harness.checks import errors
+from harness.checks import Result, errors, reworded
 from harness.payloads import PayloadBuilder
-from suites._support import judge
+from suites._support import judge, response_code
 
 pytestmark = pytest.mark.uc("2a", "2c")
 
@@ -84,7 +84,9 @@ def _send(seller: Any, base: dict[str, Any], mutation: Mutation | str) -> Any:
                                                    for p, i in MODES])
 def test_invalid_create_is_refused(seller: Any, seller_profile: Any, verdict: Any,
                                    payloads: PayloadBuilder, mode: tuple[str, bool]) -> None:
-    """Every broken request: 400/422, a MEF Error body, no POQ attributes."""
+    """Every broken request gets a Seller Response Code; a refusal carries no POQ
+    attributes. Accepting it breaks the API schema, not R35/R41/R63/R69 (those forbid
+    attributes in a failure response)."""
     path, immediate = mode
     code_id, leak_id = MODES[mode]
     if not payloads.has(path):
@@ -94,20 +96,16 @@ def test_invalid_create_is_refused(seller: Any, seller_profile: Any, verdict: An
     for name, mutation in INVALID.items():
         exchange = _send(seller, base, mutation)
         ev = [exchange]
-        verdict.check(code_id, exchange.status is not None,
-                      f"{name}: seller response code HTTP {exchange.status}", evidence=ev)
-        ok, why = errors.check_rejected_as_invalid(exchange.status)
-        verdict.check(leak_id, ok, f"{name}: {why}", evidence=ev)
-        if not ok:
-            continue
-        judge(verdict, [leak_id], _named(name, errors.check_error_body(
-            exchange.status, exchange.json)), ev)
+        judge(verdict, [code_id], response_code(seller.profile.api, "create", exchange, name),
+              ev)
+        # TODO(api-schema): an accepted (2xx) schema-breaking request is an API-schema
+        # deviation, reported in its own section of the results, never under these IDs.
         judge(verdict, [leak_id], _named(name, errors.check_no_success_attributes(
-            exchange.json, what="refused create")), ev)
+            exchange.json, what="refused create", status=exchange.status)), ev)
 
 
-def _named(name: str, result: tuple[bool, str]) -> tuple[bool, str]:
-    return result[0], f"{name}: {result[1]}"
+def _named(name: str, result: tuple[bool, str]) -> Result:
+    return reworded(result, f"{name}: {result[1]}")
 
 
 @pytest.mark.requirements("R36", "R41")

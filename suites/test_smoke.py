@@ -18,6 +18,7 @@ from harness.checks.poq import (
 )
 from harness.views import mef_view
 from schemas.dialect import READY
+from suites._support import judge, response_code
 
 
 def _success(status: int | None) -> bool:
@@ -31,14 +32,8 @@ def test_smoke_immediate_create_then_retrieve(
 ) -> None:
     capability.require("immediate")
     created = seller.create_poq(payloads.install_offering(immediate=True))
-    verdict.check(
-        "R36",
-        created.status is not None,
-        f"immediate create answered with response code {created.status}"
-        if created.status is not None
-        else f"immediate create got no response code: {created.error}",
-        evidence=[created],
-    )
+    judge(verdict, ["R36"], response_code(dialect.api, "create", created, "immediate create"),
+          [created])
     if not (_success(created.status) and isinstance(created.json, dict)):
         for req in ("R38", "R39", "R40", "R84", "R85"):
             verdict.not_tested(
@@ -74,14 +69,8 @@ def test_smoke_immediate_create_then_retrieve(
         verdict.not_tested("R85", "create response carried no POQ id to retrieve")
         return
     got = seller.get_poq(view.id)
-    verdict.check(
-        "R84",
-        got.status is not None,
-        f"retrieve by identifier answered with response code {got.status}"
-        if got.status is not None
-        else f"retrieve by identifier got no response code: {got.error}",
-        evidence=[got],
-    )
+    judge(verdict, ["R84"], response_code(dialect.api, "retrieve", got, "retrieve by identifier"),
+          [got])
     if not (_success(got.status) and isinstance(got.json, dict)):
         verdict.check("R85", False,
                       f"retrieve of POQ {view.id} did not succeed (HTTP {got.status})",

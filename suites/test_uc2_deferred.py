@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from harness.checks import echo, items, poq, states
+from harness.checks import echo, items, poq, reworded, states
 from schemas.dialect import (
     ACKNOWLEDGED,
     IN_PROGRESS,
@@ -23,7 +23,7 @@ from schemas.dialect import (
     UNABLE_TO_MEET_TIME,
 )
 from suites._answers import UC2A, UC2B, UC2C, all_ids, judge_answers, judge_use_case
-from suites._support import PoqRun, judge, skip_ids, state_history
+from suites._support import PoqRun, judge, response_code, skip_ids, state_history
 
 ACK_IDS = {  # name -> (code, correspond, id, state, items, dates, echo)
     "2a": ("R27", "R28", "R29", ("R30",), ("R31",), ("R33",), "R34"),
@@ -46,8 +46,8 @@ def _deferred(runs: dict[str, PoqRun], verdict: Any, ids: list[str]) -> list[Poq
     chosen = [r for r in runs.values() if r.created and not r.immediate]
     for run in runs.values():
         if run.created and run.immediate:
-            verdict.check("O5", True, f"POQ {run.id} ({run.name}) was answered at once although "
-                          "a deferred answer was allowed", evidence=[run.create])
+            judge(verdict, ["O5"], poq.check_answered_at_once(run.request, run.create.json,
+                                                              run.dialect), [run.create])
     if not chosen:
         skip_ids(verdict, ids, "the seller answered no request with a Deferred Response")
     return chosen
@@ -64,8 +64,7 @@ def test_deferred_acknowledgement(seller_profile: Any, dialect: Any, verdict: An
         code, correspond, id_, state_ids, item_ids, date_ids, echo_id = ACK_IDS[
             "2c" if run.name.startswith("2c") else "2a"]
         ev = [run.create]
-        verdict.check(code, run.create.status is not None,
-                      f"{run.name}: seller response code HTTP {run.create.status}", evidence=ev)
+        judge(verdict, [code], response_code(dialect.api, "create", run.create, run.name), ev)
         if not run.created and run.name in OUTCOME_RUNS:
             verdict.not_tested("R96", f"{run.name}: the seller refused the request "
                                f"(HTTP {run.create.status}); the outcome was not reached",
@@ -85,8 +84,8 @@ def test_deferred_acknowledgement(seller_profile: Any, dialect: Any, verdict: An
         note = (f"; {expected[1]}" if expected[0] else "; no expectedPOQCompletionDate "
                 "(Table 12 lists it, no requirement ID makes it mandatory)")
         for req_id in state_ids:
-            ok, message = poq.check_poq_state_is(body, dialect, ACKNOWLEDGED)
-            verdict.check(req_id, ok, message + note, evidence=ev)
+            result = poq.check_poq_state_is(body, dialect, ACKNOWLEDGED)
+            verdict.check(req_id, reworded(result, result[1] + note), evidence=ev)
         for req_id in date_ids:
             judge(verdict, [req_id], poq.check_creation_date(body, dialect), ev)
         resp_items = items.items_of(body)
@@ -128,19 +127,21 @@ def test_deferred_life_cycle(seller_profile: Any, dialect: Any, verdict: Any,
         logged = state_history(final_body.get("stateChange") if isinstance(final_body, dict)
                                else None, dialect.mef_poq_state)
         judge(verdict, ["R96"], states.check_poq_sequence(run.poq_states()), ev)
-        if logged:
-            judge(verdict, ["R96"], states.check_poq_sequence(logged), ev)
+        if logged:  # the seller's own log is complete: no state may be skipped in it
+            judge(verdict, ["R96"], states.check_poq_sequence(logged, complete=True), ev)
         item_logs = [state_history(item.get("stateChange"), dialect.mef_item_state)
                      for item in (final_body.get("productOfferingQualificationItem") or []
                                   if isinstance(final_body, dict) else [])
                      if isinstance(item, dict)]  # the seller's own item logs, as for the POQ
-        histories = [*run.item_states().values(), *[log for log in item_logs if log]]
+        polled: list[list[str | None]] = list(run.item_states().values())
+        histories: list[Any] = [*polled, *[log for log in item_logs if log]]
         if run.timed_out and not any(len({s for s in h if s}) > 1 for h in histories):
             verdict.not_tested("R102", f"{run.name}: no item transition observed before the "
                                "wait ended")
             histories = []
-        for history in histories:
-            judge(verdict, ["R102"], states.check_item_sequence(history), ev)
+        for n, history in enumerate(histories):
+            judge(verdict, ["R102"], states.check_item_sequence(
+                history, complete=n >= len(polled)), ev)
         for obs in run.observations:
             poq_state, item_states = obs.view.state, list(obs.view.item_states.values())
             oev = [obs.exchange]
@@ -165,13 +166,14 @@ def test_rejected_path(seller_profile: Any, dialect: Any, verdict: Any,
         return
     final = run.final
     ev = run.evidence()
-    verdict.check("R96", final is not None and final.state == REJECTED,
-                  f"POQ with insufficient information ended {final.state if final else None}",
-                  evidence=ev)
+    # The outcome the test data should lead to is the profile's claim, not a requirement:
+    # another legal end is said (not_tested), never failed; the flow is judged by the life
+    # cycle test.
+    _outcome(verdict, "R96", final.state if final else None, REJECTED,
+            "POQ with insufficient information", ev)
     bad = final.item("2") if final else None
-    verdict.check("R102", bad is not None and bad.state == REJECTED,
-                  f"item with insufficient information ended {bad.state if bad else None}",
-                  evidence=ev)
+    _outcome(verdict, "R102", bad.state if bad else None, REJECTED,
+            "item with insufficient information", ev)
 
 
 @pytest.mark.uc("flow")
@@ -188,14 +190,13 @@ def test_unable_to_meet_time_path(seller_profile: Any, dialect: Any, verdict: An
         return
     final = run.final
     ev = run.evidence()
-    verdict.check("R96", final is not None and final.state == UNABLE_TO_MEET_TIME,
-                  f"POQ whose requested completion date passed ended "
-                  f"{final.state if final else None}", evidence=ev)
+    # A seller fast enough to be READY before the requested date is legal: not_tested.
+    _outcome(verdict, "R96", final.state if final else None, UNABLE_TO_MEET_TIME,
+            "POQ with a requested completion date the test data says cannot be met", ev)
     slow = final.item("1") if final else None
     if dialect.supports_item_state(UNABLE_TO_MEET_TIME):
-        verdict.check("R102", slow is not None and slow.state == UNABLE_TO_MEET_TIME,
-                      f"item that could not meet the date ended {slow.state if slow else None}",
-                      evidence=ev)
+        _outcome(verdict, "R102", slow.state if slow else None, UNABLE_TO_MEET_TIME,
+                "item the test data says cannot meet the date", ev)
     snapshots = run.snapshots()
     result = states.check_abandonment(snapshots)
     if result[0] and not _other_item_pending_at_failure(snapshots):
@@ -203,6 +204,17 @@ def test_unable_to_meet_time_path(seller_profile: Any, dialect: Any, verdict: An
                            f"(observed {run.poq_states()})", evidence=ev)
     else:
         judge(verdict, ["R103"], result, ev)
+
+
+def _outcome(verdict: Any, req_id: str, seen: str | None, expected: str, what: str,
+             evidence: list[Any]) -> None:
+    """Pass when the test data's outcome was reached; another end is no violation (the data
+    may not hold for this seller, or it was faster): not_tested, saying what was seen."""
+    if seen == expected:
+        verdict.check(req_id, True, f"{what} ended {seen}", evidence=evidence)
+    else:
+        verdict.not_tested(req_id, f"{what} ended {seen}, not {expected}: the test data's "
+                           "outcome was not reached (another end is legal)", evidence=evidence)
 
 
 def _other_item_pending_at_failure(snapshots: list[tuple[Any, dict[str, Any]]]) -> bool:

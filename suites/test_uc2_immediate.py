@@ -17,7 +17,7 @@ from harness.payloads import PayloadBuilder
 from harness.views import mef_view
 from schemas.dialect import READY
 from suites._answers import UC2A, UC2B, UC2C, Ids, all_ids, judge_answers, judge_use_case
-from suites._support import judge, skip_ids, state_history
+from suites._support import judge, response_code, skip_ids, state_history
 
 
 def _require_immediate(profile: Any, verdict: Any, ids: list[str]) -> None:
@@ -35,8 +35,7 @@ def judge_immediate(
     body = exchange.json
     verdict.check(ids.able, exchange.ok and isinstance(body, dict),
                   f"create answered HTTP {exchange.status}", evidence=ev)
-    verdict.check(ids.code, exchange.status is not None,
-                  f"seller response code: HTTP {exchange.status}", evidence=ev)
+    judge(verdict, [ids.code], response_code(dialect.api, "create", exchange), ev)
     if not exchange.ok or not isinstance(body, dict):
         for req_id in (ids.echo, ids.fields, *ids.state, *ids.items_ready, ids.correspond):
             verdict.check(req_id, False, f"valid request not answered with success "

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from harness.checks import echo, errors, items, poq
+from harness.checks import echo, errors, items, poq, reworded
 from harness.payloads import PayloadBuilder
 from schemas.dialect import READY, REJECTED
-from suites._support import PoqRun, create, judge, skip_ids, wait_final
+from suites._support import PoqRun, create, judge, response_code, skip_ids, wait_final
 
 RETRIEVE_IDS = ["R83", "R84", "R85", "R87", "R88", "R89", "R90", "D7"]
 
@@ -26,8 +26,7 @@ def judge_retrieved(verdict: Any, dialect: Any, request: dict[str, Any], exchang
     The echo of the buyer's attributes is judged under the echo requirement of the create
     (``echo_id``: R37/R65 immediate, R34/R62 deferred), as the catalogue reads R85."""
     ev = [exchange]
-    verdict.check("R84", exchange.status is not None,
-                  f"{label}: seller response code HTTP {exchange.status}", evidence=ev)
+    judge(verdict, ["R84"], response_code(dialect.api, "retrieve", exchange, label), ev)
     body = exchange.json
     if not exchange.ok or not isinstance(body, dict):
         verdict.check("R85", False, f"{label}: retrieve of a known POQ failed "
@@ -35,9 +34,9 @@ def judge_retrieved(verdict: Any, dialect: Any, request: dict[str, Any], exchang
         return None
     for result in (poq.check_poq_id(body), poq.check_poq_state_present(body, dialect),
                    poq.check_creation_date(body, dialect), poq.check_items_present(body)):
-        judge(verdict, ["R85"], (result[0], f"{label}: {result[1]}"), ev)
+        judge(verdict, ["R85"], reworded(result, f"{label}: {result[1]}"), ev)
     result = echo.check_echo(request, body, "retrieved POQ")
-    judge(verdict, [echo_id], (result[0], f"{label}: {result[1]}"), ev)
+    judge(verdict, [echo_id], reworded(result, f"{label}: {result[1]}"), ev)
     req_items = request["productOfferingQualificationItem"]
     resp_items = items.items_of(body)
     for item in resp_items:
@@ -119,8 +118,7 @@ def test_retrieve_unknown_id(seller: Any, seller_profile: Any, verdict: Any) -> 
     unknown = seller_profile.test_data.unknown_poq_id or "poq-conformance-unknown-0000"
     exchange = seller.get_poq(unknown)
     ev = [exchange]
-    verdict.check("R84", exchange.status is not None,
-                  f"seller response code HTTP {exchange.status}", evidence=ev)
+    judge(verdict, ["R84"], response_code(seller.profile.api, "retrieve", exchange), ev)
     verdict.check("R86", exchange.status == 404,
                   f"unknown POQ id answered HTTP {exchange.status} (expected 404)", evidence=ev)
     judge(verdict, ["R86"], errors.check_error_body(exchange.status, exchange.json), ev)

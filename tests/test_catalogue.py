@@ -390,3 +390,15 @@ def test_to_dict_round_trips_through_the_loader(cat: Catalogue) -> None:
         data["requirements"].append(d)
     again = parse_catalogue(data)
     assert [r.to_dict() for r in again] == [r.to_dict() for r in cat]
+
+
+def test_gating_marks_conditional_permissions_only() -> None:
+    """O7/O12 gate like a MUST (breaking their condition is a violation); other MAYs and
+    SHOULDs do not; every MUST / MUST NOT does."""
+    from schemas.catalogue import is_gating, load_catalogue
+
+    cat = load_catalogue()
+    assert sorted(r.id for r in cat if r.gating) == ["O12", "O7"]
+    assert is_gating(cat.get("O7")) and is_gating(cat.get("R8"))
+    assert not is_gating(cat.get("O9")) and not is_gating(cat.get("D3"))
+    assert cat.get("O7").to_dict()["gating"] is True

@@ -86,3 +86,13 @@ def test_buyer_href_is_ignored() -> None:
 
 def test_different_instants_fail() -> None:
     assert echo_differences({"d": "2030-01-01T10:00:00Z"}, {"d": "2030-01-01T11:00:00Z"})
+
+
+def test_dates_echo_at_the_sellers_precision() -> None:
+    """Rule 4: seconds stored for a value sent with milliseconds still echo (truncated or
+    rounded), a different second does not."""
+    sent = {"requestedPOQCompletionDate": "2026-05-01T10:00:00.623Z"}
+    for stored, ok in (("2026-05-01T10:00:00Z", True), ("2026-05-01T10:00:01Z", True),
+                       ("2026-05-01T10:00:02Z", False), ("2026-05-01T10:00:00.624Z", False),
+                       ("2026-05-01T12:00:00.6+02:00", True)):
+        assert check_echo(sent, {"requestedPOQCompletionDate": stored})[0] is ok, stored

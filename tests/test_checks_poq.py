@@ -49,3 +49,29 @@ def test_expected_completion_and_unique_ids() -> None:
 def test_state_log() -> None:
     poq = {"stateChange": [{"state": "acknowledged"}, {"state": "done"}]}
     assert c.state_log(poq, V8.mef_poq_state) == ["ACKNOWLEDGED", "READY"]
+
+
+def test_log_order_is_the_sellers_choice() -> None:
+    """Newest-first logs are read backwards, others by changeDate; entries of one instant
+    keep the seller's order when the dates give no direction (rule 4)."""
+    log = [{"state": "done", "changeDate": "2026-01-01T00:00:02Z"},
+           {"state": "inProgress", "changeDate": "2026-01-01T00:00:02Z"},
+           {"state": "acknowledged", "changeDate": "2026-01-01T00:00:00.500Z"}]
+    assert c.state_log({"stateChange": log}, V8.mef_poq_state) == [
+        "ACKNOWLEDGED", "IN_PROGRESS", "READY"]
+    shuffled = [log[1], log[2], log[0]]  # no direction: sorted, ties kept as given
+    assert c.state_log({"stateChange": shuffled}, V8.mef_poq_state) == [
+        "ACKNOWLEDGED", "IN_PROGRESS", "READY"]
+    same = [{**e, "changeDate": "2026-01-01T00:00:00Z"} for e in reversed(log)]
+    same[1], same[2] = same[2], same[1]  # ACK, READY, IN_PROGRESS at one instant: as given
+    assert c.state_log({"stateChange": same}, V8.mef_poq_state) == [
+        "ACKNOWLEDGED", "READY", "IN_PROGRESS"]
+    undated = [{"state": "done"}, {"state": "acknowledged"}]
+    assert [e["state"] for e in c.chronological(undated)] == ["done", "acknowledged"]
+
+
+def test_v7_without_state_log_cannot_show_a_create_date() -> None:
+    """v7 trap: no optional stateChange -> not_applicable, not a failure (MAPPING.md)."""
+    result = c.check_creation_date({"id": "P", "state": "done.ready"}, V7)
+    assert result.status == "not_applicable" and not result[0]
+    assert c.check_creation_date({"id": "P", "state": "done"}, V8).status == "fail"

@@ -75,7 +75,7 @@ def test_abandonment_after_unable_to_meet_time() -> None:
     assert not ok and "item 2" in message
     late_ready = [(IP, {"1": IP, "2": IP}), (UT, {"1": UT, "2": IP}), (UT, {"1": UT, "2": RDY})]
     assert not check_abandonment(late_ready)[0]
-    assert check_abandonment([(RDY, {"1": RDY})])[0]
+    assert check_abandonment([(RDY, {"1": RDY})]).status == "not_tested"
 
 
 def test_v7_has_no_item_unable_to_meet_time() -> None:
@@ -85,3 +85,19 @@ def test_v7_has_no_item_unable_to_meet_time() -> None:
     v7 = [(IP, {"1": IP, "2": IP}), (UT, {"1": AB, "2": IP})]
     assert not check_abandonment(v7)[0]
     assert check_abandonment([(IP, {"1": IP, "2": IP}), (UT, {"1": AB, "2": AB})])[0]
+
+
+def test_a_complete_log_must_follow_the_edges_polls_may_miss_states() -> None:
+    """Reachability is for polls; the seller's own log is complete (rule 4)."""
+    assert check_poq_sequence(["ACKNOWLEDGED", "READY"])[0]
+    assert not check_poq_sequence(["ACKNOWLEDGED", "READY"], complete=True)[0]
+    assert check_poq_sequence(["ACKNOWLEDGED", "IN_PROGRESS", "READY"], complete=True)[0]
+    assert not check_item_sequence(["ACKNOWLEDGED", "READY"], complete=True)[0]
+    assert check_item_sequence(["ACKNOWLEDGED", "ABANDONED"], complete=True)[0]
+
+
+def test_v7_late_item_terminated_with_error_under_unable_to_provide_is_not_rejected() -> None:
+    """v7 trap (R100): terminatedWithError (read REJECTED) under done.unableToProvide."""
+    assert check_table29("UNABLE_TO_MEET_TIME", ["REJECTED", "READY"], item_utmt=False)[0]
+    assert not check_table29("UNABLE_TO_MEET_TIME", ["REJECTED", "READY"], item_utmt=True)[0]
+    assert not check_table29("READY", ["REJECTED", "READY"], item_utmt=False)[0]

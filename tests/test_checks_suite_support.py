@@ -118,3 +118,24 @@ def test_polling_gives_up_on_a_lost_poq() -> None:
     run = create(seller, V8, "lost", {"productOfferingQualificationItem": [{"id": "1"}]})
     wait_final(seller, [run], 0.0, 30.0)
     assert run.timed_out and run.poll_error and "404" in run.poll_error
+
+
+def test_state_history_reads_a_newest_first_log_oldest_first() -> None:
+    from schemas.dialect import V8
+    from suites._support import state_history
+
+    log = [{"state": "done", "changeDate": "2026-01-01T00:00:09Z"},
+           {"state": "inProgress", "changeDate": "2026-01-01T00:00:05Z"},
+           {"state": "acknowledged", "changeDate": "2026-01-01T00:00:00Z"}]
+    assert state_history(log, V8.mef_poq_state) == ["ACKNOWLEDGED", "IN_PROGRESS", "READY"]
+
+
+def test_judge_keeps_not_tested_and_side_weights() -> None:
+    from harness.checks import passed, side, untested
+    from suites._support import judge
+
+    verdict = Verdict("t", {"R92", "R5"})
+    assert judge(verdict, ["R92", "R5"], untested("nothing was due")) is False
+    judge(verdict, ["R92"], side(passed("owned")))
+    assert [(c.status, c.weight) for c in verdict.checks] == [
+        ("not_tested", "subject"), ("not_tested", "subject"), ("pass", "side")]

@@ -77,3 +77,44 @@ def test_raise_if_failed_summarises_failed_checks() -> None:
     assert text.startswith("2 of 3 requirement check(s) failed")
     assert "R39: state inProgress [ex-3]" in text and "R44: no alternates" in text
     assert isinstance(info.value, AssertionError)
+
+
+def test_a_not_tested_result_is_recorded_not_tested_never_pass() -> None:
+    from harness.checks import untested
+
+    v = make()
+    assert v.check("R36", untested("no HTTP response"), "create") is False
+    assert v.checks[0].status == "not_tested" and v.failures == []
+    assert v.checks[0].message == "create: no HTTP response"
+
+
+def test_side_weight_is_recorded_and_cannot_carry_a_pass() -> None:
+    from harness.checks import passed, side, untested
+    from schemas.results import fold_status
+
+    v = make()
+    v.check("R44", side(passed("events name POQs the buyer created")))
+    assert fold_status(v.checks) == "not_tested"  # a side pass alone proves nothing
+    v.check("R44", untested("no state change observed"))
+    assert fold_status(v.checks) == "not_tested"
+    v.check("R44", passed("every target heard every change"))
+    assert fold_status(v.checks) == "pass"
+    v.check("R44", side((False, "an event for a foreign POQ")))
+    assert fold_status(v.checks) == "fail"  # a side check still fails the requirement
+    assert [c.weight for c in v.checks] == ["side", "subject", "subject", "side"]
+    assert v.checks[0].to_dict()["weight"] == "side"
+
+
+def test_side_only_requirement_says_why_it_is_not_tested() -> None:
+    from harness.checks import side
+    from schemas.results import SIDE_ONLY_REASON, requirement_entry
+
+    class Req:
+        id, level, actor, use_cases, section, paraphrase = "R92", "MUST", "seller", (), "", ""
+
+    v = make()
+    v.check("R44", side((True, "owned")))
+    entry = requirement_entry(Req(), v.checks)
+    assert entry["status"] == "not_tested" and entry["reason"] == SIDE_ONLY_REASON
+    old = [{k: val for k, val in c.to_dict().items() if k != "weight"} for c in v.checks]
+    assert requirement_entry(Req(), old)["status"] == "pass"  # no weight: a subject check

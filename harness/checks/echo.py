@@ -8,7 +8,9 @@ value of the request must be found, equal, in the response; extra response conte
 Tolerances that follow the definitions, not our mock's habits:
 - ``href`` sent by the buyer MUST be ignored by the seller (v8 guide), so it is not compared;
 - lists are compared as multisets (order is not a business attribute), POQ items by ``id``;
-- RFC 3339 date-times are compared as instants (``Z`` vs ``+00:00``, fraction digits);
+- RFC 3339 date-times are compared as instants (``Z`` vs ``+00:00``) at the coarser
+  precision of the two (a seller that stores seconds still echoes a value sent with
+  milliseconds: the precision is the seller's choice);
 - numbers compare by value (``1`` equals ``1.0``).
 """
 
@@ -17,8 +19,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from harness.checks._result import Result, joined
-from harness.checks.listing import parse_instant
+from harness.checks._result import Result, joined, untested
+from harness.checks.listing import parse_instant, same_instant
 
 IGNORED_KEYS = frozenset({"href"})
 _KEYED_LISTS = frozenset({"productOfferingQualificationItem"})
@@ -40,7 +42,7 @@ def _scalars_equal(sent: Any, got: Any) -> bool:
         if sent == got:
             return True
         a, b = _as_instant(sent), _as_instant(got)
-        return a is not None and b is not None and a == b
+        return a is not None and b is not None and same_instant(sent, got)
     return bool(sent == got)
 
 
@@ -117,6 +119,10 @@ def _escape(key: str) -> str:
 
 def check_echo(sent: Any, got: Any, what: str = "response") -> Result:
     """Judge R34/R37/R62/R65-style echo: every buyer attribute back, unchanged."""
+    if not sent:
+        return untested(f"nothing was sent, so nothing can be echoed in the {what}")
+    if got is None:
+        return untested(f"no {what} body observed")
     return joined(
         echo_differences(sent, got),
         f"every buyer attribute is echoed unchanged in the {what}",

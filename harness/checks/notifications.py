@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from harness.checks._result import Result, failed, joined, passed
+from harness.checks._result import Result, failed, joined, passed, untested
 from schemas.dialect import POQ_CREATE, POQ_ITEM_STATE_CHANGE, POQ_STATE_CHANGE, Dialect
 
 MEF_TYPES = (POQ_STATE_CHANGE, POQ_ITEM_STATE_CHANGE)
@@ -73,7 +73,10 @@ def parse_query(query: str | None, dialect: Dialect) -> set[str] | None:
 def check_only_registered_types(
     notes: Sequence[Any], registered: set[str] | None, dialect: Dialect
 ) -> Result:
-    """R91: no notification of a type the buyer did not register for."""
+    """R91: no notification of a type the buyer did not register for (nothing received:
+    nothing to judge)."""
+    if not notes:
+        return untested("no notification was received")
     if registered is None:
         return passed(f"registration covers every type ({len(notes)} notifications)")
     wrong, creates = [], 0
@@ -92,6 +95,8 @@ def check_only_registered_types(
 
 def check_only_owned(notes: Sequence[Any], owned: Iterable[str]) -> Result:
     """Each notification names a POQ this buyer created (R92: only POQs answered to it)."""
+    if not notes:
+        return untested("no notification was received")
     known = set(owned)
     foreign = sorted({str(poq_id_of(n)) for n in notes if poq_id_of(n) not in known})
     if foreign:
@@ -99,17 +104,26 @@ def check_only_owned(notes: Sequence[Any], owned: Iterable[str]) -> Result:
     return passed(f"all {len(notes)} notifications name POQs the buyer created")
 
 
-def check_none(notes: Sequence[Any], why: str) -> Result:
-    """R6 / R92 / UC1 STOP: no notification at all (create events of v7 excepted)."""
+def check_none(notes: Sequence[Any], why: str, occasions: int = 0) -> Result:
+    """R6 / R92 / UC1 STOP: no notification at all (create events of v7 excepted).
+
+    Silence proves something only when a notification could have come: ``occasions`` counts
+    them (state changes that happened meanwhile, or notifications the same listener received
+    at the same time). With none, an empty listener is not_tested, never a pass."""
     state_events = [n for n in notes if event_type(n, _ANY) != POQ_CREATE]
     if state_events:
         ids = sorted({str(poq_id_of(n)) for n in state_events})
         return failed(f"{len(state_events)} notifications received {why} (POQs {ids[:5]})")
-    return passed(f"no state-change notification {why}")
+    if occasions <= 0:
+        return untested(f"no notification {why}, but nothing happened that could have "
+                        "triggered one")
+    return passed(f"no state-change notification {why} ({occasions} occasions for one)")
 
 
 def check_event_carries_state(note: Any, dialect: Dialect) -> Result:
     """R93/R94 (v8): the event carries the new POQ state, or the item id and item state."""
+    if not note:
+        return untested("no notification observed")
     kind = event_type(note, dialect)
     event = event_payload(note)
     if kind == POQ_STATE_CHANGE:
@@ -138,6 +152,12 @@ def check_events_cover_history(
     is the state at creation (no event is due for it). v8 events are matched by state; v7
     events carry no state, so their number per POQ / item must reach the number of changes."""
     wants = registered if registered is not None else set(MEF_TYPES)
+    due = len(list(_changes(poq_history))) if POQ_STATE_CHANGE in wants else 0
+    if POQ_ITEM_STATE_CHANGE in wants:
+        due += sum(len(list(_changes(h))) for h in item_histories.values())
+    if not due:
+        return untested("no state change of a registered type was observed: no "
+                        "notification was due")
     problems: list[str] = []
     if POQ_STATE_CHANGE in wants:
         got = [n for n in notes if event_type(n, dialect) == POQ_STATE_CHANGE]
@@ -148,7 +168,7 @@ def check_events_cover_history(
             mine = [n for n in got if event_payload(n).get("poqItemId") == item_id]
             problems += _missing(mine, list(_changes(history)), item_id, dialect,
                                  f"item {item_id}")
-    return joined(problems, "every observed state change produced its notification")
+    return joined(problems, f"every observed state change ({due}) produced its notification")
 
 
 def _changes(history: Sequence[str]) -> Iterable[str]:
@@ -179,6 +199,8 @@ def check_event_states_real(
     dialect: Dialect,
 ) -> Result:
     """v8: every notified state is one the POQ or the item really passed through."""
+    if not notes:
+        return untested("no notification was received")
     problems = []
     for note in notes:
         kind, event = event_type(note, dialect), event_payload(note)

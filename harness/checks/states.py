@@ -11,8 +11,10 @@ Item  ACKNOWLEDGED -> IN_PROGRESS -> READY | REJECTED | UNABLE_TO_MEET_TIME | AB
       ACKNOWLEDGED -> REJECTED | UNABLE_TO_MEET_TIME | ABANDONED.
 
 A buyer observes states by polling or through notifications, so it can miss intermediate
-states: an observed sequence is legal when each next state is *reachable* from the previous
-one. Final states never change.
+states: a polled sequence is legal when each next state is *reachable* from the previous
+one. The seller's own ``stateChange`` log is complete, so there each change must be an edge
+of the flow (``complete=True``: a log ACKNOWLEDGED -> READY skipped IN_PROGRESS). Final
+states never change.
 
 Table 29 is the draft's matrix (it differs from the v8 guide's Table 8 in the ACKNOWLEDGED
 column: the draft allows items already IN_PROGRESS or READY while the POQ is ACKNOWLEDGED).
@@ -23,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from harness.checks._result import Result, failed, joined, passed
+from harness.checks._result import Result, failed, joined, passed, untested
 from schemas.dialect import (
     ABANDONED,
     ACKNOWLEDGED,
@@ -96,7 +98,8 @@ def _reachable(edges: Mapping[str, frozenset[str]], start: str) -> set[str]:
 
 
 def _check_sequence(
-    observed: Sequence[str | None], edges: Mapping[str, frozenset[str]], what: str
+    observed: Sequence[str | None], edges: Mapping[str, frozenset[str]], what: str,
+    complete: bool = False,
 ) -> Result:
     problems: list[str] = []
     previous: str | None = None
@@ -104,10 +107,12 @@ def _check_sequence(
         if state is None or state not in edges:
             problems.append(f"observation {index}: {state!r} is not a {what} state")
             continue
-        if previous is not None and state != previous and state not in _reachable(
-            edges, previous
-        ):
-            problems.append(f"observation {index}: {previous} -> {state} is not allowed")
+        allowed = edges.get(previous, frozenset()) if complete and previous else (
+            _reachable(edges, previous) if previous else frozenset())
+        if previous is not None and state != previous and state not in allowed:
+            how = "in the seller's complete log" if complete else ""
+            problems.append(f"observation {index}: {previous} -> {state} is not allowed {how}"
+                            .rstrip())
         previous = state
     return joined(problems, f"observed {what} states {_compact(observed)} follow the flow")
 
@@ -120,26 +125,34 @@ def _compact(observed: Sequence[str | None]) -> str:
     return " -> ".join(str(s) for s in out) or "(none)"
 
 
-def check_poq_sequence(observed: Sequence[str | None], deferred: bool = True) -> Result:
-    """Figure 2 (R96 deferred / R95 immediate): every observed POQ state change is legal."""
+def check_poq_sequence(observed: Sequence[str | None], deferred: bool = True,
+                       complete: bool = False) -> Result:
+    """Figure 2 (R96 deferred / R95 immediate): every observed POQ state change is legal
+    (``complete``: ``observed`` is the seller's own log, oldest first)."""
+    if not observed:
+        return untested("no POQ state observed")
     if observed and deferred and observed[0] != DEFERRED_INITIAL:
         return failed(f"a deferred POQ must start ACKNOWLEDGED, first seen {observed[0]!r}")
     if not deferred:
         wrong = [s for s in observed if s != IMMEDIATE_INITIAL]
         if wrong:
             return failed(f"an immediate POQ is only ever READY, saw {_compact(observed)}")
-    return _check_sequence(observed, POQ_EDGES, "POQ")
+    return _check_sequence(observed, POQ_EDGES, "POQ", complete)
 
 
-def check_item_sequence(observed: Sequence[str | None], deferred: bool = True) -> Result:
-    """Figure 3 (R102 deferred / R101 immediate): every observed item state change is legal."""
+def check_item_sequence(observed: Sequence[str | None], deferred: bool = True,
+                        complete: bool = False) -> Result:
+    """Figure 3 (R102 deferred / R101 immediate): every observed item state change is legal
+    (``complete``: ``observed`` is the seller's own log, oldest first)."""
+    if not observed:
+        return untested("no POQ item state observed")
     if observed and deferred and observed[0] != DEFERRED_INITIAL:
         return failed(f"a deferred POQ item must start ACKNOWLEDGED, first seen {observed[0]!r}")
     if not deferred:
         wrong = [s for s in observed if s != IMMEDIATE_INITIAL]
         if wrong:
             return failed(f"an immediate POQ item is only ever READY, saw {_compact(observed)}")
-    return _check_sequence(observed, ITEM_EDGES, "POQ item")
+    return _check_sequence(observed, ITEM_EDGES, "POQ item", complete)
 
 
 def _cell_ok(rule: str, count: int, total: int) -> bool:
@@ -161,7 +174,14 @@ def check_table29(
 
     ``item_utmt=False`` for a dialect without an item UNABLE_TO_MEET_TIME state (v7): the
     "1 or more items UNABLE_TO_MEET_TIME" cell of a POQ UNABLE_TO_MEET_TIME cannot be shown
-    on the wire and is not required; every other cell still applies."""
+    on the wire and is not required. There the item that could not be completed in time may
+    legally end ``terminatedWithError`` (read as REJECTED) under the POQ's
+    ``done.unableToProvide`` (v7 guide, MAPPING.md): such items count as the late ones, not
+    as REJECTED. Every other cell still applies."""
+    if poq_state is None and not item_states:
+        return untested("no POQ state and no item states observed")
+    if not item_utmt and poq_state == UNABLE_TO_MEET_TIME:
+        item_states = [UNABLE_TO_MEET_TIME if s == REJECTED else s for s in item_states]
     if poq_state not in TABLE_29:
         return failed(f"{poq_state!r} is not a POQ state")
     unknown = [s for s in item_states if s not in TABLE_29[READY]]
@@ -188,7 +208,7 @@ def check_in_progress_items(poq_state: str | None, item_states: Sequence[str | N
 
     by Table 29, which allows 'zero or more but not all' ACKNOWLEDGED items)."""
     if poq_state != IN_PROGRESS:
-        return passed("POQ is not IN_PROGRESS")
+        return untested(f"POQ is {poq_state}, not IN_PROGRESS")
     bad = [s for s in item_states if s not in (READY, IN_PROGRESS, ACKNOWLEDGED)]
     if bad:
         return failed(f"POQ IN_PROGRESS with items in {sorted(set(map(str, bad)))}")
@@ -201,7 +221,7 @@ def check_in_progress_items(poq_state: str | None, item_states: Sequence[str | N
 def check_ready_items(poq_state: str | None, item_states: Sequence[str | None]) -> Result:
     """R40/R68/R98: a POQ READY has every item READY."""
     if poq_state != READY:
-        return passed("POQ is not READY")
+        return untested(f"POQ is {poq_state}, not READY")
     bad = [s for s in item_states if s != READY]
     if bad or not item_states:
         return failed(f"POQ READY but item states are {list(item_states)}")
@@ -223,7 +243,7 @@ def check_abandonment(snapshots: Sequence[tuple[str | None, Mapping[str, str | N
         None,
     )
     if failure_at is None:
-        return passed("no item reached UNABLE_TO_MEET_TIME")
+        return untested("no item reached UNABLE_TO_MEET_TIME")
     failing = {k for k, v in snapshots[failure_at][1].items() if v == UNABLE_TO_MEET_TIME}
     last_before: dict[str, str | None] = {}
     for _, items in snapshots[: failure_at + 1]:
@@ -234,7 +254,10 @@ def check_abandonment(snapshots: Sequence[tuple[str | None, Mapping[str, str | N
         if item_id in failing or state not in (IN_PROGRESS, ACKNOWLEDGED):
             continue
         end = final.get(item_id)
-        if end not in (ABANDONED, READY, UNABLE_TO_MEET_TIME):
+        # v7 (no item UNABLE_TO_MEET_TIME): the late item itself ends terminatedWithError,
+        # read as REJECTED; that is its own legal end (MAPPING.md), not a missed abandonment.
+        late_v7 = not failing and end == REJECTED
+        if end not in (ABANDONED, READY, UNABLE_TO_MEET_TIME) and not late_v7:
             problems.append(f"item {item_id} was {state} when another item could not meet the "
                             f"time, and ended {end} (expected ABANDONED)")
         elif end == READY and snapshots[failure_at][1].get(item_id) == IN_PROGRESS:

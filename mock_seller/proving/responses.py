@@ -391,13 +391,6 @@ def errors_carry_poq_attributes(answer: Answer, switch: Switch) -> None:
             answer.body = [{**e, **extra} if isinstance(e, dict) else e for e in answer.body]
 
 
-@response_defect("invalid_create_500")
-def invalid_create_500(answer: Answer, switch: Switch) -> None:
-    if answer.op == "create" and answer.status == 400:
-        answer.status = 500
-        answer.body = {"code": "internalError", "reason": "Unexpected error"}
-
-
 @response_defect("garbled_create_errors")
 def garbled_create_errors(answer: Answer, switch: Switch) -> None:
     if _create_error(answer):
@@ -482,9 +475,3 @@ def hub_refuses(answer: Answer, switch: Switch) -> None:
         answer.engine.notifier.unsubscribe(answer.api, str(answer.body.get("id")))
         answer.status = 501
         answer.body = {"code": "notImplemented", "reason": "Notifications are not supported"}
-
-
-@response_defect("invalid_callback_accepted")
-def invalid_callback_accepted(answer: Answer, switch: Switch) -> None:
-    if answer.op == "register" and answer.status == 400:
-        answer.status, answer.body = 201, {"id": str(uuid.uuid4()), "callback": ""}
