@@ -16,6 +16,13 @@ from harness.payloads import PayloadBuilder
 from suites._support import GuardedVerdict, Observation, PoqRun, create, wait_final
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The final-state re-read goes last: it judges every POQ the other tests created."""
+    last = [i for i in items if i.nodeid.split("::")[0].endswith("test_final_states.py")]
+    if last:
+        items[:] = [i for i in items if i not in last] + last
+
+
 @pytest.fixture(scope="session")
 def catalogue() -> Any:
     from schemas.catalogue import load_catalogue
@@ -80,9 +87,11 @@ def deferred_plan(payloads: PayloadBuilder, profile: Any) -> dict[str, dict[str,
     if payloads.has("insufficient_information"):
         plan["rejected"] = payloads.create(
             ["install_offering", "insufficient_information"], immediate=False)
-    if payloads.has("unable_to_meet_time"):
-        delay = max(1.0, min(3.0, profile.deferred.max_wait_s / 4))
-        plan["utmt"] = payloads.unable_to_meet_time(delay_s=delay)
+    # With test data the seller said it cannot meet; without, two plain items with a
+    # requested completion date a few seconds away: the seller may meet it (then R103 is
+    # not tested) or end the POQ UNABLE_TO_MEET_TIME (then R103/R100 are judged).
+    delay = max(1.0, min(3.0, profile.deferred.max_wait_s / 4))
+    plan["utmt"] = payloads.unable_to_meet_time(delay_s=delay)
     return plan
 
 

@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 
-from harness.checks import errors
+from harness.checks import errors, poq
 from harness.payloads import PayloadBuilder
+from schemas.dialect import READY
 from suites._support import judge
 
 pytestmark = pytest.mark.uc("2a", "2c")
@@ -110,15 +111,29 @@ def _named(name: str, result: tuple[bool, str]) -> tuple[bool, str]:
     return result[0], f"{name}: {result[1]}"
 
 
-@pytest.mark.requirements("R36", "R41")
+@pytest.mark.requirements("R39", "R41")
 def test_immediate_refused_by_deferred_only_seller(seller: Any, seller_profile: Any,
-                                                    verdict: Any,
+                                                    dialect: Any, verdict: Any,
                                                     payloads: PayloadBuilder) -> None:
     """Immediate Response Only to a seller without immediate answers: an error (Table 6),
-    carrying no POQ attributes."""
+    carrying no POQ attributes (R41). The answer to such a request is an immediate
+    response whatever the profile says, so it is judged as one: a success that is not a
+    READY POQ breaks R39 (the seller neither answered at once nor refused)."""
     if seller_profile.has("immediate"):
         pytest.skip("the seller provides immediate responses")
     exchange = seller.create_poq(payloads.install_offering(immediate=True))
     ev = [exchange]
-    judge(verdict, ["R41"], errors.check_is_failure(exchange.status), ev)
-    judge(verdict, ["R41"], errors.check_no_success_attributes(exchange.json), ev)
+    if exchange.ok:
+        body = exchange.json if isinstance(exchange.json, dict) else {}
+        ok, why = poq.check_poq_state_is(body, dialect, READY)
+        verdict.observed("R39", ok, f"Immediate Response Only request accepted with HTTP "
+                         f"{exchange.status} by a seller whose profile declares no immediate "
+                         f"answers: {why}", evidence=ev)
+        return
+    judge_observed(verdict, "R41", errors.check_is_failure(exchange.status), ev)
+    judge_observed(verdict, "R41", errors.check_no_success_attributes(exchange.json), ev)
+
+
+def judge_observed(verdict: Any, req_id: str, result: tuple[bool, str], ev: list[Any]) -> None:
+    verdict.observed(req_id, result[0], f"Immediate Response Only refused: {result[1]}",
+                     evidence=ev)

@@ -17,7 +17,7 @@ from harness.payloads import PayloadBuilder
 from harness.views import mef_view
 from schemas.dialect import READY
 from suites._answers import UC2A, UC2B, UC2C, Ids, all_ids, judge_answers, judge_use_case
-from suites._support import judge, skip_ids, state_history
+from suites._support import judge, report_crash, skip_ids, state_history
 
 
 def _require_immediate(profile: Any, verdict: Any, ids: list[str]) -> None:
@@ -35,8 +35,9 @@ def judge_immediate(
     body = exchange.json
     verdict.check(ids.able, exchange.ok and isinstance(body, dict),
                   f"create answered HTTP {exchange.status}", evidence=ev)
-    verdict.check(ids.code, exchange.status is not None,
-                  f"seller response code: HTTP {exchange.status}", evidence=ev)
+    if not report_crash(verdict, [ids.code], exchange, "valid immediate create"):
+        verdict.check(ids.code, exchange.status is not None,
+                      f"seller response code: HTTP {exchange.status}", evidence=ev)
     if not exchange.ok or not isinstance(body, dict):
         for req_id in (ids.echo, ids.fields, *ids.state, *ids.items_ready, ids.correspond):
             verdict.check(req_id, False, f"valid request not answered with success "
@@ -179,12 +180,16 @@ def test_2c_change_product(post: Any, seller_profile: Any, dialect: Any, verdict
 @pytest.mark.requirements(*all_ids(UC2A))
 def test_2a_several_items_in_one_poq(post: Any, seller_profile: Any, dialect: Any,
                                      verdict: Any, payloads: PayloadBuilder) -> None:
-    """R42: with several items, each answer maps to exactly one request item (any order)."""
+    """R42: with several items, each answer maps to exactly one request item (any order).
+    The request also carries what no other immediate request does, so its echo (R37) is
+    judged: a Requested POQ Completion Date (optional when immediate) and an item
+    relationship between the two items."""
     _require_immediate(seller_profile, verdict, ["R42"])
     second = "install_offering_red" if payloads.has("install_offering_red") else (
         "install_offering")
     paths = ["install_offering", second]
-    request = payloads.create(paths, immediate=True)
+    request = payloads.create(paths, immediate=True, relate_items=True,
+                              requested_completion=payloads.requested_completion())
     judge_immediate(verdict, dialect, request, post(request), UC2A)
 
 

@@ -11,7 +11,7 @@ from harness.profile import bundled_profile_path, load_profile
 from harness.verdicts import Verdict
 from schemas.catalogue import load_catalogue
 from schemas.dialect import V8
-from suites._support import GuardedVerdict, create, merged_history, wait_final
+from suites._support import GuardedVerdict, create, merged_history, state_history, wait_final
 from suites.conftest import deferred_plan
 
 CATALOGUE = load_catalogue()
@@ -24,13 +24,31 @@ def _verdict(api: str = "v8", **caps: bool) -> tuple[GuardedVerdict, Verdict]:
     return GuardedVerdict(inner, profile, CATALOGUE), inner
 
 
-def test_inapplicable_ids_are_not_judged() -> None:
+def test_inapplicable_ids_pass_as_not_applicable() -> None:
     guarded, inner = _verdict("v7")
-    assert guarded.check("R45", False, "alternate confidence") is True
+    assert guarded.check("R45", True, "alternate confidence") is True
     assert [c.status for c in inner.checks] == ["not_applicable"]
     assert "not representable in v7" in inner.checks[0].message
-    guarded.check("R45", False, "again")
+    guarded.check("R45", (True, "again"))
     assert len(inner.checks) == 1
+
+
+def test_a_declared_capability_never_hides_a_violation() -> None:
+    """Rule 2: a failing check on an ID whose condition the profile denies is reported."""
+    guarded, inner = _verdict("v8", alternates=False, immediate=False)
+    assert guarded.check("R41", (False, "error body carries id")) is False
+    assert guarded.check("R47", False, "duplicate alternate ids") is False
+    assert [(c.requirement, c.status) for c in inner.checks] == [("R41", "fail"),
+                                                                  ("R47", "fail")]
+    assert "observed although the seller profile does not declare capability 'immediate'" \
+        in inner.checks[0].message
+    assert inner.checks[0].message.startswith("error body carries id")
+
+
+def test_observed_premise_is_judged_whatever_the_profile_says() -> None:
+    guarded, inner = _verdict("v8", immediate=False)
+    assert guarded.observed("R41", True, "refusal carries no POQ attribute") is True
+    assert [c.status for c in inner.checks] == ["pass"]
 
 
 def test_applicable_ids_pass_and_fail_through() -> None:
@@ -94,12 +112,29 @@ def test_timeout_is_recorded() -> None:
     assert run.timed_out and run.final is None
 
 
-def test_history_prefers_the_sellers_log() -> None:
+def test_history_merges_polls_with_the_sellers_log() -> None:
     assert merged_history(["ACKNOWLEDGED", "READY"], []) == ["ACKNOWLEDGED", "READY"]
     assert merged_history(["ACKNOWLEDGED", "ACKNOWLEDGED", None, "READY"], []) == [
         "ACKNOWLEDGED", "READY"]
     logged = ["ACKNOWLEDGED", "IN_PROGRESS", "READY"]
     assert merged_history(["ACKNOWLEDGED", "READY"], logged) == logged
+    # the log hides a state the buyer polled: merged by time, never replaced
+    seen = ["ACKNOWLEDGED", "IN_PROGRESS", "READY", "IN_PROGRESS", "READY"]
+    times = [1.0, 2.0, 3.0, 4.0, 5.0]
+    dated = [(0.9, "ACKNOWLEDGED"), (1.9, "IN_PROGRESS"), (2.9, "READY")]
+    merged = merged_history(seen, [s for _, s in dated], times, dated)
+    assert merged == ["ACKNOWLEDGED", "IN_PROGRESS", "READY", "IN_PROGRESS", "READY"]
+    # undated log contradicting the polls: what was seen is kept
+    assert merged_history(seen, ["ACKNOWLEDGED", "READY"]) == merged
+
+
+def test_state_log_is_read_in_change_date_order() -> None:
+    log = [{"state": "done", "changeDate": "2026-01-01T10:00:03Z"},
+           {"state": "inProgress", "changeDate": "2026-01-01T10:00:02.500Z"},
+           {"state": "acknowledged", "changeDate": "2026-01-01T10:00:01+00:00"}]
+    assert state_history(log, V8.mef_poq_state) == ["ACKNOWLEDGED", "IN_PROGRESS", "READY"]
+    undated = [{"state": "acknowledged"}, {"state": "done"}]
+    assert state_history(undated, V8.mef_poq_state) == ["ACKNOWLEDGED", "READY"]
 
 
 def test_deferred_plan_follows_the_profile() -> None:
@@ -118,3 +153,9 @@ def test_polling_gives_up_on_a_lost_poq() -> None:
     run = create(seller, V8, "lost", {"productOfferingQualificationItem": [{"id": "1"}]})
     wait_final(seller, [run], 0.0, 30.0)
     assert run.timed_out and run.poll_error and "404" in run.poll_error
+
+
+def test_an_attribute_the_dialect_lacks_stays_not_applicable() -> None:
+    guarded, inner = _verdict("v7")
+    assert guarded.check("R45", False, "alternate confidence") is True
+    assert [c.status for c in inner.checks] == ["not_applicable"]
