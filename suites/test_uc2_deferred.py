@@ -283,7 +283,8 @@ def test_deferred_answers(seller_profile: Any, dialect: Any, verdict: Any,
         ids = UC2B if run.name == "2b" else UC2C if run.name.startswith("2c") else UC2A
         judge_answers(verdict, dialect, run.request, items.items_of(body), ids, ev,
                       immediate=False)
-        judge_use_case(verdict, dialect, run.name, run.request, body, ev)
+        judge_use_case(verdict, dialect, run.name, run.request, body, ev,
+                       seller_profile.test_data)
         if poq.contacts(body, poq.SELLER_CONTACT):
             judge(verdict, ["R22"], poq.check_seller_contact(body), ev)
     if "2c" in deferred_runs:

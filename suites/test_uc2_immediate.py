@@ -104,7 +104,8 @@ def test_2a_install_offering(post: Any, seller_profile: Any, dialect: Any, verdi
     exchange = post(request)
     body = judge_immediate(verdict, dialect, request, exchange, UC2A)
     if body is not None:
-        judge_use_case(verdict, dialect, "2a", request, body, [exchange])
+        judge_use_case(verdict, dialect, "2a", request, body, [exchange],
+                       seller_profile.test_data)
 
 
 @pytest.mark.uc("2a")
@@ -154,7 +155,8 @@ def test_2b_install_specification(post: Any, seller_profile: Any, dialect: Any, 
     if body is None:
         skip_ids(verdict, ["R13", "R14", "R16"], "the 2b request was not answered")
         return
-    judge_use_case(verdict, dialect, "2b", request, body, [exchange])
+    judge_use_case(verdict, dialect, "2b", request, body, [exchange],
+                       seller_profile.test_data)
 
 
 @pytest.mark.uc("2c")
@@ -236,7 +238,8 @@ def test_2a_off_net(post: Any, seller_profile: Any, dialect: Any, verdict: Any,
     exchange = post(request)
     body = judge_immediate(verdict, dialect, request, exchange, UC2A)
     if body is not None:
-        judge_use_case(verdict, dialect, "2a", request, body, [exchange])
+        judge_use_case(verdict, dialect, "2a", request, body, [exchange],
+                       seller_profile.test_data)
 
 
 @pytest.mark.uc("2c")

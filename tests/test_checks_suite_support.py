@@ -159,3 +159,37 @@ def test_an_attribute_the_dialect_lacks_stays_not_applicable() -> None:
     guarded, inner = _verdict("v7")
     assert guarded.check("R45", False, "alternate confidence") is True
     assert [c.status for c in inner.checks] == ["not_applicable"]
+
+
+def _answer_2b(offering: str, level: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    sent = {"id": "1", "action": "add", "product": {"productSpecification": {"id": "spec-a"}}}
+    got = {"id": "1", "state": "done", "serviceabilityConfidence": level,
+           "product": {"productOffering": {"id": offering},
+                       "productSpecification": {"id": "spec-a"}}}
+    return {"productOfferingQualificationItem": [sent]}, {
+        "productOfferingQualificationItem": [got]}
+
+
+def test_r13_r14_need_the_sellers_catalogue() -> None:
+    """Rule 8: never pass R13 on "some offering id is present"; R14 below GREEN is judged
+    only with an offering known GREEN at the place."""
+    from types import SimpleNamespace
+
+    from suites._answers import judge_use_case
+
+    request, body = _answer_2b("off-9", "yellow")
+    guarded, inner = _verdict("v8")
+    judge_use_case(guarded, V8, "2b", request, body, [], None)
+    status = {c.requirement: c.status for c in inner.checks}
+    assert status["R13"] == "not_tested" and status["R14"] == "not_tested"
+    facts = SimpleNamespace(specification_offerings={"spec-a": ["off-1", "off-2"]},
+                            green_offering="off-1")
+    guarded, inner = _verdict("v8")
+    judge_use_case(guarded, V8, "2b", request, body, [], facts)
+    status = {c.requirement: c.status for c in inner.checks}
+    assert status["R13"] == "fail" and status["R14"] == "fail"
+    request, body = _answer_2b("off-2", "green")
+    guarded, inner = _verdict("v8")
+    judge_use_case(guarded, V8, "2b", request, body, [], facts)
+    status = {c.requirement: c.status for c in inner.checks}
+    assert status["R13"] == "pass" and status["R14"] == "pass"
