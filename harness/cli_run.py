@@ -1,8 +1,9 @@
 """``poq-conformance run``: certify a Seller (or the bundled mock) with the conformance
 suites, write results.json and the reports.
 
-Exit codes: 0 no MUST / MUST NOT requirement failed, 1 at least one did, 2 usage or
-configuration problem (one line on stderr, no traceback).
+Exit codes: 0 no MUST / MUST NOT requirement failed, 1 at least one did (or, with
+``--fail-on-schema``, an API-schema deviation was found), 2 usage or configuration problem
+(one line on stderr, no traceback).
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ USE_CASES = ("1", "2a", "2b", "2c", "3", "4", "5", "flow")
               help="Only tests matching this pytest -k expression.")
 @click.option("--report-dir", type=click.Path(file_okay=False), default="reports",
               show_default=True, help="Where results.json and the reports go.")
+@click.option("--fail-on-schema", is_flag=True, default=False,
+              help="Also exit 1 when an answer breaks the dialect's API schema or a "
+                   "schema-breaking request was accepted (results.json schema_deviations).")
 def run(
     use_mock: bool,
     api: str | None,
@@ -46,6 +50,7 @@ def run(
     use_cases: str | None,
     keyword: str | None,
     report_dir: str,
+    fail_on_schema: bool,
 ) -> None:
     """Run the conformance suites against a Seller and write the reports."""
     if not use_mock and not profile_path:
@@ -68,6 +73,7 @@ def run(
             use_cases=selected,
             keyword=keyword,
             report_dir=Path(report_dir),
+            fail_on_schema=fail_on_schema,
         )
     )
     raise SystemExit(outcome)

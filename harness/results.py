@@ -55,6 +55,7 @@ class RunCollector:
         self.checks: list[Check] = []
         self.tests: list[dict[str, Any]] = []
         self.hints: dict[str, str] = {}
+        self.schema_deviations: list[dict[str, Any]] = []
         self.started = now_rfc3339()
         self.mock = mock
         self.use_cases = list(use_cases)
@@ -63,6 +64,11 @@ class RunCollector:
     def add_check(self, check: Check) -> None:
         with self._lock:
             self.checks.append(check)
+
+    def add_schema_deviation(self, entry: dict[str, Any]) -> None:
+        """An API-schema finding (its own results section, not a requirement check)."""
+        with self._lock:
+            self.schema_deviations.append(entry)
 
     def hint(self, req_id: str, reason: str) -> None:
         """Reason to show if ``req_id`` ends without any check (e.g. its test skipped)."""
@@ -94,6 +100,7 @@ class RunCollector:
         with self._lock:
             checks = list(self.checks)
             tests = list(self.tests)
+            deviations = list(self.schema_deviations)
         checked = {c.requirement for c in checks}
         for req in self.catalogue:
             if req.id in checked:
@@ -124,6 +131,7 @@ class RunCollector:
             exchanges=[e.to_dict() for e in exchanges],
             notifications=[n.to_dict() for n in notifications],
             timelines=self.timelines.to_list(),
+            schema_deviations=deviations,
         )
 
     def write(self, path: str | Path) -> Path:

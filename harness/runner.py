@@ -35,6 +35,7 @@ class RunRequest:
     use_cases: list[str] = field(default_factory=list)
     keyword: str | None = None
     report_dir: Path = Path("reports")
+    fail_on_schema: bool = False  # schema_deviations gate the exit code too
 
 
 def preflight(profile: Profile) -> None:
@@ -197,7 +198,13 @@ def execute(req: RunRequest) -> int:
     must_failed = int(doc["summary"]["must_failed"])
     style = "red" if must_failed else "green"
     out.print(f"[{style}]{summary_line(doc)}[/]")
-    return 1 if must_failed else 0
+    from harness.schema_findings import gating_deviations
+
+    deviations = len(gating_deviations(doc))
+    if deviations:
+        gate = " (--fail-on-schema: exit 1)" if req.fail_on_schema else ""
+        out.print(f"[yellow]API schema deviations: {deviations}{gate}[/]")
+    return 1 if must_failed or (req.fail_on_schema and deviations) else 0
 
 
 def _warn_unjudged(out: Console, doc: dict[str, Any]) -> None:

@@ -123,6 +123,7 @@ def build_document(
     exchanges: Iterable[Mapping[str, Any]] = (),
     notifications: Iterable[Mapping[str, Any]] = (),
     timelines: Iterable[Mapping[str, Any]] = (),
+    schema_deviations: Iterable[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Assemble a complete document: every catalogue ID, in catalogue order.
 
@@ -138,7 +139,7 @@ def build_document(
         by_id.setdefault(check.requirement, []).append(check)
     hints = reasons or {}
     rows = [requirement_entry(r, by_id.get(r.id, []), hints.get(r.id)) for r in reqs]
-    return {
+    doc = {
         "schema_version": SCHEMA_VERSION,
         "kind": kind,
         "run": dict(run),
@@ -149,6 +150,9 @@ def build_document(
         "notifications": [dict(n) for n in notifications],
         "timelines": [dict(t) for t in timelines],
     }
+    if schema_deviations is not None:  # API-schema findings, apart from the 79.1 IDs
+        doc["schema_deviations"] = [dict(d) for d in schema_deviations]
+    return doc
 
 
 @lru_cache(maxsize=1)

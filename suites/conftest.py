@@ -36,6 +36,15 @@ def verdict(verdict: Any, seller_profile: Any, catalogue: Any) -> GuardedVerdict
     return GuardedVerdict(verdict, seller_profile, catalogue)
 
 
+@pytest.fixture(scope="session")
+def api_schema(poq_run: Any) -> Any:
+    """API-schema deviations of the run: their own results section, not requirement IDs."""
+    from harness.schema_findings import SchemaFindings
+
+    return SchemaFindings(poq_run.dialect.api, poq_run.collector.add_schema_deviation,
+                          lambda: poq_run.recorder.current_test)
+
+
 class CreatedPoqs:
     """Every POQ id handed out to this buyer during the run, with the request behind it."""
 

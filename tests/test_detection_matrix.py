@@ -14,13 +14,22 @@ import requests
 
 from mock_seller.defects import load_defects
 from mock_seller.defects.docs import render as render_defects_doc
-from mock_seller.defects.matrix import RunOutcome, Verdict, run_matrix, scenario_for
+from mock_seller.defects.matrix import (
+    DEFAULT_JOBS,
+    RunOutcome,
+    Verdict,
+    dialects_of,
+    profile_for,
+    run_matrix,
+    scenario_for,
+)
 from mock_seller.scenario import ScenarioError, load_scenario
 from mock_seller.server import MockServer
 from schemas.catalogue import USE_CASES, load_catalogue
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFECTS = load_defects()
+RUNS = [(name, api) for name, defect in DEFECTS.items() for api in dialects_of(defect)]
 CREATE_BODY = {
     "instantSyncQualification": True,
     "provideAlternative": False,
@@ -123,19 +132,35 @@ def test_duplicate_ids_really_collide(seller: MockServer) -> None:
 
 
 # -- the matrix ------------------------------------------------------------------------------
+Matrix = tuple[dict[tuple[str, str], Verdict], list[RunOutcome]]
+
+
 @pytest.fixture(scope="module")
-def matrix(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Verdict],
-                                                              list[RunOutcome]]:
-    jobs = int(os.environ.get("POQ_MATRIX_JOBS", "2"))
+def matrix(tmp_path_factory: pytest.TempPathFactory) -> Matrix:
+    jobs = int(os.environ.get("POQ_MATRIX_JOBS", str(DEFAULT_JOBS)))
     verdicts, cleans = run_matrix(None, tmp_path_factory.mktemp("matrix"), jobs=jobs)
-    return {v.defect.name: v for v in verdicts}, cleans
+    return {(v.defect.name, v.run.api): v for v in verdicts}, cleans
+
+
+def test_defects_run_in_every_dialect_that_can_express_them() -> None:
+    assert ("item_dropped", "v7") in RUNS and ("item_dropped", "v8") in RUNS
+    assert ("no_delivery_type", "v7") not in RUNS  # v7 has no delivery type
+    assert {a for n, a in RUNS if n == "log_skips_state"} == {"v8", "v7"}
+
+
+def test_a_defect_can_change_what_the_profile_claims() -> None:
+    defect = DEFECTS["deferred_without_notifications"]
+    profile = profile_for("v7", defect.profile)
+    assert profile["capabilities"]["notifications"] is False
+    assert profile["capabilities"]["deferred"] is True
+    assert profile["seller"]["api"] == "v7"
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", list(DEFECTS))
-def test_harness_catches_the_defect(matrix: tuple[dict[str, Verdict], list[RunOutcome]],
-                                    name: str) -> None:
-    verdict = matrix[0][name]
+@pytest.mark.parametrize("run", RUNS, ids=[f"{n}-{a}" for n, a in RUNS])
+def test_harness_catches_the_defect(matrix: Matrix, run: tuple[str, str]) -> None:
+    name = run[0]
+    verdict = matrix[0][run]
     assert verdict.run.error is None, verdict.run.error
     assert verdict.missed == [], f"{name}: the harness missed {verdict.missed}"
     assert verdict.unexpected == [], (
@@ -144,8 +169,7 @@ def test_harness_catches_the_defect(matrix: tuple[dict[str, Verdict], list[RunOu
 
 
 @pytest.mark.slow
-def test_clean_mock_has_no_false_failure(
-        matrix: tuple[dict[str, Verdict], list[RunOutcome]]) -> None:
+def test_clean_mock_has_no_false_failure(matrix: Matrix) -> None:
     cleans = matrix[1]
     assert sorted(r.api for r in cleans) == ["v7", "v8"]
     for run in cleans:

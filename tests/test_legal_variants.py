@@ -12,15 +12,20 @@ from pathlib import Path
 import pytest
 import requests
 
-from mock_seller.defects.matrix import RunOutcome, run_harness, scenario_for
+from mock_seller.defects.matrix import DEFAULT_JOBS, RunOutcome, run_harness, scenario_for
 from mock_seller.scenario import load_scenario
 from mock_seller.server import MockServer
 from mock_seller.variants import VARIANTS
 from schemas.catalogue import load_catalogue
 
-V7_ONLY = {"no_item_state_logs"}  # a no-op in v8 (v8 requires stateChange)
+V7_ONLY = {"no_item_state_logs", "v7_late_item_terminated"}  # no-ops in v8
+V8_ONLY = {"always_immediate", "capped_pages", "slow_completion", "extra_seller_contacts",
+           "no_expected_completion_date"}  # dialect-neutral: one dialect is enough
 RUNS = [(name, "v8") for name in VARIANTS if name not in V7_ONLY] + [
-    ("items_reordered", "v7"), ("extension_fields", "v7"), ("no_item_state_logs", "v7")]
+    (name, "v7") for name in VARIANTS if name not in V8_ONLY]
+# legal for MEF 79.1 but breaking the dialect's schema: reported apart, never as a failure
+SCHEMA_DEVIATING = {("lenient_schema", "v8"), ("lenient_schema", "v7"),
+                    ("no_state_change", "v8")}
 BODY = {
     "instantSyncQualification": True,
     "provideAlternative": False,
@@ -66,7 +71,7 @@ def test_answer_variants_change_the_wire_shape(varied: MockServer) -> None:
 @pytest.fixture(scope="module")
 def variant_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], RunOutcome]:
     work: Path = tmp_path_factory.mktemp("variants")
-    jobs = int(os.environ.get("POQ_MATRIX_JOBS", "2"))
+    jobs = int(os.environ.get("POQ_MATRIX_JOBS", str(DEFAULT_JOBS)))
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = {run: pool.submit(run_harness, f"variant-{run[0]}",
                                     scenario_for(variants=[run[0]]), run[1], (), work)
@@ -85,3 +90,17 @@ def test_harness_passes_legal_variant(variant_runs: dict[tuple[str, str], RunOut
     cat = load_catalogue()
     passed = [i for i, s in outcome.status.items() if s == "pass" and cat.get(i).is_mandatory]
     assert len(passed) > 20, "the run judged almost nothing"
+    if run in SCHEMA_DEVIATING:
+        assert outcome.schema_deviations > 0, "the schema deviation went unreported"
+
+
+@pytest.mark.slow
+def test_fail_on_schema_gates_the_exit_code(tmp_path: Path) -> None:
+    """Schema laxness is its own gate: exit 0 without --fail-on-schema, 1 with it."""
+    scenario = scenario_for(variants=["lenient_schema"])
+    args = (("2a",), tmp_path, "test_invalid_create_is_refused")
+    plain = run_harness("plain", scenario, "v8", *args)
+    gated = run_harness("gated", scenario, "v8", *args, extra=["--fail-on-schema"])
+    assert plain.error is None and gated.error is None
+    assert plain.schema_deviations > 0 and plain.failed() == set()
+    assert (plain.exit_code, gated.exit_code) == (0, 1)

@@ -38,6 +38,7 @@ class Defect:
     use_cases: tuple[str, ...]
     api: str = "both"  # v8 | v7 | both: where the defect can be seen
     scenario: dict[str, Any] = field(default_factory=dict)  # extra scenario keys it needs
+    profile: dict[str, Any] = field(default_factory=dict)  # what the seller's profile claims
 
     @property
     def allowed_failures(self) -> set[str]:
@@ -65,7 +66,11 @@ def notifier_defect(name: str, hook: str) -> Callable[[Callable[..., Any]], Call
 
 
 def _implemented() -> set[str]:
-    from mock_seller.defects import notifications, responses  # noqa: F401  (registration)
+    from mock_seller.defects import (  # noqa: F401  (registration)
+        failure_paths,
+        notifications,
+        responses,
+    )
 
     return set(RESPONSE_HOOKS) | set(NOTIFIER_HOOKS)
 
@@ -89,6 +94,7 @@ def load_defects() -> dict[str, Defect]:
             use_cases=tuple(entry["use_cases"]),
             api=entry.get("api", "both"),
             scenario=dict(entry.get("scenario") or {}),
+            profile=dict(entry.get("profile") or {}),
         )
     implemented = _implemented()
     missing = sorted(set(out) - implemented)

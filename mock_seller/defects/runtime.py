@@ -113,6 +113,19 @@ class Switch:
                 "variants": list(self.variants)}
 
 
+# defects and variants whose hooks read the request body (request_json)
+NEEDS_REQUEST = frozenset({"rejected_path_500", "immediate_only_accepted", "lenient_schema"})
+
+
+def request_json() -> dict[str, Any] | None:
+    """The JSON object the buyer POSTed (kept by ``_keep_body``), or None."""
+    try:
+        body = json.loads(request.get_data(cache=True) or b"null")
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
 def switch_of(app: Flask) -> Switch:
     return app.extensions[EXTENSION]  # type: ignore[no-any-return]
 
@@ -122,6 +135,17 @@ def install(app: Flask, engine: Any) -> Switch:
     switch = Switch(engine)
     app.extensions[EXTENSION] = switch
     engine.defect_switch = switch
+
+    @app.before_request
+    def _keep_body() -> None:
+        """Keep the body of a POST for the hooks that judge the request (the mock itself
+        reads it uncached), within the scenario's body cap."""
+        if not (set(switch.defects) | set(switch.variants)) & NEEDS_REQUEST:
+            return
+        size = request.content_length
+        if request.method == "POST" and size is not None and (
+                size <= engine.scenario.limits.max_body_bytes):
+            request.get_data(cache=True)
 
     @app.after_request
     def _mutate(response: Response) -> Response:
@@ -156,6 +180,10 @@ def _apply(switch: Switch, engine: Any, response: Response) -> Response:
         hook = RESPONSE_HOOKS.get(name)
         if hook is not None:
             hook(answer, switch)
+    if answer.status == 204:  # No Content: whatever body the original answer had goes
+        answer.body = None
+        response.set_data(b"")
+        response.headers.pop("Content-Type", None)
     if answer.body is not None:
         response.set_data(json.dumps(answer.body).encode())
         if response.mimetype != "application/json":
@@ -209,6 +237,6 @@ def _wrap_notifier(switch: Switch, engine: Any) -> None:
     store.add = add
 
 
-__all__ = ["Answer", "Switch", "install", "switch_of"]
+__all__ = ["NEEDS_REQUEST", "Answer", "Switch", "install", "request_json", "switch_of"]
 
 from mock_seller.defects import control_routes as _control_routes  # noqa: E402,F401  (routes)
