@@ -193,3 +193,46 @@ def test_r13_r14_need_the_sellers_catalogue() -> None:
     judge_use_case(guarded, V8, "2b", request, body, [], facts)
     status = {c.requirement: c.status for c in inner.checks}
     assert status["R13"] == "pass" and status["R14"] == "pass"
+
+
+def _note(path: str, body: dict[str, Any], error: str | None = None) -> Any:
+    from harness.evidence import Notification
+
+    return Notification(id="nt-1", test=None, path=path, received="", monotonic=0.0,
+                        headers={}, body=body, query={}, method="POST", error=error,
+                        truncated=False, json=body)
+
+
+def test_refused_or_misrouted_notifications_are_not_delivered() -> None:
+    """Rule 5: a notification the listener refused, posted to another event type's path or
+    shaped for the other dialect does not count as delivered (R5, R92)."""
+    from schemas.dialect import V7
+    from suites.test_uc5_notifications import delivered
+
+    base = V8.listener_base_path + "/listener/"
+    item = {"eventType": "poqItemStateChangeEvent", "event": {"id": "p", "poqItemId": "1"}}
+    assert delivered(_note(base + "poqItemStateChangeEvent", item), V8)
+    assert not delivered(_note(base + "poqStateChangeEvent", item), V8)  # wrong path
+    assert not delivered(_note(base + "poqItemStateChangeEvent", item, "404"), V8)
+    v7_base = V7.listener_base_path + "/listener/"
+    assert not delivered(_note(v7_base + "poqItemStateChangeEvent", item), V8)
+
+
+def test_final_states_helpers() -> None:
+    """Rule 7: a final state seen first; later (by eventTime) notifications contradicting a
+    final one are findings, earlier ones arriving late are not."""
+    from suites.test_final_states import changes_after_final_notification, first_final
+
+    entries = [{"source": "create", "poq_state": "ACKNOWLEDGED"},
+               {"source": "notification", "poq_state": "READY"},
+               {"source": "poll", "poq_state": "READY", "ref": "ex-3"}]
+    assert first_final(entries) == entries[2]
+    assert first_final(entries[:2]) is None
+    ordered = [(1.0, "nt-1", "IN_PROGRESS", {}), (2.0, "nt-2", None, {"1": "READY"}),
+               (3.0, "nt-3", "READY", {})]
+    assert changes_after_final_notification(ordered) == []
+    fallback = [*ordered, (4.0, "nt-4", "IN_PROGRESS", {}), (5.0, "nt-5", None,
+                                                            {"1": "IN_PROGRESS"})]
+    assert changes_after_final_notification(fallback) == [
+        "nt-4: POQ IN_PROGRESS notified after READY",
+        "nt-5: item 1 IN_PROGRESS notified after READY"]
