@@ -59,10 +59,13 @@ def test_register_and_unregister(seller: Any, seller_profile: Any, dialect: Any,
                   f"STOP answered HTTP {stop.status} (expected 204 with an empty body)",
                   evidence=[stop])
     again = seller.unregister(hub_id)
-    verdict.check("R8", again.status == 404,
+    # R8 asks for a response code: a 404 (with its Error body) or an idempotent 204 both are
+    # one; a crash or no answer is not.
+    verdict.check("R8", again.status in (204, 404),
                   f"STOP of an already removed registration answered HTTP {again.status} "
-                  "(expected 404)", evidence=[again])
-    judge(verdict, ["R8"], errors.check_error_body(again.status, again.json), [again])
+                  "(404, or 204 for an idempotent DELETE)", evidence=[again])
+    if again.status == 404:
+        judge(verdict, ["R8"], errors.check_error_body(again.status, again.json), [again])
 
 
 @pytest.mark.uc("1")
