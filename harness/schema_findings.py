@@ -45,6 +45,7 @@ class SchemaFindings:
         self._sink = sink
         self._current_test = current_test
         self._noted: set[str] = set()  # a self-contradiction is noted once per run
+        self._seen: set[tuple[str, str, tuple[str, ...]]] = set()  # one entry per finding
 
     def response(self, exchange: Any, type_name: str, list_of: bool = False) -> list[str]:
         """Validate a 2xx answer body (a list of ``type_name`` when ``list_of``) and record
@@ -81,7 +82,9 @@ class SchemaFindings:
         base = {"test": self._current_test(), "exchange": getattr(exchange, "id", None),
                 "direction": direction, "type": type_name,
                 "status": getattr(exchange, "status", None)}
-        if hard:
+        key = (direction, type_name, tuple(v.split(":", 1)[0] for v in hard))
+        if hard and key not in self._seen:  # the same answer polled again is one finding
+            self._seen.add(key)
             self._sink({**base, "violations": hard[:MAX_SHOWN], "accepted": False,
                         "note": None})
         if notes and notes[0] not in self._noted:

@@ -64,10 +64,12 @@ def created_poqs() -> CreatedPoqs:
 
 
 @pytest.fixture(scope="session")
-def observe(timeline: Any) -> Any:
-    """Hook that puts each observation on the run's timeline."""
+def observe(timeline: Any, api_schema: Any) -> Any:
+    """Hook that puts each observation on the run's timeline and checks the answer against
+    the dialect's schema (deviations go to their own results section)."""
 
     def record(run: PoqRun, obs: Observation) -> None:
+        api_schema.response(obs.exchange, "ProductOfferingQualification")
         if run.id is not None:
             timeline.record(run.id, obs.source, obs.view.state, obs.view.item_states,
                             obs.exchange.id)

@@ -79,13 +79,14 @@ def judge_immediate(
 
 
 @pytest.fixture
-def post(seller: Any, dialect: Any, timeline: Any, created_poqs: Any) -> Any:
+def post(seller: Any, dialect: Any, timeline: Any, created_poqs: Any, api_schema: Any) -> Any:
     """POST a create request; the answer goes on the run's timeline and the POQ id into the
-    run's registry (R32 uniqueness, notification ownership)."""
+    run's registry (R32 uniqueness, notification ownership); its schema is checked."""
 
     def send(request: dict[str, Any]) -> Any:
         exchange = seller.create_poq(request)
         if exchange.ok and isinstance(exchange.json, dict):
+            api_schema.response(exchange, "ProductOfferingQualification")
             timeline.record_poq(exchange.json, dialect, "create", exchange.id)
             if exchange.json.get("id"):
                 created_poqs.ids.append(str(exchange.json["id"]))
