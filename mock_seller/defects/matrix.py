@@ -44,6 +44,22 @@ FIXES = (
     "(only the polled states were); they now are, as the POQ log is for R96.",
     "legal variant `capped_pages`: a seller capping the unpaged list failed R80 in the "
     "pagination check (a false failure); pages now only need to cover a capped list.",
+    "`rejected_path_500`: a 5xx to a valid request on the rejected path only made R96 not "
+    "tested while R27 passed on \"some status\"; a 5xx or no answer now fails R3 and the "
+    "response-code ID with the evidence (also on the late, multi-item, UC4 and UC5 paths).",
+    "`deferred_without_notifications`: use case 5 was skipped when the profile declared no "
+    "notifications, so R4 passed on the registration's 201; the phases now run for every "
+    "deferred seller and failures are reported whatever the profile declares.",
+    "`immediate_only_accepted`: the check of an Immediate Response Only request to a seller "
+    "without immediate answers was turned not_applicable by the capability guard; a failing "
+    "check is now never hidden by the profile (R39, R41).",
+    "`events_wrong_path`: notifications at another event type's path (or refused by the "
+    "listener) counted as delivered for R5/R92; they no longer do.",
+    "`log_skips_state`: a stateChange log was judged like polls (states may be missed); each "
+    "log step must now be one transition (R96, R102).",
+    "legal variant `newest_first_logs` (v7): the two-target check of R92 snapshotted the "
+    "notifications before the last POQ event (its v7 count also counted create and item "
+    "events); it now waits a quiet period as the phases do.",
 )
 # Defect runs leave out the generated (schemathesis) requests: they judge robustness, which
 # no defect seeds, and take seconds per run. Clean runs keep them (false failures count).
