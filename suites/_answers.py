@@ -197,7 +197,10 @@ def _best_offering(verdict: Any, dialect: Any, got: dict[str, Any], facts: Any,
         return
     level = items.confidence(got, dialect)
     green = getattr(facts, "green_offering", None)
-    if level == "GREEN":
+    if level is None:  # a missing confidence is R43/R72's finding; nothing to rank here
+        verdict.not_tested("R14", f"{got.get('id')!r}: the answer carries no confidence "
+                           "level to compare", evidence=ev)
+    elif level == "GREEN":
         verdict.check("R14", True, f"{got.get('id')!r}: answered GREEN, the highest level",
                       evidence=ev)
     elif green:

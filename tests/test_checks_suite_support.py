@@ -188,6 +188,11 @@ def test_r13_r14_need_the_sellers_catalogue() -> None:
     judge_use_case(guarded, V8, "2b", request, body, [], facts)
     status = {c.requirement: c.status for c in inner.checks}
     assert status["R13"] == "fail" and status["R14"] == "fail"
+    request, body = _answer_2b("off-1", "")
+    body["productOfferingQualificationItem"][0].pop("serviceabilityConfidence")
+    guarded, inner = _verdict("v8")
+    judge_use_case(guarded, V8, "2b", request, body, [], facts)
+    assert {c.requirement: c.status for c in inner.checks}["R14"] == "not_tested"
     request, body = _answer_2b("off-2", "green")
     guarded, inner = _verdict("v8")
     judge_use_case(guarded, V8, "2b", request, body, [], facts)
