@@ -189,18 +189,19 @@ def _best_offering(verdict: Any, dialect: Any, got: dict[str, Any], facts: Any,
     """R14: a contradiction among the seller's own proposals always fails; with an
     offering known GREEN at the test place (test_data.green_offering) anything below GREEN
     fails; otherwise only a GREEN answer (the highest level there is) can pass."""
+    level = items.confidence(got, dialect)
+    if level is None:  # a missing confidence is R43/R72's finding; nothing to rank here
+        verdict.not_tested("R14", f"{got.get('id')!r}: the answer carries no confidence "
+                           "level to compare", evidence=ev)
+        return
     spec_offerings = [o for offs in (getattr(facts, "specification_offerings", None) or {}
                                      ).values() for o in offs]
     ok, message = items.check_best_offering(got, dialect, spec_offerings)
     if not ok:
         judge(verdict, ["R14"], (ok, message), ev)
         return
-    level = items.confidence(got, dialect)
     green = getattr(facts, "green_offering", None)
-    if level is None:  # a missing confidence is R43/R72's finding; nothing to rank here
-        verdict.not_tested("R14", f"{got.get('id')!r}: the answer carries no confidence "
-                           "level to compare", evidence=ev)
-    elif level == "GREEN":
+    if level == "GREEN":
         verdict.check("R14", True, f"{got.get('id')!r}: answered GREEN, the highest level",
                       evidence=ev)
     elif green:
