@@ -6,6 +6,7 @@ routine judges all with an ID table per use case.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -170,7 +171,7 @@ def _spec_of(product: dict[str, Any]) -> str | None:
 
 
 def _offering_of_specification(verdict: Any, dialect: Any, product: dict[str, Any],
-                               got: dict[str, Any], facts: Any, ev: list[Any]) -> None:
+                               got: Mapping[str, Any], facts: Any, ev: list[Any]) -> None:
     """R13 needs the seller's catalogue: "some offering id is present" proves nothing
     about the specification. A missing offering fails either way."""
     spec = _spec_of(product)
@@ -184,7 +185,7 @@ def _offering_of_specification(verdict: Any, dialect: Any, product: dict[str, An
                        "profile)", evidence=ev)
 
 
-def _best_offering(verdict: Any, dialect: Any, got: dict[str, Any], facts: Any,
+def _best_offering(verdict: Any, dialect: Any, got: Mapping[str, Any], facts: Any,
                    ev: list[Any]) -> None:
     """R14: a contradiction among the seller's own proposals always fails; with an
     offering known GREEN at the test place (test_data.green_offering) anything below GREEN

@@ -149,7 +149,8 @@ def test_deferred_life_cycle(seller_profile: Any, dialect: Any, verdict: Any,
                                 f"{run.name}: retrieve of POQ {run.id} while polling"):
                 verdict.check("R85", False, f"{run.name}: retrieve of known POQ {run.id} "
                               f"answered HTTP {failure.status}", evidence=[failure])
-        histories = [*run.item_states().values(), *[log for log in item_logs if log]]
+        histories: list[list[Any]] = [*run.item_states().values(),
+                                      *[log for log in item_logs if log]]
         if run.timed_out and not any(len({s for s in h if s}) > 1 for h in histories):
             verdict.not_tested("R102", f"{run.name}: no item transition observed before the "
                                "wait ended")
