@@ -1,11 +1,12 @@
 """``poq-conformance run``: certify a Seller (or the bundled mock) with the conformance
 suites, write results.json and the reports.
 
-Exit codes: 0 conformant, 1 non-conformant (a gating requirement failed), 2 usage,
-configuration or environment error (one line on stderr, no traceback; also a run past
-``--max-duration`` or a request past ``seller.timeout_s``), 3 incomplete (nothing failed, but
-requirements that apply were not judged; 0 with --allow-incomplete), 130 / 143 interrupted by
-SIGINT / SIGTERM (results.json kept, marked incomplete).
+Exit codes: 0 conformant, 1 non-conformant (a gating requirement failed, or with
+``--fail-on-schema`` an API-schema deviation was found), 2 usage, configuration or environment
+error (one line on stderr, no traceback; also a run past ``--max-duration`` or a request past
+``seller.timeout_s``), 3 incomplete (nothing failed, but requirements that apply were not
+judged; 0 with --allow-incomplete), 130 / 143 interrupted by SIGINT / SIGTERM (results.json
+kept, marked incomplete).
 """
 
 from __future__ import annotations
@@ -50,6 +51,9 @@ from schemas.dialect import APIS
                    "failure (R3), not a set-up finding.")
 @click.option("-v", "--verbose", is_flag=True,
               help="Show pytest tracebacks on the console (always in results.json).")
+@click.option("--fail-on-schema", is_flag=True, default=False,
+              help="Also exit 1 when an answer breaks the dialect's API schema or a "
+                   "schema-breaking request was accepted (results.json schema_deviations).")
 def run(
     use_mock: bool,
     api: str | None,
@@ -63,6 +67,7 @@ def run(
     allow_incomplete: bool,
     trust_test_data: bool,
     verbose: bool,
+    fail_on_schema: bool,
 ) -> None:
     """Run the conformance suites against a Seller and write the reports.
 
@@ -96,6 +101,7 @@ def run(
             allow_incomplete=allow_incomplete,
             trust_test_data=trust_test_data,
             verbose=verbose,
+            fail_on_schema=fail_on_schema,
         )
         outcome = execute(req)
     except KeyboardInterrupt:  # Ctrl-C while the harness itself was still loading

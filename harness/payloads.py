@@ -44,14 +44,33 @@ class PayloadBuilder:
     def __init__(self, profile: Profile) -> None:
         self.profile = profile
         self.dialect: Dialect = get_dialect(profile.api)
+        # one project for the whole run unless the profile names one (list filters use it)
+        self.project_id = str(profile.test_data.poq.get("projectId")
+                              or self.unique_label("poq-conformance-project"))
 
     # -- pieces --------------------------------------------------------------------------
     def has(self, path: str) -> bool:
         return self.profile.test_data.fragment(path) is not None
 
     def buyer_contact(self) -> dict[str, Any]:
+        """The profile's buyer contact, completed with the optional Table 9 fields it leaves
+        out (organization, numberExtension, postalAddress), so their echo is judged."""
         contact = copy.deepcopy(self.profile.test_data.buyer_contact)
+        for key, value in self.optional_contact_fields().items():
+            contact.setdefault(key, value)
         return {"role": BUYER_CONTACT_ROLE, **contact}
+
+    def optional_contact_fields(self) -> dict[str, Any]:
+        address: dict[str, Any] = {"streetNr": "1", "streetName": "Conformance",
+                                   "streetType": "Street", "city": "Springfield",
+                                   "postcode": "12345"}
+        if self.dialect.api == "v7":
+            # v7 types a contact address as a place: @type and role are required there
+            address.update({"@type": "FieldedAddress", "role": "postalAddress", "country": "US"})
+        else:
+            address["countryCode"] = "US"
+        return {"organization": "Conformance Buyer", "numberExtension": "100",
+                "postalAddress": address}
 
     def item(self, path: str, item_id: str = "1") -> dict[str, Any]:
         """One POQ item for ``path``: the profile's fragment plus id and action."""
@@ -101,9 +120,15 @@ class PayloadBuilder:
         immediate: bool,
         provide_alternative: bool = False,
         requested_completion: str | None = None,
+        relate_items: bool = False,
         **poq: Any,
     ) -> dict[str, Any]:
-        """A create request with one item per path (ids "1", "2", ...)."""
+        """A create request with one item per path (ids "1", "2", ...).
+
+        Every request carries the optional buyer attributes a seller must accept and echo
+        (Table 6 ``externalId`` and ``projectId``, generated when the profile's
+        ``test_data.poq`` gives none; the optional contact fields). ``relate_items`` links
+        each further item to item "1" (Table 18 POQ Item Relationship)."""
         names = [paths] if isinstance(paths, str) else list(paths)
         for name in names:
             if name not in TEST_DATA_PATHS:
@@ -117,6 +142,12 @@ class PayloadBuilder:
                 self.item(name, str(index)) for index, name in enumerate(names, start=1)
             ],
         )
+        body.setdefault("externalId", self.unique_label("poq-conformance-ext"))
+        body.setdefault("projectId", self.project_id)
+        if relate_items:
+            for item in body["productOfferingQualificationItem"][1:]:
+                item.setdefault("qualificationItemRelationship",
+                                [{"id": "1", "relationshipType": "reliesOn"}])
         if not immediate:
             body["requestedPOQCompletionDate"] = requested_completion or self.requested_completion()
         elif requested_completion:
@@ -163,7 +194,8 @@ class PayloadBuilder:
         """Deferred request with a requested completion date ``delay_s`` from now, beside a
 
         normal item, so one item cannot meet the time while the other is still worked."""
-        paths = ["unable_to_meet_time"] if self.has("unable_to_meet_time") else []
+        paths = ["unable_to_meet_time"] if self.has("unable_to_meet_time") else [
+            "install_offering"]  # no test data: a near date the seller may not meet
         paths.append("install_offering")
         poq.setdefault("requested_completion", self.requested_completion(delay_s))
         return self.create(paths, immediate=False, **poq)

@@ -139,6 +139,9 @@ class ProfileTestData:
     unknown_poq_id: str | None = None
     poq: dict[str, Any] = field(default_factory=dict)
     place_contact: dict[str, Any] | None = None
+    # R13/R14 facts only the seller's catalogue knows (optional; not_tested without them)
+    specification_offerings: dict[str, list[str]] | None = None
+    green_offering: str | None = None
 
     def fragment(self, path: str) -> dict[str, Any] | None:
         """A deep copy of one path's item fragment (None when the profile has none)."""

@@ -59,6 +59,7 @@ class RunCollector:
         self.tests: list[dict[str, Any]] = []
         self.hints: dict[str, str] = {}
         self.hint_tests: dict[str, str | None] = {}
+        self.schema_deviations: list[dict[str, Any]] = []
         self.started = now_rfc3339()
         self.mock = mock
         self.use_cases = list(use_cases)
@@ -80,6 +81,11 @@ class RunCollector:
         if exchanges is None:
             exchanges = self.recorder.snapshot()[0]
         return Explainer(self.profile, exchanges, refused, self.trust_test_data)
+
+    def add_schema_deviation(self, entry: dict[str, Any]) -> None:
+        """An API-schema finding (its own results section, not a requirement check)."""
+        with self._lock:
+            self.schema_deviations.append(entry)
 
     def hint(self, req_id: str, reason: str, test: str | None = None) -> None:
         """Reason to show if ``req_id`` ends without any check (e.g. its test skipped)."""
@@ -112,6 +118,7 @@ class RunCollector:
         with self._lock:
             checks = list(self.checks)
             tests = list(self.tests)
+            deviations = list(self.schema_deviations)
         exchanges, notifications = self.recorder.snapshot()
         explainer = self.explainer(exchanges)
         checks = explainer.apply(checks)
@@ -155,6 +162,7 @@ class RunCollector:
             exchanges=[e.to_dict() for e in exchanges],
             notifications=[n.to_dict() for n in notifications],
             timelines=self.timelines.to_list(),
+            schema_deviations=deviations,
         )
         doc["preflight"] = [f.to_dict() for f in self.preflight]
         return doc

@@ -26,6 +26,7 @@ from harness.evidence import Recorder, now_rfc3339
 from harness.mock_process import MockSeller
 from harness.preflight import NotServing, is_gateway_answer, not_serving
 from harness.profile import Profile, bundled_profile_path, load_profile
+from harness.schema_findings import gating_deviations
 from reports import render_all
 from schemas.run_verdict import CONFORMANT, INCOMPLETE, NON_CONFORMANT, describe_gaps
 
@@ -47,6 +48,7 @@ class RunRequest:
     allow_incomplete: bool = False  # exit 0 instead of 3 on an incomplete verdict
     trust_test_data: bool = False  # a refused test_data fragment is the seller's failure
     verbose: bool = False  # pytest tracebacks on the console
+    fail_on_schema: bool = False  # schema_deviations gate the exit code too
 
 
 def preflight(profile: Profile) -> None:
@@ -265,7 +267,15 @@ def execute(req: RunRequest) -> int:
     style = {CONFORMANT: "green", NON_CONFORMANT: "red"}.get(verdict, "yellow")
     out.print(f"[{style}]{summary_line(doc)}[/]")
     exit_code = EXIT_CODES.get(verdict, 3)
-    return 0 if exit_code == 3 and req.allow_incomplete else exit_code
+    if exit_code == 3 and req.allow_incomplete:
+        exit_code = 0
+    deviations = len(gating_deviations(doc))
+    if deviations:
+        gate = " (--fail-on-schema: exit 1)" if req.fail_on_schema else ""
+        out.print(f"[yellow]API schema deviations: {deviations}{gate}[/]")
+        if req.fail_on_schema:
+            exit_code = 1
+    return exit_code
 
 
 def _raise_on_signals(received: list[str]) -> dict[int, Any]:

@@ -201,6 +201,8 @@ def _context(doc: dict[str, Any]) -> dict[str, Any]:
         "chart": Markup(use_case_chart(counts_by_use_case(requirements))),
         "failures": failures,
         "timelines": _timelines(doc, index),
+        "schema_deviations": [d for d in doc.get("schema_deviations") or []
+                              if isinstance(d, dict)],
         "groups": groups,
         "tests": doc.get("tests") or [],
         "n_exchanges": len(records["exchanges"]),

@@ -100,6 +100,7 @@ def render_markdown(doc: dict[str, Any]) -> str:
     else:
         lines += ["No MUST requirement failed.", ""]
     lines += _incomplete(doc)
+    lines += _schema_section(doc)
     return "\n".join(lines)
 
 
@@ -114,6 +115,28 @@ def _incomplete(doc: dict[str, Any]) -> list[str]:
         lines.append(f"- **{_text(gap.get('label'))}**" + (f": {_text(ids)}" if ids else ""))
         lines += [f"  - {_code(d, 300)}" for d in (gap.get("details") or [])[:MAX_LISTED]]
     return [*lines, ""]
+
+
+def _schema_section(doc: dict[str, Any]) -> list[str]:
+    """API-schema deviations: findings about the API definition, apart from the IDs."""
+    found = [d for d in doc.get("schema_deviations") or [] if isinstance(d, dict)]
+    if not found:
+        return []
+    hard = [d for d in found if not d.get("accepted")]
+    lines = [f"### API schema deviations ({len(hard)})", "",
+             "Not MEF 79.1 requirements: answers breaking the dialect's schema, and "
+             "schema-breaking requests the seller accepted (gate: `--fail-on-schema`).", ""]
+    for dev in hard[:MAX_LISTED]:
+        lines.append(f"- {_text(dev.get('direction'))} {_code(dev.get('type'))} "
+                     f"[{_text(dev.get('exchange') or '-')}]: "
+                     f"{_code('; '.join(dev.get('violations') or []))}")
+    if len(hard) > MAX_LISTED:
+        lines.append(f"- ... and {len(hard) - MAX_LISTED} more (see results.json)")
+    for dev in found:
+        if dev.get("accepted"):
+            lines.append(f"- note: {_text(dev.get('note') or '')}")
+    lines.append("")
+    return lines
 
 
 def write_markdown(doc: dict[str, Any], path: str | Path) -> Path:

@@ -146,6 +146,7 @@ def build_document(
     exchanges: Iterable[Mapping[str, Any]] = (),
     notifications: Iterable[Mapping[str, Any]] = (),
     timelines: Iterable[Mapping[str, Any]] = (),
+    schema_deviations: Iterable[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Assemble a complete document: every catalogue ID, in catalogue order.
 
@@ -167,7 +168,7 @@ def build_document(
         rows, kind=kind, run=run, tests=tests, exchanges=exchanges,
         applies_when={r.id: tuple(getattr(r, "applies_when", ())) for r in reqs},
     )
-    return {
+    doc = {
         "schema_version": SCHEMA_VERSION,
         "kind": kind,
         "run": dict(run),
@@ -178,6 +179,9 @@ def build_document(
         "notifications": [dict(n) for n in notifications],
         "timelines": [dict(t) for t in timelines],
     }
+    if schema_deviations is not None:  # API-schema findings, apart from the 79.1 IDs
+        doc["schema_deviations"] = [dict(d) for d in schema_deviations]
+    return doc
 
 
 @lru_cache(maxsize=1)

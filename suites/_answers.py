@@ -6,10 +6,11 @@ routine judges all with an ID table per use case.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from harness.checks import items
+from harness.checks import items, status_of
 from schemas.dialect import READY
 from suites._support import judge
 
@@ -147,9 +148,10 @@ def _third_party(verdict: Any, dialect: Any, entry: dict[str, Any], req_id: str,
 
 
 def judge_use_case(verdict: Any, dialect: Any, name: str, request: dict[str, Any],
-                   body: dict[str, Any], ev: list[Any]) -> None:
+                   body: dict[str, Any], ev: list[Any], facts: Any = None) -> None:
     """R15 (2a answers the offering asked for), R13/R14/R16 (2b: an offering of the
-    specification asked for, the best one)."""
+    specification asked for, the best one). ``facts`` is the profile's test_data, whose
+    optional catalogue facts make R13/R14 judgeable."""
     for sent, got in items.match_items(request["productOfferingQualificationItem"],
                                        items.items_of(body)):
         if dialect.mef_item_state(got.get("state")) != READY:
@@ -158,7 +160,57 @@ def judge_use_case(verdict: Any, dialect: Any, name: str, request: dict[str, Any
         product: dict[str, Any] = raw if isinstance(raw, dict) else {}
         if name == "2b":
             judge(verdict, ["R16"], items.check_specification_matches(sent, got), ev)
-            judge(verdict, ["R13"], items.check_offering_under_specification(got, dialect), ev)
-            judge(verdict, ["R14"], items.check_best_offering(got, dialect), ev)
+            _offering_of_specification(verdict, dialect, product, got, facts, ev)
+            _best_offering(verdict, dialect, got, facts, ev)
         elif "productOffering" in product and product.get("id") is None:
             judge(verdict, ["R15"], items.check_offering_matches(sent, got), ev)
+
+
+def _spec_of(product: dict[str, Any]) -> str | None:
+    spec = product.get("productSpecification")
+    return str(spec["id"]) if isinstance(spec, dict) and spec.get("id") is not None else None
+
+
+def _offering_of_specification(verdict: Any, dialect: Any, product: dict[str, Any],
+                               got: Mapping[str, Any], facts: Any, ev: list[Any]) -> None:
+    """R13 needs the seller's catalogue: "some offering id is present" proves nothing
+    about the specification. A missing offering fails either way."""
+    spec = _spec_of(product)
+    known = list((getattr(facts, "specification_offerings", None) or {}).get(spec) or [])
+    result = items.check_offering_under_specification(got, dialect, known)
+    if known or status_of(result) == "fail":
+        judge(verdict, ["R13"], result, ev)
+        return
+    verdict.not_tested("R13", f"{result[1]}; whether it is an offering of specification "
+                       f"{spec!r} needs test_data.specification_offerings (not in the "
+                       "profile)", evidence=ev)
+
+
+def _best_offering(verdict: Any, dialect: Any, got: Mapping[str, Any], facts: Any,
+                   ev: list[Any]) -> None:
+    """R14: a contradiction among the seller's own proposals always fails; with an
+    offering known GREEN at the test place (test_data.green_offering) anything below GREEN
+    fails; otherwise only a GREEN answer (the highest level there is) can pass."""
+    level = items.confidence(got, dialect)
+    if level is None:  # a missing confidence is R43/R72's finding; nothing to rank here
+        verdict.not_tested("R14", f"{got.get('id')!r}: the answer carries no confidence "
+                           "level to compare", evidence=ev)
+        return
+    spec_offerings = [o for offs in (getattr(facts, "specification_offerings", None) or {}
+                                     ).values() for o in offs]
+    result = items.check_best_offering(got, dialect, spec_offerings)
+    if status_of(result) == "fail":
+        judge(verdict, ["R14"], result, ev)
+        return
+    green = getattr(facts, "green_offering", None)
+    if level == "GREEN":
+        verdict.check("R14", True, f"{got.get('id')!r}: answered GREEN, the highest level",
+                      evidence=ev)
+    elif green:
+        verdict.check("R14", False, f"{got.get('id')!r}: answered {level} although offering "
+                      f"{green!r} of the specification is known GREEN at this place "
+                      "(test_data.green_offering)", evidence=ev)
+    else:
+        verdict.not_tested("R14", f"{got.get('id')!r}: answered {level}; whether a GREEN "
+                           "offering existed needs test_data.green_offering (not in the "
+                           "profile)", evidence=ev)

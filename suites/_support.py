@@ -14,6 +14,7 @@ from typing import Any
 
 from harness import progress
 from harness.checks import errors, reworded
+from harness.checks.listing import parse_instant
 from harness.checks.poq import chronological
 from harness.evidence import Exchange
 from harness.views import PoqView, mef_view
@@ -41,6 +42,7 @@ class PoqRun:
     observations: list[Observation] = field(default_factory=list)
     timed_out: bool = False
     poll_error: str | None = None
+    poll_failures: list[Exchange] = field(default_factory=list)  # non-2xx polls
 
     @property
     def id(self) -> str | None:
@@ -88,10 +90,37 @@ class PoqRun:
         unique: dict[str, Exchange] = {e.id: e for e in seen}
         return list(unique.values())
 
+    def histories(self, dialect: Dialect) -> tuple[list[str], dict[str, list[str]]]:
+        """What the POQ and each item went through: the polled states merged with the
+        seller's own stateChange logs of the last answer (never replaced by them)."""
+        if self.last is None:
+            return [], {}
+        body = self.last.exchange.json if isinstance(self.last.exchange.json, dict) else {}
+        times = [_posix(o.exchange.started) for o in self.observations]
+        log = body.get("stateChange")
+        poq_history = merged_history(self.poq_states(),
+                                     state_history(log, dialect.mef_poq_state), times,
+                                     timed_history(log, dialect.mef_poq_state))
+        item_logs = {str(i.get("id")): i.get("stateChange")
+                     for i in body.get("productOfferingQualificationItem") or []
+                     if isinstance(i, dict)}
+        items: dict[str, list[str]] = {}
+        for item_id in dict.fromkeys([*self.item_states(), *item_logs]):
+            seen = [o.view.item_states.get(item_id) for o in self.observations]
+            log = item_logs.get(item_id)
+            items[item_id] = merged_history(seen, state_history(log, dialect.mef_item_state),
+                                            times, timed_history(log, dialect.mef_item_state))
+        return poq_history, items
+
     def evidence(self, limit: int = 6) -> list[Exchange]:
         """The create exchange, a few polls, the last observation."""
         ex = self.exchanges()
         return ex if len(ex) <= limit else ex[: limit - 1] + ex[-1:]
+
+
+def _posix(value: str) -> float:
+    moment = parse_instant(value)
+    return moment.timestamp() if moment is not None else 0.0
 
 
 Recorder = Callable[[PoqRun, Observation], None]
@@ -129,6 +158,7 @@ def wait_final(
         for run in list(pending):
             exchange = seller.get_poq(run.id)
             if not (exchange.ok and isinstance(exchange.json, dict)):
+                run.poll_failures.append(exchange)
                 errors[run.name] = errors.get(run.name, 0) + 1
                 if errors[run.name] >= MAX_POLL_ERRORS:  # the seller lost it or is down
                     run.timed_out = True
@@ -168,7 +198,9 @@ def _show_waiting(pending: list[PoqRun], elapsed: float) -> None:
 
 
 def state_history(log: Any, translate: Callable[[Any], str | None]) -> list[str]:
-    """MEF states of a v8/v7 ``stateChange`` log (entries without a known state skipped)."""
+    """MEF states of a v8/v7 ``stateChange`` log in ``changeDate`` order (entries without a
+    known state skipped). The order of the array is the seller's choice; when the dates
+    cannot all be read the array order is kept."""
     if not isinstance(log, list):
         return []
     out = []
@@ -179,20 +211,54 @@ def state_history(log: Any, translate: Callable[[Any], str | None]) -> list[str]
     return out
 
 
-def merged_history(observed: Iterable[str | None], logged: list[str]) -> list[str]:
-    """What the buyer knows a POQ or item went through: the seller's own log when it has one
+def timed_history(log: Any, translate: Callable[[Any], str | None]) -> list[tuple[float, str]]:
+    """(POSIX seconds, MEF state) of each dated ``stateChange`` entry with a known state."""
+    out: list[tuple[float, str]] = []
+    for entry in log if isinstance(log, list) else []:
+        if not isinstance(entry, dict):
+            continue
+        when, state = parse_instant(entry.get("changeDate")), translate(entry.get("state"))
+        if when is not None and state:
+            out.append((when.timestamp(), state))
+    return sorted(out, key=lambda pair: pair[0])
 
-    (it cannot miss states), else the polled sequence."""
-    if logged:
-        return logged
+
+def _squeeze(states: Iterable[str | None]) -> list[str]:
     out: list[str] = []
-    for state in observed:
+    for state in states:
         if state and (not out or out[-1] != state):
             out.append(state)
     return out
 
 
-__all__ = ["Observation", "PoqRun", "create", "merged_history", "state_history", "wait_final"]
+def _is_subsequence(short: list[str], long: list[str]) -> bool:
+    rest = iter(long)
+    return all(any(state == other for other in rest) for state in short)
+
+
+def merged_history(observed: Iterable[str | None], logged: list[str],
+                   observed_at: Iterable[float] = (),
+                   logged_at: Iterable[tuple[float, str]] = ()) -> list[str]:
+    """What the buyer knows a POQ or item went through: the polled states merged with the
+    seller's own log, never replaced by it. When every polled state fits into the log in
+    order, the log is the complete story; otherwise both are merged by time (POSIX
+    seconds), so a state the buyer saw is never dropped because the log leaves it out."""
+    observed = list(observed)
+    polled = _squeeze(observed)
+    if not logged:
+        return polled
+    if _is_subsequence(polled, logged):
+        return list(logged)
+    seen = [(t, s) for t, s in zip(observed_at, observed, strict=False) if s]
+    dated = list(logged_at)
+    if dated and seen:
+        return _squeeze(s for _, s in sorted([*dated, *seen], key=lambda p: p[0]))
+    return polled  # an undated log that contradicts the polls: keep what was seen
+
+
+__all__ = ["GuardedVerdict", "Observation", "PoqRun", "crashed", "create", "judge",
+           "merged_history", "report_crash", "skip_ids", "state_history", "timed_history",
+           "wait_final"]
 
 
 def judge(verdict: Any, ids: Iterable[str], result: tuple[bool, str], evidence: Any = ()) -> bool:
@@ -211,14 +277,37 @@ def skip_ids(verdict: Any, ids: Iterable[str], reason: str, applicable: bool = T
             verdict.not_applicable(req_id, reason)
 
 
+def crashed(exchange: Any) -> bool:
+    """A 5xx or no HTTP answer at all (timeout, reset): never a legal answer to a valid
+    request, unlike a 4xx refusal."""
+    return exchange is not None and (exchange.status is None or exchange.status >= 500)
+
+
+def report_crash(verdict: Any, ids: Iterable[str], exchange: Any, what: str) -> bool:
+    """Fail ``ids`` with the evidence when a valid request crashed the seller; True then."""
+    if not crashed(exchange):
+        return False
+    answer = f"HTTP {exchange.status}" if exchange.status is not None else (
+        f"no answer ({exchange.error or 'timeout'})")
+    for req_id in ids:
+        verdict.check(req_id, False, f"{what}: {answer}, a failure the seller gave to a valid "
+                      "request (not a refusal: 4xx with a MEF Error body is one)",
+                      evidence=[exchange])
+    return True
+
+
 _V8_ONLY = "not representable in v7 (the v7 API has no such attribute)"
 
 
 class GuardedVerdict:
-    """The plugin's verdict, made to follow the profile: a check of an ID whose catalogue
-    ``applies_when`` condition is false for this seller (capability not declared, attribute
-    not representable in the dialect, no test data) is recorded ``not_applicable`` with the
-    reason instead of pass or fail. Everything else is passed through unchanged."""
+    """The plugin's verdict, made to follow the profile: a passing check of an ID whose
+    catalogue ``applies_when`` condition is false for this seller (capability not declared,
+    attribute not representable in the dialect, no test data) is recorded
+    ``not_applicable`` with the reason. A *failing* check is never hidden by the profile:
+    the profile says what the seller claims, and behaviour that breaks a requirement is
+    reported whatever the claim (it is recorded ``fail``, the message saying that the
+    profile does not declare the condition). Only an attribute the dialect cannot carry
+    stays not_applicable either way. Everything else is passed through."""
 
     def __init__(self, inner: Any, profile: Any, catalogue: Any) -> None:
         self._inner = inner
@@ -249,11 +338,26 @@ class GuardedVerdict:
     def check(self, req_id: str, condition: Any, message: str | None = None,
               evidence: Iterable[Any] = ()) -> bool:
         reason = self.inapplicable(req_id)
-        if reason is not None:
+        if reason is None:
+            return bool(self._inner.check(req_id, condition, message, evidence=evidence))
+        ok = bool(condition[0] if _is_result(condition) else condition)
+        if ok or reason == _V8_ONLY:  # an attribute the dialect lacks cannot be broken
             if req_id not in self._said:
                 self._said.add(req_id)
                 self._inner.not_applicable(req_id, reason)
             return True
+        suffix = f" (observed although {reason})"
+        if _is_result(condition):
+            condition = (False, condition[1] + suffix)
+        else:
+            message = (message or "check failed") + suffix
+        return bool(self._inner.check(req_id, condition, message, evidence=evidence))
+
+    def observed(self, req_id: str, condition: Any, message: str | None = None,
+                 evidence: Iterable[Any] = ()) -> bool:
+        """Record pass or fail even where the profile says the ID does not apply: the
+        test saw the requirement's premise happen (e.g. an answer to an Immediate
+        Response Only request from a seller that declares no immediate answers)."""
         return bool(self._inner.check(req_id, condition, message, evidence=evidence))
 
     def not_tested(self, req_id: str, reason: str, evidence: Iterable[Any] = ()) -> None:
@@ -274,3 +378,7 @@ def response_code(api: str, operation: str, exchange: Any, label: str = "") -> A
     result = errors.check_seller_response_code(api, operation, exchange.status, exchange.json,
                                                exchange.error)
     return reworded(result, f"{label}: {result[1]}") if label else result
+
+
+def _is_result(condition: Any) -> bool:
+    return isinstance(condition, tuple) and len(condition) == 2 and isinstance(condition[1], str)

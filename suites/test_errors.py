@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 
-from harness.checks import Result, errors, reworded
+from harness.checks import Result, errors, poq, reworded
 from harness.payloads import PayloadBuilder
+from schemas.dialect import READY
 from suites._support import judge, response_code
 
 pytestmark = pytest.mark.uc("2a", "2c")
@@ -83,10 +84,11 @@ def _send(seller: Any, base: dict[str, Any], mutation: Mutation | str) -> Any:
 @pytest.mark.parametrize("mode", list(MODES), ids=[f"{p}-{'immediate' if i else 'deferred'}"
                                                    for p, i in MODES])
 def test_invalid_create_is_refused(seller: Any, seller_profile: Any, verdict: Any,
-                                   payloads: PayloadBuilder, mode: tuple[str, bool]) -> None:
+                                   api_schema: Any, payloads: PayloadBuilder,
+                                   mode: tuple[str, bool]) -> None:
     """Every broken request gets a Seller Response Code; a refusal carries no POQ
-    attributes. Accepting it breaks the API schema, not R35/R41/R63/R69 (those forbid
-    attributes in a failure response)."""
+    attributes. Accepting one (2xx) is schema laxness, an API-schema deviation: R35/R41/R63/R69
+    speak of what an error response must not carry, and there was none."""
     path, immediate = mode
     code_id, leak_id = MODES[mode]
     if not payloads.has(path):
@@ -98,8 +100,10 @@ def test_invalid_create_is_refused(seller: Any, seller_profile: Any, verdict: An
         ev = [exchange]
         judge(verdict, [code_id], response_code(seller.profile.api, "create", exchange, name),
               ev)
-        # TODO(api-schema): an accepted (2xx) schema-breaking request is an API-schema
-        # deviation, reported in its own section of the results, never under these IDs.
+        if exchange.ok:
+            api_schema.accepted_request(exchange, "ProductOfferingQualification_Create",
+                                        [name])
+            continue
         judge(verdict, [leak_id], _named(name, errors.check_no_success_attributes(
             exchange.json, what="refused create", status=exchange.status)), ev)
 
@@ -108,15 +112,29 @@ def _named(name: str, result: tuple[bool, str]) -> Result:
     return reworded(result, f"{name}: {result[1]}")
 
 
-@pytest.mark.requirements("R36", "R41")
+@pytest.mark.requirements("R39", "R41")
 def test_immediate_refused_by_deferred_only_seller(seller: Any, seller_profile: Any,
-                                                    verdict: Any,
+                                                    dialect: Any, verdict: Any,
                                                     payloads: PayloadBuilder) -> None:
     """Immediate Response Only to a seller without immediate answers: an error (Table 6),
-    carrying no POQ attributes."""
+    carrying no POQ attributes (R41). The answer to such a request is an immediate
+    response whatever the profile says, so it is judged as one: a success that is not a
+    READY POQ breaks R39 (the seller neither answered at once nor refused)."""
     if seller_profile.has("immediate"):
         pytest.skip("the seller provides immediate responses")
     exchange = seller.create_poq(payloads.install_offering(immediate=True))
     ev = [exchange]
-    judge(verdict, ["R41"], errors.check_is_failure(exchange.status), ev)
-    judge(verdict, ["R41"], errors.check_no_success_attributes(exchange.json), ev)
+    if exchange.ok:
+        body = exchange.json if isinstance(exchange.json, dict) else {}
+        ok, why = poq.check_poq_state_is(body, dialect, READY)
+        verdict.observed("R39", ok, f"Immediate Response Only request accepted with HTTP "
+                         f"{exchange.status} by a seller whose profile declares no immediate "
+                         f"answers: {why}", evidence=ev)
+        return
+    judge_observed(verdict, "R41", errors.check_is_failure(exchange.status), ev)
+    judge_observed(verdict, "R41", errors.check_no_success_attributes(exchange.json), ev)
+
+
+def judge_observed(verdict: Any, req_id: str, result: tuple[bool, str], ev: list[Any]) -> None:
+    verdict.observed(req_id, result[0], f"Immediate Response Only refused: {result[1]}",
+                     evidence=ev)

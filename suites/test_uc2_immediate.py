@@ -17,7 +17,7 @@ from harness.payloads import PayloadBuilder
 from harness.views import mef_view
 from schemas.dialect import READY
 from suites._answers import UC2A, UC2B, UC2C, Ids, all_ids, judge_answers, judge_use_case
-from suites._support import judge, response_code, skip_ids, state_history
+from suites._support import judge, report_crash, response_code, skip_ids, state_history
 
 
 def _require_immediate(profile: Any, verdict: Any, ids: list[str]) -> None:
@@ -35,7 +35,8 @@ def judge_immediate(
     body = exchange.json
     verdict.check(ids.able, exchange.ok and isinstance(body, dict),
                   f"create answered HTTP {exchange.status}", evidence=ev)
-    judge(verdict, [ids.code], response_code(dialect.api, "create", exchange), ev)
+    if not report_crash(verdict, [ids.code], exchange, "valid immediate create"):
+        judge(verdict, [ids.code], response_code(dialect.api, "create", exchange), ev)
     if not exchange.ok or not isinstance(body, dict):
         for req_id in (ids.echo, ids.fields, *ids.state, *ids.items_ready, ids.correspond):
             verdict.check(req_id, False, f"valid request not answered with success "
@@ -77,13 +78,14 @@ def judge_immediate(
 
 
 @pytest.fixture
-def post(seller: Any, dialect: Any, timeline: Any, created_poqs: Any) -> Any:
+def post(seller: Any, dialect: Any, timeline: Any, created_poqs: Any, api_schema: Any) -> Any:
     """POST a create request; the answer goes on the run's timeline and the POQ id into the
-    run's registry (R32 uniqueness, notification ownership)."""
+    run's registry (R32 uniqueness, notification ownership); its schema is checked."""
 
     def send(request: dict[str, Any]) -> Any:
         exchange = seller.create_poq(request)
         if exchange.ok and isinstance(exchange.json, dict):
+            api_schema.response(exchange, "ProductOfferingQualification")
             timeline.record_poq(exchange.json, dialect, "create", exchange.id)
             if exchange.json.get("id"):
                 created_poqs.ids.append(str(exchange.json["id"]))
@@ -102,7 +104,8 @@ def test_2a_install_offering(post: Any, seller_profile: Any, dialect: Any, verdi
     exchange = post(request)
     body = judge_immediate(verdict, dialect, request, exchange, UC2A)
     if body is not None:
-        judge_use_case(verdict, dialect, "2a", request, body, [exchange])
+        judge_use_case(verdict, dialect, "2a", request, body, [exchange],
+                       seller_profile.test_data)
 
 
 @pytest.mark.uc("2a")
@@ -152,7 +155,8 @@ def test_2b_install_specification(post: Any, seller_profile: Any, dialect: Any, 
     if body is None:
         skip_ids(verdict, ["R13", "R14", "R16"], "the 2b request was not answered")
         return
-    judge_use_case(verdict, dialect, "2b", request, body, [exchange])
+    judge_use_case(verdict, dialect, "2b", request, body, [exchange],
+                       seller_profile.test_data)
 
 
 @pytest.mark.uc("2c")
@@ -178,12 +182,16 @@ def test_2c_change_product(post: Any, seller_profile: Any, dialect: Any, verdict
 @pytest.mark.requirements(*all_ids(UC2A))
 def test_2a_several_items_in_one_poq(post: Any, seller_profile: Any, dialect: Any,
                                      verdict: Any, payloads: PayloadBuilder) -> None:
-    """R42: with several items, each answer maps to exactly one request item (any order)."""
+    """R42: with several items, each answer maps to exactly one request item (any order).
+    The request also carries what no other immediate request does, so its echo (R37) is
+    judged: a Requested POQ Completion Date (optional when immediate) and an item
+    relationship between the two items."""
     _require_immediate(seller_profile, verdict, ["R42"])
     second = "install_offering_red" if payloads.has("install_offering_red") else (
         "install_offering")
     paths = ["install_offering", second]
-    request = payloads.create(paths, immediate=True)
+    request = payloads.create(paths, immediate=True, relate_items=True,
+                              requested_completion=payloads.requested_completion())
     judge_immediate(verdict, dialect, request, post(request), UC2A)
 
 
@@ -230,7 +238,8 @@ def test_2a_off_net(post: Any, seller_profile: Any, dialect: Any, verdict: Any,
     exchange = post(request)
     body = judge_immediate(verdict, dialect, request, exchange, UC2A)
     if body is not None:
-        judge_use_case(verdict, dialect, "2a", request, body, [exchange])
+        judge_use_case(verdict, dialect, "2a", request, body, [exchange],
+                       seller_profile.test_data)
 
 
 @pytest.mark.uc("2c")

@@ -14,7 +14,15 @@ import pytest
 from harness.checks import echo, errors, items, poq, reworded
 from harness.payloads import PayloadBuilder
 from schemas.dialect import READY, REJECTED
-from suites._support import PoqRun, create, judge, response_code, skip_ids, wait_final
+from suites._support import (
+    PoqRun,
+    create,
+    judge,
+    report_crash,
+    response_code,
+    skip_ids,
+    wait_final,
+)
 
 RETRIEVE_IDS = ["R83", "R84", "R85", "R87", "R88", "R89", "R90", "D7"]
 
@@ -26,7 +34,8 @@ def judge_retrieved(verdict: Any, dialect: Any, request: dict[str, Any], exchang
     The echo of the buyer's attributes is judged under the echo requirement of the create
     (``echo_id``: R37/R65 immediate, R34/R62 deferred), as the catalogue reads R85."""
     ev = [exchange]
-    judge(verdict, ["R84"], response_code(dialect.api, "retrieve", exchange, label), ev)
+    if not report_crash(verdict, ["R84", "R85"], exchange, f"{label}: retrieve of a known POQ"):
+        judge(verdict, ["R84"], response_code(dialect.api, "retrieve", exchange, label), ev)
     body = exchange.json
     if not exchange.ok or not isinstance(body, dict):
         verdict.check("R85", False, f"{label}: retrieve of a known POQ failed "
@@ -72,10 +81,12 @@ def test_retrieve_immediate_poq(seller: Any, seller_profile: Any, dialect: Any, 
     request = payloads.install_offering(immediate=immediate)
     if payloads.has("install_offering_red"):
         request = payloads.create(["install_offering", "install_offering_red"],
-                                  immediate=immediate, provide_alternative=True)
+                                  immediate=immediate, provide_alternative=True,
+                                  relate_items=True)
     run = create(seller, dialect, "uc4", request)
     created_poqs.add(run)
     if not run.created:
+        report_crash(verdict, ["R3"], run.create, "valid create of the POQ to retrieve")
         skip_ids(verdict, RETRIEVE_IDS, f"the POQ to retrieve could not be created "
                  f"(HTTP {run.create.status})")
         pytest.skip(f"create failed (HTTP {run.create.status}); judged by the use case 2 suites")

@@ -362,6 +362,10 @@ triple("states", "check_item_sequence",
        lambda: st.check_item_sequence([READY, IN_PROGRESS]),
        lambda: st.check_item_sequence([]),
        lambda: st.check_item_sequence([ACKNOWLEDGED, READY]))  # polls missed IN_PROGRESS
+triple("logs", "check_log_steps",
+       lambda: _mod("logs").check_log_steps([ACKNOWLEDGED, READY]),  # skips IN_PROGRESS
+       lambda: _mod("logs").check_log_steps([ACKNOWLEDGED]),
+       lambda: _mod("logs").check_log_steps([ACKNOWLEDGED, ACKNOWLEDGED, IN_PROGRESS, READY]))
 triple("states", "check_poq_sequence",
        lambda: st.check_poq_sequence([ACKNOWLEDGED, READY, IN_PROGRESS]),
        lambda: st.check_poq_sequence([]),

@@ -16,13 +16,14 @@ from mock_seller.core.scenario import ScenarioError, load_scenario
 from mock_seller.proving import load_defects
 from mock_seller.proving.docs import render as render_defects_doc
 from mock_seller.proving.kit import ProvingKit
-from mock_seller.proving.matrix import scenario_for
+from mock_seller.proving.matrix import dialects_of, profile_for, scenario_for
 from mock_seller.server import MockServer
 from schemas.catalogue import USE_CASES, load_catalogue
 
 ROOT = Path(__file__).resolve().parents[1]
 V8_POQ = "/mefApi/sonata/productOfferingQualification/v8/productOfferingQualification"
 DEFECTS = load_defects()
+RUNS = [(name, api) for name, defect in DEFECTS.items() for api in dialects_of(defect)]
 CREATE_BODY = {
     "instantSyncQualification": True,
     "provideAlternative": False,
@@ -148,6 +149,20 @@ def test_duplicate_ids_really_collide(seller: MockServer) -> None:
 
 
 # -- the matrix ------------------------------------------------------------------------------
+
+
+def test_defects_run_in_every_dialect_that_can_express_them() -> None:
+    assert ("item_dropped", "v7") in RUNS and ("item_dropped", "v8") in RUNS
+    assert ("no_delivery_type", "v7") not in RUNS  # v7 has no delivery type
+    assert {a for n, a in RUNS if n == "log_skips_state"} == {"v8", "v7"}
+
+
+def test_a_defect_can_change_what_the_profile_claims() -> None:
+    defect = DEFECTS["deferred_without_notifications"]
+    profile = profile_for("v7", defect.profile)
+    assert profile["capabilities"]["notifications"] is False
+    assert profile["capabilities"]["deferred"] is True
+    assert profile["seller"]["api"] == "v7"
 
 
 def test_control_route_switches_defects() -> None:

@@ -135,3 +135,46 @@ def test_place_contact_defaults_to_buyer_contact_and_keeps_a_given_one(
             assert builder.item("install_offering")["product"]["place"][0]["contact"] == [given]
         finally:
             del fragment["product"]["place"][0]["contact"]
+
+
+def test_optional_buyer_attributes_are_sent_without_profile_data(builder: PayloadBuilder
+                                                                 ) -> None:
+    """Rule 7 of issue 11: echo is only as strong as what is sent. A profile without
+    test_data.poq still gets externalId/projectId, the optional contact fields and (on
+    request) an item relationship, all schema-valid."""
+    from dataclasses import replace
+
+    bare = replace(builder.profile, test_data=replace(builder.profile.test_data, poq={}))
+    plain = PayloadBuilder(bare)
+    first = plain.install_offering(immediate=True)
+    second = plain.install_offering(immediate=True)
+    assert first["externalId"] != second["externalId"]
+    assert first["projectId"] == second["projectId"] == plain.project_id
+    contact = first["relatedContactInformation"][0]
+    assert {"organization", "numberExtension", "postalAddress"} <= set(contact)
+    both = plain.create(["install_offering", "install_offering"], immediate=True,
+                        relate_items=True, requested_completion=plain.requested_completion())
+    assert both["requestedPOQCompletionDate"]
+    items = both["productOfferingQualificationItem"]
+    assert "qualificationItemRelationship" not in items[0]
+    assert items[1]["qualificationItemRelationship"] == [{"id": "1",
+                                                          "relationshipType": "reliesOn"}]
+    for body in (first, both):
+        assert validate(bare.api, "ProductOfferingQualification_Create", body) == []
+    # the profile's own values win
+    given = builder.install_offering(immediate=True)
+    assert given["projectId"] == builder.profile.test_data.poq["projectId"]
+    assert given["externalId"] == builder.profile.test_data.poq["externalId"]
+
+
+def test_unable_to_meet_time_without_test_data_uses_a_near_date(builder: PayloadBuilder
+                                                                ) -> None:
+    from dataclasses import replace
+
+    bare = PayloadBuilder(replace(builder.profile, test_data=replace(
+        builder.profile.test_data, unable_to_meet_time=None)))
+    body = bare.unable_to_meet_time(delay_s=3)
+    assert len(body["productOfferingQualificationItem"]) == 2
+    assert body["instantSyncQualification"] is False
+    due = datetime.fromisoformat(body["requestedPOQCompletionDate"].replace("Z", "+00:00"))
+    assert 0 < (due - datetime.now(due.tzinfo)).total_seconds() < 10

@@ -20,6 +20,16 @@ _OPS = {"create": "create", "retrieve": "retrieve", "list_poqs": "list", "regist
 def install(app: Flask, hooks: Hooks, engine: Any) -> None:
     """Run ``hooks.answer`` on the answers of ``app`` (hooks may be added later)."""
 
+    @app.before_request
+    def _keep_body() -> None:
+        """Keep a POST body for the hooks that judge the request (the mock itself reads it
+        uncached), within the scenario's body cap."""
+        if request.method != "POST" or not any(hook.active() for hook in hooks.answer):
+            return
+        size = request.content_length
+        if size is not None and size <= engine.scenario.limits.max_body_bytes:
+            request.get_data(cache=True)
+
     @app.after_request
     def _answer_hooks(response: Response) -> Response:
         active = [hook for hook in hooks.answer if hook.active()]
@@ -38,9 +48,15 @@ def _apply(active: list[Any], engine: Any, response: Response) -> Response:
             body = json.loads(response.get_data())
         except ValueError:
             return response
-    answer = Answer(op, api, response.status_code, body, dict(request.args.items()), engine)
+    answer = Answer(op, api, response.status_code, body, dict(request.args.items()), engine,
+                    request_body=request.get_data(cache=True) if request.method == "POST"
+                    else None)
     for hook in active:
         hook.apply(answer)
+    if answer.status == 204:  # No Content: whatever body the original answer had goes
+        answer.body = None
+        response.set_data(b"")
+        response.headers.pop("Content-Type", None)
     if answer.body is not None:
         response.set_data(json.dumps(answer.body).encode())
         if response.mimetype != "application/json":

@@ -14,6 +14,7 @@ the core calls them at fixed places and never learns who they are. Nothing is pa
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,6 +43,15 @@ class Answer:
     args: dict[str, str]
     engine: Any
     headers: dict[str, str | None] = field(default_factory=dict)  # None = remove
+    request_body: bytes | None = None  # what the buyer POSTed, when the edge kept it
+
+    def request_json(self) -> dict[str, Any] | None:
+        """The JSON object the buyer POSTed, or None."""
+        try:
+            body = json.loads(self.request_body or b"null")
+        except ValueError:
+            return None
+        return body if isinstance(body, dict) else None
 
     @property
     def dialect(self) -> Dialect:

@@ -1,12 +1,14 @@
 """Detection matrix: run the conformance harness against the mock seller once per defect
-(and clean, in v8 and v7) and write docs/detection-matrix.md.
+and dialect (v8, and v7 wherever the dialect can express the defect), and clean in v8 and
+v7, then write docs/detection-matrix.md with recall and false failures per dialect.
 
-    python -m mock_seller.proving.matrix [--out docs/detection-matrix.md] [--jobs 2]
+    python -m mock_seller.proving.matrix [--out docs/detection-matrix.md] [--jobs 3]
                                          [--only NAME,...] [--work DIR]
 
 The harness is started as a separate process (``python -m harness.cli run --mock``), as a
 user would; this module never imports the harness. Each defect run is limited to the use
-cases the defect touches (``use_cases`` in defects.yaml), runs go in parallel subprocesses.
+cases the defect touches (``use_cases`` in defects.yaml); runs are independent and go in
+parallel subprocesses (they mostly wait on deferred timelines, so more jobs than cores pay).
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from mock_seller.proving.registry import Defect, load_defects
 from schemas.catalogue import load_catalogue
 
 RUN_TIMEOUT_S = 240
+APIS = ("v8", "v7")
+DEFAULT_JOBS = 3
 # Gaps found by seeding defects and legal variants, fixed in harness/checks and suites
 # (each with a unit test in tests/test_detection_matrix.py).
 FIXES = (
@@ -41,6 +45,22 @@ FIXES = (
     "(only the polled states were); they now are, as the POQ log is for R96.",
     "legal variant `capped_pages`: a seller capping the unpaged list failed R80 in the "
     "pagination check (a false failure); pages now only need to cover a capped list.",
+    "`rejected_path_500`: a 5xx to a valid request on the rejected path only made R96 not "
+    "tested while R27 passed on \"some status\"; a 5xx or no answer now fails R3 and the "
+    "response-code ID with the evidence (also on the late, multi-item, UC4 and UC5 paths).",
+    "`deferred_without_notifications`: use case 5 was skipped when the profile declared no "
+    "notifications, so R4 passed on the registration's 201; the phases now run for every "
+    "deferred seller and failures are reported whatever the profile declares.",
+    "`immediate_only_accepted`: the check of an Immediate Response Only request to a seller "
+    "without immediate answers was turned not_applicable by the capability guard; a failing "
+    "check is now never hidden by the profile (R39, R41).",
+    "`events_wrong_path`: notifications at another event type's path (or refused by the "
+    "listener) counted as delivered for R5/R92; they no longer do.",
+    "`log_skips_state`: a stateChange log was judged like polls (states may be missed); each "
+    "log step must now be one transition (R96, R102).",
+    "legal variant `newest_first_logs` (v7): the two-target check of R92 snapshotted the "
+    "notifications before the last POQ event (its v7 count also counted create and item "
+    "events); it now waits a quiet period as the phases do.",
 )
 # Defect runs leave out the generated (schemathesis) requests: they judge robustness, which
 # no defect seeds, and take seconds per run. Clean runs keep them (false failures count).
@@ -57,6 +77,7 @@ class RunOutcome:
     exit_code: int
     status: dict[str, str] = field(default_factory=dict)  # requirement id -> status
     error: str | None = None
+    schema_deviations: int = 0  # results.json schema_deviations not tolerated
 
     def failed(self) -> set[str]:
         return {i for i, s in self.status.items() if s == "fail"}
@@ -114,19 +135,50 @@ def scenario_for(defects: Sequence[Defect] = (), variants: Sequence[str] = ()) -
     return data
 
 
+def dialects_of(defect: Defect) -> tuple[str, ...]:
+    """The dialects a defect is run in: both unless it names one."""
+    return APIS if defect.api == "both" else (defect.api,)
+
+
+def profile_for(api: str, changes: dict[str, Any]) -> dict[str, Any]:
+    """The bundled mock profile of ``api`` with a defect's ``profile`` changes merged."""
+    text = resources.files("schemas").joinpath("profiles").joinpath(
+        f"mock-{api}.yaml").read_text("utf-8")
+    return _merged(yaml.safe_load(text), changes)
+
+
+def _merged(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in extra.items():
+        out[key] = _merged(out[key], value) if isinstance(value, dict) and isinstance(
+            out.get(key), dict) else copy.deepcopy(value)
+    return out
+
+
 def run_harness(label: str, scenario: dict[str, Any], api: str, use_cases: tuple[str, ...],
-                work: Path, keyword: str | None = None) -> RunOutcome:
-    """One ``poq-conformance run --mock`` in a subprocess; the parsed results."""
+                work: Path, keyword: str | None = None,
+                profile: dict[str, Any] | None = None,
+                extra: Sequence[str] = ()) -> RunOutcome:
+    """One ``poq-conformance run --mock`` in a subprocess; the parsed results. ``profile``
+    changes the bundled profile (what the seller claims) for this run."""
     folder = work / f"{label}-{api}"
     folder.mkdir(parents=True, exist_ok=True)
     scenario_file = folder / "scenario.yaml"
     scenario_file.write_text(yaml.safe_dump(scenario, sort_keys=False), "utf-8")
-    command = [sys.executable, "-m", "harness.cli", "run", "--mock", "--api", api,
+    command = [sys.executable, "-m", "harness.cli", "run", "--mock",
                "--scenario", str(scenario_file), "--report-dir", str(folder / "report")]
+    if profile:
+        profile_file = folder / "profile.yaml"
+        profile_file.write_text(yaml.safe_dump(profile_for(api, profile), sort_keys=False),
+                                "utf-8")
+        command += ["--profile", str(profile_file)]
+    else:
+        command += ["--api", api]
     if use_cases:
         command += ["--uc", ",".join(use_cases)]
     if keyword:
         command += ["-k", keyword]
+    command += list(extra)
     started = time.monotonic()
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=RUN_TIMEOUT_S,
@@ -143,7 +195,9 @@ def run_harness(label: str, scenario: dict[str, Any], api: str, use_cases: tuple
                           error=f"exit {done.returncode}: {' | '.join(tail)[:300]}")
     doc = json.loads(results.read_text("utf-8"))
     status = {r["id"]: r["status"] for r in doc["requirements"]}
-    return RunOutcome(label, api, seconds, done.returncode, status)
+    deviations = [d for d in doc.get("schema_deviations") or [] if not d.get("accepted")]
+    return RunOutcome(label, api, seconds, done.returncode, status,
+                      schema_deviations=len(deviations))
 
 
 def read_outcome(folder: Path, label: str, api: str) -> RunOutcome | None:
@@ -162,47 +216,52 @@ def read_outcome(folder: Path, label: str, api: str) -> RunOutcome | None:
 
 def collect(dirs: Sequence[Path]) -> tuple[list[Verdict], list[RunOutcome]]:
     """Verdicts from kept run folders; a later folder replaces an earlier run of the same
-    defect (to redo runs broken by something outside the harness)."""
-    verdicts: dict[str, Verdict] = {}
+    defect and dialect (to redo runs broken by something outside the harness)."""
+    verdicts: dict[tuple[str, str], Verdict] = {}
     cleans: dict[str, RunOutcome] = {}
     for work in dirs:
-        for api in ("v8", "v7"):
+        for api in APIS:
             clean = read_outcome(work / f"clean-{api}", "clean", api)
             if clean is not None:
                 cleans[api] = clean
         for name, defect in load_defects().items():
-            api = "v7" if defect.api == "v7" else "v8"
-            outcome = read_outcome(work / f"{name}-{api}", name, api)
-            if outcome is not None:
-                verdicts[name] = Verdict(defect, outcome)
-    ordered = [verdicts[n] for n in load_defects() if n in verdicts]
-    return ordered, [cleans[a] for a in ("v8", "v7") if a in cleans]
+            for api in dialects_of(defect):
+                outcome = read_outcome(work / f"{name}-{api}", name, api)
+                if outcome is not None:
+                    verdicts[(name, api)] = Verdict(defect, outcome)
+    ordered = [verdicts[(n, a)] for n, d in load_defects().items() for a in dialects_of(d)
+               if (n, a) in verdicts]
+    return ordered, [cleans[a] for a in APIS if a in cleans]
 
 
-def run_defect(defect: Defect, work: Path, api: str | None = None) -> Verdict:
-    chosen = api or ("v7" if defect.api == "v7" else "v8")
-    return Verdict(defect, run_harness(defect.name, scenario_for([defect]), chosen,
-                                       defect.use_cases, work, DEFECT_KEYWORD))
+def run_defect(defect: Defect, work: Path, api: str) -> Verdict:
+    return Verdict(defect, run_harness(defect.name, scenario_for([defect]), api,
+                                       defect.use_cases, work, DEFECT_KEYWORD,
+                                       defect.profile or None))
 
 
-def run_matrix(names: list[str] | None, work: Path, jobs: int = 2,
+def run_matrix(names: list[str] | None, work: Path, jobs: int = DEFAULT_JOBS,
                clean: bool = True) -> tuple[list[Verdict], list[RunOutcome]]:
-    """Every chosen defect (default: all) and, when ``clean``, the clean mock in v8 and v7."""
+    """Every chosen defect (default: all) in each dialect that can express it and, when
+    ``clean``, the clean mock in v8 and v7: independent runs, ``jobs`` at a time, the
+    slow ones (clean, life cycle) first so the pool does not end waiting on one of them."""
     defects = [d for n, d in load_defects().items() if names is None or n in names]
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         clean_futures = [pool.submit(run_harness, "clean", scenario_for(), api, (), work)
-                         for api in (("v8", "v7") if clean else ())]
-        defect_futures = [pool.submit(run_defect, d, work) for d in defects]
+                         for api in (APIS if clean else ())]
+        defect_futures = [pool.submit(run_defect, d, work, api)
+                          for d in sorted(defects, key=lambda d: "flow" not in d.use_cases)
+                          for api in dialects_of(d)]
         verdicts = [f.result() for f in defect_futures]
         cleans = [f.result() for f in clean_futures]
+    order = {n: i for i, n in enumerate(load_defects())}
+    verdicts.sort(key=lambda v: (order[v.defect.name], APIS.index(v.run.api)))
     return verdicts, cleans
 
 
 def render(verdicts: list[Verdict], cleans: list[RunOutcome]) -> str:
-    """docs/detection-matrix.md: recall, false failures, and the profile x requirement table."""
-    seeded = sum(len(v.defect.breaks) for v in verdicts)
-    caught = sum(len(v.defect.breaks) - len(v.missed) for v in verdicts)
-    recall = 100.0 * caught / seeded if seeded else 0.0
+    """docs/detection-matrix.md: recall and false failures per dialect, the profiles, and
+    the requirement x defect table."""
     cat = load_catalogue()
     seller_musts = [r.id for r in cat if r.is_mandatory and r.verification == "seller"]
     covered = {i for v in verdicts for i in v.defect.breaks}
@@ -211,27 +270,34 @@ def render(verdicts: list[Verdict], cleans: list[RunOutcome]) -> str:
         "",
         "Generated by `python -m mock_seller.proving.matrix` (do not edit by hand): the "
         "conformance harness run against the bundled mock seller with one seeded defect at a "
-        "time (docs/defects.md), and against the clean mock. A defect is *caught* when every "
+        "time (docs/defects.md), in each API dialect that can express it, and against the "
+        "clean mock in both dialects. A defect is *caught* when every "
         "requirement it breaks is reported `fail`; any other MUST / MUST NOT failure that is "
         "not a documented side effect counts as unexpected.",
         "",
         "## Summary",
         "",
-        "| Measure | Value |",
-        "| --- | --- |",
-        f"| Defect profiles | {len(verdicts)} |",
-        f"| Seeded violations caught / seeded | {caught} / {seeded} |",
-        f"| Recall | {recall:.1f} % |",
-        f"| Profiles with unexpected MUST failures | "
-        f"{sum(1 for v in verdicts if v.unexpected)} |",
-        f"| Seller-side MUST / MUST NOT IDs with a defect | "
-        f"{len(covered & set(seller_musts))} / {len(seller_musts)} |",
+        "Every defect runs in v8 and, unless the dialect cannot express it (`api` in "
+        "defects.yaml), in v7.",
+        "",
+        "| Measure | " + " | ".join(APIS) + " | all |",
+        "| --- | " + " | ".join("---" for _ in APIS) + " | --- |",
     ]
-    for run in cleans:
-        false_failures = sorted(run.failed(), key=_id_key)
-        lines.append(f"| False failures on the clean mock ({run.api}) | "
-                     f"{'run error: ' + run.error if run.error else len(false_failures)}"
-                     f"{' (' + ', '.join(false_failures) + ')' if false_failures else ''} |")
+    by_api = [[v for v in verdicts if v.run.api == api] for api in APIS] + [verdicts]
+    clean_of = {run.api: run for run in cleans}
+    rows = [("Defect profiles run", lambda vs: str(len(vs))),
+            ("Seeded violations caught / seeded", lambda vs: f"{_caught(vs)} / {_seeded(vs)}"),
+            ("Recall", lambda vs: f"{100.0 * _caught(vs) / _seeded(vs):.1f} %"
+             if _seeded(vs) else "-"),
+            ("Profiles with unexpected MUST failures",
+             lambda vs: str(sum(1 for v in vs if v.unexpected)))]
+    for label, cell in rows:
+        lines.append(f"| {label} | " + " | ".join(cell(vs) for vs in by_api) + " |")
+    lines.append("| False failures on the clean mock | "
+                 + " | ".join(_false_failures(clean_of.get(api)) for api in APIS) + " | "
+                 + str(sum(len(r.failed()) for r in cleans)) + " |")
+    lines += ["", f"Seller-side MUST / MUST NOT IDs with a defect: "
+              f"{len(covered & set(seller_musts))} / {len(seller_musts)}."]
     missing = [i for i in seller_musts if i not in covered]
     if missing:
         lines += ["", f"Seller-side MUST IDs without a defect: {', '.join(missing)}."]
@@ -261,17 +327,34 @@ def render(verdicts: list[Verdict], cleans: list[RunOutcome]) -> str:
         cells = []
         for v in verdicts:
             if req_id in v.defect.breaks:
-                name = f"`{v.defect.name}`"
+                name = f"`{v.defect.name}` ({v.run.api})"
                 cells.append(name if req_id not in v.missed else f"~~{name}~~")
         lines.append(f"| {req_id} | {', '.join(cells) or 'no defect'} |")
     return "\n".join(lines) + "\n"
+
+
+def _seeded(verdicts: list[Verdict]) -> int:
+    return sum(len(v.defect.breaks) for v in verdicts)
+
+
+def _caught(verdicts: list[Verdict]) -> int:
+    return sum(len(v.defect.breaks) - len(v.missed) for v in verdicts)
+
+
+def _false_failures(run: RunOutcome | None) -> str:
+    if run is None:
+        return "not run"
+    if run.error:
+        return f"run error: {run.error}"
+    failed = sorted(run.failed(), key=_id_key)
+    return f"{len(failed)}" + (f" ({', '.join(failed)})" if failed else "")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mock_seller.proving.matrix",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="docs/detection-matrix.md")
-    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--jobs", type=int, default=DEFAULT_JOBS)
     parser.add_argument("--only", default=None, help="comma separated defect names")
     parser.add_argument("--work", default=None, help="keep run folders here")
     parser.add_argument("--no-clean", action="store_true", help="skip the clean runs")
@@ -293,7 +376,7 @@ def main(argv: list[str] | None = None) -> int:
     Path(args.out).write_text(render(verdicts, cleans), "utf-8")
     for v in verdicts:
         mark = "ok  " if v.ok else "FAIL"
-        print(f"{mark} {v.defect.name}: missed {v.missed or '-'} unexpected "
+        print(f"{mark} {v.defect.name} ({v.run.api}): missed {v.missed or '-'} unexpected "
               f"{v.unexpected or '-'} {v.run.error or ''}")
     for run in cleans:
         print(f"clean {run.api}: failed {sorted(run.failed()) or '-'} {run.error or ''}")

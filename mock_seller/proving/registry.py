@@ -12,7 +12,11 @@ from typing import Any
 import yaml
 
 from mock_seller.exceptions import ConfigError
-from mock_seller.proving import notifications, responses  # noqa: F401  (registration)
+from mock_seller.proving import (  # noqa: F401  (registration)
+    failure_paths,
+    notifications,
+    responses,
+)
 from mock_seller.proving.hookpoints import NOTIFIER_HOOKS, RESPONSE_HOOKS
 
 
@@ -37,6 +41,7 @@ class Defect:
     use_cases: tuple[str, ...]
     api: str = "both"  # v8 | v7 | both: where the defect can be seen
     scenario: dict[str, Any] = field(default_factory=dict)  # extra scenario keys it needs
+    profile: dict[str, Any] = field(default_factory=dict)  # what the seller's profile claims
 
     @property
     def allowed_failures(self) -> set[str]:
@@ -66,6 +71,7 @@ def load_defects() -> dict[str, Defect]:
             use_cases=tuple(entry["use_cases"]),
             api=entry.get("api", "both"),
             scenario=dict(entry.get("scenario") or {}),
+            profile=dict(entry.get("profile") or {}),
         )
     implemented = _implemented()
     missing = sorted(set(out) - implemented)

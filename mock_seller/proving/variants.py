@@ -54,7 +54,134 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
         "requires them, so the variant does nothing there): the buyer only has the item "
         "states it polled. The POQ log stays: on v7 it is the only creation date (R33).",
         {}),
+    "newest_first_logs": (
+        "stateChange logs (POQ and items) are listed newest first; the API gives the array "
+        "no order, each entry carries its changeDate.",
+        {}),
+    "seconds_precision_dates": (
+        "Every date-time the seller returns is cut to whole seconds (also the buyer's "
+        "requestedPOQCompletionDate): a seller may store seconds; the instant echoed is the "
+        "one sent, at the precision kept.",
+        {}),
+    "idempotent_delete": (
+        "DELETE /hub/{id} of a registration already removed answers 204 again instead of "
+        "404 (an idempotent DELETE is a legal HTTP reading; R8 asks only for a code).",
+        {}),
+    "lenient_schema": (
+        "A create whose instantSyncQualification or provideAlternative is not a boolean is "
+        "accepted, the value read as false, instead of refused: schema laxness, an API-schema "
+        "deviation, not a MEF 79.1 failure.",
+        {}),
+    "fast_ready": (
+        "Deferred POQs are worked at once: READY well before the requested completion date "
+        "(a fast seller is legal).",
+        {"deferred": {"in_progress_after": 0.01, "item_interval": 0.01}}),
+    "v7_late_item_terminated": (
+        "(v7) Under a POQ done.unableToProvide the item that could not meet the time ends "
+        "terminatedWithError, as the v7 guide's item activity allows, not done.abandoned "
+        "(does nothing in v8).",
+        {}),
+    "no_state_change": (
+        "No stateChange at all on the POQ or its items. Optional in v7 (there the POQ "
+        "create date is then not representable); in v8 stateChange is required, so there "
+        "this is an API-schema deviation only, never a MEF 79.1 failure.",
+        {}),
+    "pages_by_one": (
+        "List pages hold one POQ whatever limit asks (X-Pagination-Throttled says more "
+        "remain).",
+        {"list": {"max_page_size": 1}}),
 }
+
+
+def _walk_dates(node: Any) -> None:
+    """Cut every RFC 3339 date-time with a fraction of a second to whole seconds."""
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(
+        node, list) else ()
+    for key, value in list(items):
+        if isinstance(value, str) and len(value) > 20 and value[10:11] == "T" and (
+                value[19:20] == "."):
+            end = 20
+            while end < len(value) and value[end].isdigit():
+                end += 1
+            node[key] = value[:19] + value[end:]
+        elif isinstance(value, (dict, list)):
+            _walk_dates(value)
+
+
+def _seconds_precision_dates(answer: Any) -> None:
+    if answer.body is not None:
+        _walk_dates(answer.body)
+
+
+def _newest_first_logs(answer: Any) -> None:
+    body = answer.poq()
+    if body is None:
+        return
+    for holder in (body, *answer.items()):
+        if isinstance(holder.get("stateChange"), list):
+            holder["stateChange"] = list(reversed(holder["stateChange"]))
+
+
+def _idempotent_delete(answer: Any) -> None:
+    if answer.op == "unregister" and answer.status == 404:
+        answer.status, answer.body = 204, None
+
+
+def _lenient_schema(answer: Any) -> None:
+    """Accept a create refused only for non-boolean flags (read as false)."""
+    if answer.op != "create" or answer.status != 400:
+        return
+    from flask import request
+
+    from mock_seller.api.validation import business_errors, structural_violations
+    from mock_seller.sandbox.tenancy import current_owner
+
+    body = answer.request_json()
+    flags = ("instantSyncQualification", "provideAlternative")
+    if not isinstance(body, dict) or all(isinstance(body.get(f), (bool, type(None)))
+                                         for f in flags):
+        return
+    fixed = {**body, **{f: False for f in flags if not isinstance(body.get(f), (bool,
+                                                                                type(None)))}}
+    if structural_violations(answer.api, "ProductOfferingQualification_Create", fixed):
+        return
+    engine = answer.engine
+    if business_errors(answer.api, fixed, engine.scenario, engine.is_immediate(fixed)):
+        return
+    created = engine.create(answer.api, fixed, request.base_url.rstrip("/"),
+                            owner=current_owner())
+    answer.status, answer.body = 201, created
+    answer.headers["Location"] = created.get("href")
+
+
+def _v7_late_item_terminated(answer: Any) -> None:
+    if answer.api != "v7":
+        return
+    body = answer.poq()
+    if body is None or body.get("state") != "done.unableToProvide":
+        return
+    for item in answer.items():
+        if item.get("state") == "done.abandoned" and _was_late(item):
+            item["state"] = "terminatedWithError"
+            for entry in item.get("stateChange") or []:
+                if isinstance(entry, dict) and entry.get("state") == "done.abandoned":
+                    entry["state"] = "terminatedWithError"
+            return
+
+
+def _was_late(item: dict[str, Any]) -> bool:
+    """The item the time ran out on: the one that was in progress (the mock abandons it
+    together with the others in v7, which has no item state for it)."""
+    return any(isinstance(e, dict) and e.get("state") == "inProgress"
+               for e in item.get("stateChange") or [])
+
+
+def _no_state_change(answer: Any) -> None:
+    body = answer.poq()
+    if body is None:
+        return
+    for holder in (body, *answer.items()):
+        holder.pop("stateChange", None)
 
 
 def _extra_seller_contacts(answer: Any) -> None:
@@ -107,6 +234,12 @@ VARIANT_HOOKS: dict[str, Callable[[Any], None]] = {
     "items_reordered": _items_reordered,
     "extension_fields": _extension_fields,
     "no_expected_completion_date": _no_expected_completion_date,
+    "newest_first_logs": _newest_first_logs,
+    "seconds_precision_dates": _seconds_precision_dates,
+    "idempotent_delete": _idempotent_delete,
+    "lenient_schema": _lenient_schema,
+    "v7_late_item_terminated": _v7_late_item_terminated,
+    "no_state_change": _no_state_change,
 }
 
 

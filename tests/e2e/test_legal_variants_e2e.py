@@ -1,4 +1,5 @@
-"""The slow half of tests/test_legal_variants.py: a full harness run per legal variant."""
+"""The slow half of tests/test_legal_variants.py: a full harness run per legal variant and
+dialect, and the --fail-on-schema gate."""
 
 from __future__ import annotations
 
@@ -7,16 +8,16 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from test_legal_variants import RUNS
+from test_legal_variants import RUNS, SCHEMA_DEVIATING
 
-from mock_seller.proving.matrix import RunOutcome, run_harness, scenario_for
+from mock_seller.proving.matrix import DEFAULT_JOBS, RunOutcome, run_harness, scenario_for
 from schemas.catalogue import load_catalogue
 
 
 @pytest.fixture(scope="module")
 def variant_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], RunOutcome]:
     work: Path = tmp_path_factory.mktemp("variants")
-    jobs = int(os.environ.get("POQ_MATRIX_JOBS", "2"))
+    jobs = int(os.environ.get("POQ_MATRIX_JOBS", str(DEFAULT_JOBS)))
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = {run: pool.submit(run_harness, f"variant-{run[0]}",
                                     scenario_for(variants=[run[0]]), run[1], (), work)
@@ -35,3 +36,17 @@ def test_harness_passes_legal_variant(variant_runs: dict[tuple[str, str], RunOut
     cat = load_catalogue()
     passed = [i for i, s in outcome.status.items() if s == "pass" and cat.get(i).is_mandatory]
     assert len(passed) > 20, "the run judged almost nothing"
+    if run in SCHEMA_DEVIATING:
+        assert outcome.schema_deviations > 0, "the schema deviation went unreported"
+
+
+@pytest.mark.slow
+def test_fail_on_schema_gates_the_exit_code(tmp_path: Path) -> None:
+    """Schema laxness is its own gate: exit 0 without --fail-on-schema, 1 with it."""
+    scenario = scenario_for(variants=["lenient_schema"])
+    args = (("2a",), tmp_path, "test_invalid_create_is_refused")
+    plain = run_harness("plain", scenario, "v8", *args)
+    gated = run_harness("gated", scenario, "v8", *args, extra=["--fail-on-schema"])
+    assert plain.error is None and gated.error is None
+    assert plain.schema_deviations > 0 and plain.failed() == set()
+    assert (plain.exit_code, gated.exit_code) == (0, 1)
