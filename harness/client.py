@@ -27,6 +27,7 @@ from harness.transport import BoundedAdapter, Capped, Watchdog, read_capped
 
 POQ = "productOfferingQualification"
 HUB = "hub"
+TIMEOUTS_IN_A_ROW = 3  # requests left unanswered one after another: the seller is not serving
 
 
 class SellerClient:
@@ -41,6 +42,7 @@ class SellerClient:
     ) -> None:
         self.profile = profile
         self.guard = guard
+        self._timeouts_in_a_row = 0
         self.recorder = recorder
         cfg = profile.seller
         self.base_url = cfg.base_url.rstrip("/")
@@ -114,8 +116,9 @@ class SellerClient:
         """Send one request and record it; never raises for transport or body problems.
 
         ``timeout_s`` (default ``seller.timeout_s``) bounds the whole exchange, however
-        slowly the Seller sends. Under a :class:`~harness.deadline.RunGuard` a request that
-        passes its bound, or the run's deadline, is recorded and then stops the run."""
+        slowly the Seller sends. A request that passes its bound is recorded (a judged
+        finding); under a :class:`~harness.deadline.RunGuard`, ``TIMEOUTS_IN_A_ROW`` of
+        them in a row, or any request past the run's deadline, then stop the run."""
         cfg = self.profile.seller
         query: dict[str, Any] = {}
         if party_ids and cfg.buyer_id:
@@ -194,11 +197,16 @@ class SellerClient:
                     self.auth.invalidate()
         ex.latency_ms = round((time.monotonic() - t0) * 1000, 3)
         self.recorder.add_exchange(ex)
-        if self.guard is not None and (ex.error or "").startswith("timeout:"):
+        timed_out = (ex.error or "").startswith("timeout:")
+        self._timeouts_in_a_row = self._timeouts_in_a_row + 1 if timed_out else 0
+        if self.guard is not None and timed_out:
             if by_run:
                 self.guard.past_deadline(f"the answer to {ex.method} {ex.url}")
-            self.guard.stop(f"no complete answer to {ex.method} {ex.url} within {timeout:g} s "
-                            f"(seller.timeout_s): {ex.error}")
+            # One request left unanswered is the seller's finding (judged with its evidence);
+            # a seller that answers none in a row is not serving: the run stops.
+            if self._timeouts_in_a_row >= TIMEOUTS_IN_A_ROW:
+                self.guard.stop(f"no complete answer to {ex.method} {ex.url} within "
+                                f"{timeout:g} s (seller.timeout_s): {ex.error}")
         if refused is not None:
             if self.guard is not None:
                 self.guard.stop(str(refused))

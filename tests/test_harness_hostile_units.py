@@ -23,7 +23,7 @@ import yaml
 
 from harness import evidence, safejson
 from harness.auth import AuthError, TokenRedirect
-from harness.client import SellerClient
+from harness.client import TIMEOUTS_IN_A_ROW, SellerClient
 from harness.deadline import RunGuard, RunStopped, StopReason, default_max_duration
 from harness.evidence import Exchange, Notification, Recorder, read_body
 from harness.listener import LOOPBACK, Listener
@@ -183,10 +183,15 @@ def test_no_request_goes_out_once_the_deadline_passed(serve: Any) -> None:
     assert dog.fired and seller.connections == 0
 
 
-def test_under_a_guard_a_timeout_stops_the_run(serve: Any) -> None:
+def test_under_a_guard_timeouts_in_a_row_stop_the_run(serve: Any) -> None:
+    """One unanswered request is the seller's finding (recorded, judged); a seller that
+    leaves TIMEOUTS_IN_A_ROW requests in a row unanswered is not serving: the run stops."""
     seller = serve(drip_body)
     guard = RunGuard(60)
     client = SellerClient(profile(seller.port, timeout_s=0.3), Recorder(), guard=guard)
+    for _ in range(TIMEOUTS_IN_A_ROW - 1):
+        assert client.get_poq("x").error == "timeout: body not complete within 0.3 s"
+    assert guard.reason is None
     with pytest.raises(RunStopped) as stopped:
         client.get_poq("x")
     assert str(stopped.value).startswith("no complete answer to GET http://127.0.0.1:")
