@@ -3,10 +3,10 @@ suites, write results.json and the reports.
 
 Exit codes: 0 conformant, 1 non-conformant (a gating requirement failed, or with
 ``--fail-on-schema`` an API-schema deviation was found), 2 usage, configuration or environment
-error (one line on stderr, no traceback; also a run past ``--max-duration`` or three requests
-in a row past ``seller.timeout_s``), 3 incomplete (nothing failed, but requirements that apply were not
-judged; 0 with --allow-incomplete), 130 / 143 interrupted by SIGINT / SIGTERM (results.json
-kept, marked incomplete).
+error (one line on stderr, no traceback; also a run past ``--max-duration`` or three
+requests in a row past ``seller.timeout_s``), 3 incomplete (nothing failed, but requirements
+that apply were not judged; 0 with --allow-incomplete), 130 / 143 interrupted by SIGINT /
+SIGTERM (results.json kept, marked incomplete).
 """
 
 from __future__ import annotations

@@ -111,7 +111,8 @@ def _content_type(ex: Exchange) -> str:
 
 def not_serving(exchanges: Iterable[Exchange], smoke: bool = False) -> str | None:
     """One line when the answers say nobody serves the API: most requests (or the smoke
-    request) answered by non-JSON 5xx, or the last requests all failed to connect."""
+    request) answered by non-JSON 5xx, or the last requests, of more than one kind, all got
+    no HTTP response."""
     done = list(exchanges)
     if not done:
         return None
@@ -123,7 +124,10 @@ def not_serving(exchanges: Iterable[Exchange], smoke: bool = False) -> str | Non
                 f"answered HTTP {first.status} {_content_type(first)} (first: {first.method} "
                 f"{first.url})")
     tail = done[-CONNECT_RUN:]
-    if len(tail) == CONNECT_RUN and all(e.status is None for e in tail):
+    # A seller that drops the connection on one kind of request (say every invalid create)
+    # is judged for it; one that answers none of several kinds of request is not serving.
+    kinds = {(e.method, e.url.split("?", 1)[0]) for e in tail}
+    if len(tail) == CONNECT_RUN and len(kinds) > 1 and all(e.status is None for e in tail):
         failed = sum(1 for e in done if e.status is None)
         return (f"seller stopped answering: {failed} of {len(done)} request(s) got no HTTP "
                 f"response, the last {CONNECT_RUN} in a row ({tail[-1].error})")

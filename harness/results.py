@@ -17,6 +17,7 @@ from harness.timeline import Timelines
 from schemas.results import Check, build_document, write_document
 
 CREATE_ID = "R3"  # the seller answers an install / change create in one of the two styles
+_CREATE_IDS = {"install_specification": "CR1"}  # by specification (2b): CR1 asks the same
 BUYER_SIDE = "a requirement on the Buyer: verified by the mock seller's buyer report"
 
 
@@ -171,11 +172,12 @@ class RunCollector:
         """``--trust-test-data``: a refused fragment is the seller failing to answer a
         valid create (R3), not a set-up finding."""
         return [
-            Check(CREATE_ID, "preflight", "fail",
+            Check(_CREATE_IDS.get(f.key, CREATE_ID), "preflight", "fail",
                   f"valid create built from test_data.{f.key} refused ({f.refusal}); the test "
                   "data is trusted as valid (--trust-test-data)",
                   [f.exchange] if f.exchange else [], now_rfc3339())
-            for f in self.preflight if f.outcome == "refused" and CREATE_ID in self.known_ids
+            for f in self.preflight if f.outcome == "refused"
+            and _CREATE_IDS.get(f.key, CREATE_ID) in self.known_ids
         ]
 
     def write(self, path: str | Path) -> Path:

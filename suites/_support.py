@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness import progress
-from harness.checks import errors, reworded
+from harness.checks import errors, reworded, status_of
 from harness.checks.listing import parse_instant
 from harness.checks.poq import chronological
 from harness.evidence import Exchange
@@ -340,15 +340,18 @@ class GuardedVerdict:
         reason = self.inapplicable(req_id)
         if reason is None:
             return bool(self._inner.check(req_id, condition, message, evidence=evidence))
-        ok = bool(condition[0] if _is_result(condition) else condition)
-        if ok or reason == _V8_ONLY:  # an attribute the dialect lacks cannot be broken
+        status = status_of(condition) if _is_result(condition) else (
+            "pass" if condition else "fail")
+        if status in ("not_tested", "not_applicable"):  # nothing observed: said as it is
+            return bool(self._inner.check(req_id, condition, message, evidence=evidence))
+        if status == "pass" or reason == _V8_ONLY:  # the dialect lacks it: cannot be broken
             if req_id not in self._said:
                 self._said.add(req_id)
                 self._inner.not_applicable(req_id, reason)
             return True
         suffix = f" (observed although {reason})"
         if _is_result(condition):
-            condition = (False, condition[1] + suffix)
+            condition = reworded(condition, condition[1] + suffix)
         else:
             message = (message or "check failed") + suffix
         return bool(self._inner.check(req_id, condition, message, evidence=evidence))

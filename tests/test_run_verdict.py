@@ -186,8 +186,16 @@ def test_one_json_5xx_is_a_finding_not_an_environment_error() -> None:
 
 def test_connection_failures_in_a_row_stop_the_run() -> None:
     done = [_ex(0, 200, html=False)] + [_ex(i, None, error="refused") for i in range(1, 6)]
+    done[-1].url = "http://s/poq/1"  # no answer to more than one kind of request
     line = not_serving(done)
     assert line is not None and "the last 5 in a row" in line
+
+
+def test_a_seller_dropping_one_kind_of_request_is_judged_not_stopped() -> None:
+    """Say every invalid create closes the connection: a finding under the response-code
+    IDs, while the seller answers everything else."""
+    done = [_ex(0, 200, html=False)] + [_ex(i, None, error="closed") for i in range(1, 10)]
+    assert not_serving(done) is None
 
 
 # -- timelines --------------------------------------------------------------------------------

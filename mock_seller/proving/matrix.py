@@ -235,9 +235,10 @@ def collect(dirs: Sequence[Path]) -> tuple[list[Verdict], list[RunOutcome]]:
 
 
 def run_defect(defect: Defect, work: Path, api: str) -> Verdict:
+    extra = ["--trust-test-data"] if defect.trust_test_data else []
     return Verdict(defect, run_harness(defect.name, scenario_for([defect]), api,
                                        defect.use_cases, work, DEFECT_KEYWORD,
-                                       defect.profile or None))
+                                       defect.profile or None, extra))
 
 
 def run_matrix(names: list[str] | None, work: Path, jobs: int = DEFAULT_JOBS,

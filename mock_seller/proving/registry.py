@@ -42,6 +42,7 @@ class Defect:
     api: str = "both"  # v8 | v7 | both: where the defect can be seen
     scenario: dict[str, Any] = field(default_factory=dict)  # extra scenario keys it needs
     profile: dict[str, Any] = field(default_factory=dict)  # what the seller's profile claims
+    trust_test_data: bool = False  # the refusal of valid test data is the defect itself
 
     @property
     def allowed_failures(self) -> set[str]:
@@ -72,6 +73,7 @@ def load_defects() -> dict[str, Defect]:
             api=entry.get("api", "both"),
             scenario=dict(entry.get("scenario") or {}),
             profile=dict(entry.get("profile") or {}),
+            trust_test_data=bool(entry.get("trust_test_data", False)),
         )
     implemented = _implemented()
     missing = sorted(set(out) - implemented)
