@@ -35,11 +35,13 @@ def row_gating(row: Mapping[str, Any]) -> bool:
 
 
 def _in_scope(row: Mapping[str, Any], run: Mapping[str, Any], run_ids: set[str] | None) -> bool:
-    """A gating, seller-verified requirement of the use cases this run covered. Buyer-side,
-    agreement and not-testable IDs are never a gap of a seller run."""
+    """A MUST / MUST NOT, seller-verified requirement of the use cases this run covered.
+    Buyer-side, agreement and not-testable IDs are never a gap of a seller run, and neither
+    is a permission (a MAY marked gating fails the run when its condition is broken, but a
+    seller need never use it)."""
     if row.get("verification") != "seller" or row.get("actor") not in ("seller", "both"):
         return False
-    if not row_gating(row):
+    if row.get("level") not in MANDATORY:
         return False
     chosen = set(run.get("use_cases") or [])
     if chosen and not chosen & set(row.get("use_cases") or []):
@@ -84,7 +86,7 @@ def judge(
     """(verdict, incomplete groups) of a results document's parts.
 
     ``non_conformant``: a gating requirement failed. ``incomplete``: none failed, but a
-    gating seller-side requirement in scope was not judged, a test errored, or the run was
+    MUST / MUST NOT seller-side requirement in scope was not judged, a test errored, or the run was
     interrupted; a run stopped by an environment error is never more than incomplete.
     Each group: ``{"group", "label", "ids", "details"}``."""
     rows = list(rows)

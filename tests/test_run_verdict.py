@@ -67,6 +67,7 @@ def test_unjudged_gating_requirement_makes_the_run_incomplete_grouped_by_cause()
 @pytest.mark.parametrize("kw", [{"actor": "buyer", "verification": "buyer"},
                                 {"actor": "agreement", "verification": "not-testable"},
                                 {"level": "SHOULD", "gating": False},
+                                {"level": "MAY", "gating": True},  # a permission, unused
                                 {"use_cases": ["3"]}])
 def test_buyer_agreement_untestable_optional_and_deselected_ids_are_never_gaps(kw: Any) -> None:
     run = {**SELLER_RUN, "use_cases": ["2a"]}
