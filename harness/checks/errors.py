@@ -9,10 +9,10 @@ would carry. A gateway's HTML 502 is no Seller Response Code at all.
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from harness.checks._result import Result, failed, joined, passed, untested
+from schemas.operations import OPERATIONS, response_codes
 
 # Attributes of a successful create / retrieve (Tables 12, 14, 19, 21) that must not leak
 # into a failure. ``code``, ``reason``, ``message``, ``referenceError``, ``propertyPath``
@@ -31,29 +31,9 @@ LIST_ROW_ATTRIBUTES = ("id", "state", "creationDate", "requestedPOQCompletionDat
 HUB_SUCCESS_ATTRIBUTES = ("id", "callback", "query")
 
 
-# Operation name -> (method, path) of the dialect's OpenAPI document.
-OPERATIONS: dict[str, tuple[str, str]] = {
-    "create": ("post", "/productOfferingQualification"),
-    "list": ("get", "/productOfferingQualification"),
-    "retrieve": ("get", "/productOfferingQualification/{id}"),
-    "register": ("post", "/hub"),
-    "hub_get": ("get", "/hub/{id}"),
-    "unregister": ("delete", "/hub/{id}"),
-}
 _SUCCESS_BODY: dict[str, type] = {"list": list, "unregister": type(None)}  # others: a JSON object
 
 NO_RESPONSE = "no HTTP response: no Seller Response Code to judge"
-
-
-@cache
-def response_codes(api: str, operation: str) -> frozenset[int]:
-    """The HTTP statuses the dialect's API defines for ``operation`` (empty when it has no
-    such operation, e.g. v7 ``hub_get``)."""
-    from schemas.validation import openapi_document
-
-    method, path = OPERATIONS[operation]
-    op = openapi_document(api).get("paths", {}).get(path, {}).get(method) or {}
-    return frozenset(int(code) for code in op.get("responses", {}) if str(code).isdigit())
 
 
 # Transport errors (harness.client) that say nothing about the seller's answer: the

@@ -18,13 +18,14 @@ from typing import Any
 
 from flask import Flask, Response, current_app, g, request
 
-from mock_seller.api.errors import unprocessable
+from mock_seller.api.errors import ApiError, bad_request, unprocessable
 from mock_seller.buyer.checks import MODES, Finding, hub, retrieve, run_create
 from mock_seller.buyer.checks.create import request_kinds
 from mock_seller.buyer.recorder import Recorder
 from mock_seller.core.context import engine_of
 from mock_seller.sandbox.tenancy import current_buyer as buyer_of_request
 from schemas.dialect import BASE_PATHS, CANTATA_BASE_PATHS
+from schemas.operations import response_codes
 
 EXTENSION = "poq_buyer_conformance"
 
@@ -77,13 +78,24 @@ def _begin(state: BuyerConformance, api: str, body: Any) -> tuple[str, str]:
 
 
 def _judge(state: BuyerConformance, api: str, body: Any, findings: list[Finding],
-           kinds: set[str]) -> None:
+           kinds: set[str], operation: str) -> None:
     buyer, ex_id = _begin(state, api, body)
     state.recorder.add_findings(buyer, ex_id, findings, kinds)
     g.buyer_findings = findings
     failing = [f for f in findings if not f.ok]
     if failing and state.mode == "strict":
-        raise unprocessable([f.as_error() for f in failing])
+        raise _refusal(api, operation, failing)
+
+
+def _refusal(api: str, operation: str, failing: list[Finding]) -> ApiError:
+    """The strict refusal in a code the dialect defines for the operation: 422 with every
+    finding where it has one, else 400 (v7 hub registration, retrieve) naming the first."""
+    if 422 in response_codes(api, operation):
+        return unprocessable([f.as_error() for f in failing])
+    first = failing[0].as_error()
+    more = f"{len(failing) - 1} more violation(s)" if len(failing) > 1 else None
+    return bad_request("invalidBody" if operation == "register" else "invalidQuery",
+                       f"{first['propertyPath'] or '/'}: {first['reason']}"[:255], more)
 
 
 def gate_create(api: str, body: Any) -> None:
@@ -93,31 +105,31 @@ def gate_create(api: str, body: Any) -> None:
         return
     scenario = engine_of(current_app).scenario
     findings = run_create(api, body, scenario)
-    _judge(state, api, body, findings, request_kinds(body))
+    _judge(state, api, body, findings, request_kinds(body), "create")
 
 
 def gate_hub_register(api: str, body: Any) -> None:
     state = _active()
     if state is not None:
-        _judge(state, api, body, hub.check_register(body), {"hub"})
+        _judge(state, api, body, hub.check_register(body), {"hub"}, "register")
 
 
 def gate_hub_unregister(api: str, sub_id: str | None) -> None:
     state = _active()
     if state is not None:
-        _judge(state, api, None, hub.check_unregister(sub_id), set())
+        _judge(state, api, None, hub.check_unregister(sub_id), set(), "unregister")
 
 
 def gate_retrieve(api: str, poq_id: str | None) -> None:
     state = _active()
     if state is not None:
-        _judge(state, api, None, retrieve.check_retrieve(poq_id), {"retrieve"})
+        _judge(state, api, None, retrieve.check_retrieve(poq_id), {"retrieve"}, "retrieve")
 
 
 def gate_list(api: str, keys: Any) -> None:
     state = _active()
     if state is not None:
-        _judge(state, api, None, retrieve.check_list(keys), {"list"})
+        _judge(state, api, None, retrieve.check_list(keys), {"list"}, "list")
 
 
 # -- lenient waivers ----------------------------------------------------------------------
