@@ -17,23 +17,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from typing import Any
 
 import requests
+from bench_mock import BODY, V8  # one create body for every mock benchmark
 
-V8 = "/mefApi/sonata/productOfferingQualification/v8"
-BODY: dict[str, Any] = {
-    "instantSyncQualification": True,
-    "provideAlternative": False,
-    "externalId": "bench",
-    "relatedContactInformation": [{"role": "buyerContactInformation", "name": "Bench",
-                                   "number": "+1-555-0100", "emailAddress": "b@example.com"}],
-    "productOfferingQualificationItem": [{
-        "id": "1", "action": "add",
-        "product": {"productOffering": {"id": "000073"},
-                    "productConfiguration": {"@type": "urn:mef:lso:spec:sonata:access-eline-ovc:"
-                                             "v5.0.0:all", "maximumFrameSize": 1526}}}],
-}
 
 def _cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far (Linux /proc)."""
