@@ -3,12 +3,13 @@ API (never an HTML page), and carries no success attributes (R41, R63, R69, R79,
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
 from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
+
+from mock_seller.core import wire_json
 
 log = logging.getLogger(__name__)
 JSON_TYPE = "application/json;charset=utf-8"
@@ -24,8 +25,8 @@ class ApiError(Exception):
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(json.dumps(body, separators=(",", ":")), status=status,
-                    content_type=JSON_TYPE, headers=headers)
+    return Response(wire_json.dumps(body), status=status, content_type=JSON_TYPE,
+                    headers=headers)
 
 
 def error(code: str, reason: str, message: str | None = None) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from mock_seller.buyer.hooks import (
 )
 from mock_seller.core.context import engine_of
 from mock_seller.core.engine import Engine, TooManyRecords
-from mock_seller.core.rules import plan_item
+from mock_seller.core.rules import ItemPlan
 from mock_seller.core.timeutil import parse_datetime
 from mock_seller.sandbox.tenancy import current_owner
 from mock_seller.storage.protocol import ListQuery
@@ -68,21 +68,20 @@ def create(api: str, family: str) -> Response:
     problems = waive_errors(problems) or unanswerable_items(body, eng.scenario)
     if problems:
         raise unprocessable(problems)
-    immediate_failures = _immediate_failures(eng, body) if eng.is_immediate(body) else []
+    plans = eng.plan(body)  # once: the immediate check and the engine share them
+    immediate_failures = _immediate_failures(plans) if eng.is_immediate(body) else []
     if immediate_failures:
         raise unprocessable(immediate_failures)
     href_base = request.host_url.rstrip("/") + request.script_root + _base(api, family)
-    response = eng.create(api, body, href_base, owner=current_owner())
+    response = eng.create(api, body, href_base, owner=current_owner(), plans=plans)
     return json_response(response, 201, {"Location": response["href"]})
 
 
-def _immediate_failures(eng: Engine, body: dict[str, Any]) -> list[dict[str, Any]]:
+def _immediate_failures(plans: list[ItemPlan]) -> list[dict[str, Any]]:
     """Items the scenario cannot answer at once: an immediate response must be READY (R39),
     so insufficient information or a long evaluation is a 422 instead."""
     out = []
-    for i, item in enumerate(body["productOfferingQualificationItem"]):
-        inv = eng.scenario.inventory.get((item.get("product") or {}).get("id") or "")
-        plan = plan_item(eng.scenario, item, inv)
+    for i, plan in enumerate(plans):
         outcome = plan.result.outcome or "READY"
         if outcome != "READY":
             reason = plan.result.termination_reason or "This item cannot be answered immediately"

@@ -13,7 +13,6 @@ Modes (scenario ``buyer_conformance.mode``, CLI ``--buyer-mode``):
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request
@@ -24,6 +23,7 @@ from mock_seller.buyer.checks.create import request_kinds
 from mock_seller.buyer.recorder import Recorder
 from mock_seller.core.context import engine_of
 from mock_seller.sandbox.tenancy import current_buyer as buyer_of_request
+from mock_seller.core import wire_json
 from schemas.dialect import BASE_PATHS, CANTATA_BASE_PATHS
 from schemas.operations import response_codes
 
@@ -71,10 +71,21 @@ def _begin(state: BuyerConformance, api: str, body: Any) -> tuple[str, str]:
     if "buyer_exchange" in g:
         return g.buyer_exchange  # type: ignore[no-any-return]
     buyer = current_buyer()
-    ex_id = state.recorder.begin(buyer, api, request.method, request.url, request.headers,
+    ex_id = state.recorder.begin(buyer, api, request.method, _request_url(), request.headers,
                                  body)
     g.buyer_exchange = (buyer, ex_id)
     return buyer, ex_id
+
+
+def _request_url() -> str:
+    """``request.url`` without its IRI decoding pass when there is nothing to decode (a plain
+    ASCII path and no query: the usual create and retrieve)."""
+    env = request.environ
+    path = env.get("SCRIPT_NAME", "") + env.get("PATH_INFO", "")
+    host = env.get("HTTP_HOST")
+    if not host or env.get("QUERY_STRING") or "%" in path or not path.isascii():
+        return request.url
+    return f"{env['wsgi.url_scheme']}://{host}{path}"
 
 
 def _judge(state: BuyerConformance, api: str, body: Any, findings: list[Finding],
@@ -190,7 +201,7 @@ def _after(response: Response) -> Response:
     body: Any = None
     if response.mimetype and "json" in response.mimetype and not response.direct_passthrough:
         try:
-            body = json.loads(response.get_data())
+            body = wire_json.loads(response.get_data())
         except ValueError:
             body = response.get_data(as_text=True)
     state.recorder.finish(ex_id, buyer, response.status_code, response.headers, body)

@@ -8,8 +8,8 @@ seen longest ago goes first."""
 
 from __future__ import annotations
 
+import functools
 import itertools
-import json
 import threading
 import time
 from collections import OrderedDict, deque
@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from mock_seller.buyer.checks import Finding
+from mock_seller.core import wire_json
 
 MAX_BODY_CHARS = 8_000
 MAX_URL_CHARS = 2_048  # a 250 KB query string is kept as its first 2 KB
@@ -28,7 +29,13 @@ _SECRET_WORDS = ("authorization", "cookie", "token", "secret", "api-key", "apike
 
 
 def now_rfc3339() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")[:-6] + "Z"
+
+
+@functools.lru_cache(maxsize=512)
+def _is_secret(key: str) -> bool:
+    lowered = key.lower()
+    return any(word in lowered for word in _SECRET_WORDS)
 
 
 def mask_headers(headers: Any) -> dict[str, str]:
@@ -37,16 +44,22 @@ def mask_headers(headers: Any) -> dict[str, str]:
     for key, value in dict(headers).items():
         if len(out) >= MAX_HEADERS:
             break
-        secret = any(word in key.lower() for word in _SECRET_WORDS)
-        out[str(key)[:200]] = "***" if secret else str(value)[:500]
+        key = str(key)[:200]
+        out[key] = "***" if _is_secret(key) else str(value)[:500]
     return out
 
 
 def bounded_body(body: Any) -> tuple[Any, bool]:
     """The body as recorded: a private copy of the JSON, or text cut at MAX_BODY_CHARS."""
-    text = body if isinstance(body, str) else json.dumps(body, default=str)
+    if isinstance(body, str):
+        text = body
+    else:
+        raw = wire_json.dumps(body)
+        if len(raw) <= MAX_BODY_CHARS:  # bytes >= characters: short enough either way
+            return wire_json.loads(raw), False
+        text = raw.decode()
     if len(text) <= MAX_BODY_CHARS:
-        return (body if isinstance(body, str) else json.loads(text)), False
+        return (body if isinstance(body, str) else wire_json.loads(text)), False
     return text[:MAX_BODY_CHARS] + f"...[truncated: {len(text) - MAX_BODY_CHARS} more " \
                                    "characters]", True
 

@@ -19,10 +19,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from mock_seller.core import wire_json
 from mock_seller.core.hooks import Hooks, UnableCounter
 from mock_seller.core.model import ItemRecord, PoqRecord, derive_poq_state
 from mock_seller.core.notifier import Notifier
-from mock_seller.core.rules import plan_item
+from mock_seller.core.rules import ItemPlan, plan_item
 from mock_seller.core.scenario import Scenario
 from mock_seller.core.scheduler import Scheduler
 from mock_seller.core.serializers import event_body, find_row, poq_to_wire
@@ -134,21 +135,29 @@ class Engine:
         return mode == "immediate" or (mode == "honour_flag"
                                        and body.get("instantSyncQualification") is True)
 
+    def plan(self, body: dict[str, Any]) -> list[ItemPlan]:
+        """Each item's answer under the scenario (``create`` takes them, so items are planned
+        once per request)."""
+        return [plan_item(self.scenario, item, self._inventory_offering(item))
+                for item in body[ITEMS]]
+
     def create(self, api: str, body: dict[str, Any], href_base: str,
-               owner: tuple[str | None, str | None] | None = None) -> dict[str, Any]:
+               owner: tuple[str | None, str | None] | None = None,
+               plans: list[ItemPlan] | None = None) -> dict[str, Any]:
         """Store a validated request and return the wire response (201 body); ``owner`` is
-        the (buyer, seller) it belongs to (mock_seller/sandbox/tenancy.py)."""
+        the (buyer, seller) it belongs to (mock_seller/sandbox/tenancy.py); ``plans``: the
+        items' answers when the caller already has them (``plan``)."""
         dialect = get_dialect(api)
         immediate = self.is_immediate(body)
         now = utcnow()
         items = body[ITEMS]
-        plans = [plan_item(self.scenario, item, self._inventory_offering(item)) for item in items]
+        plans = plans if plans is not None else self.plan(body)
         requested = parse_datetime(body.get("requestedPOQCompletionDate"))
         forced = not immediate and self.unable.take()
         record = PoqRecord(
             id=str(uuid.uuid4()), api=api, seq=0, created=now, deferred=not immediate,
             state=READY if immediate else ACKNOWLEDGED, history=[], items=[],
-            request_json=json.dumps(body, separators=(",", ":")).encode(),
+            request_json=wire_json.dumps_to_keep(body),
             href_base=href_base,
             project_id=body.get("projectId") if isinstance(body.get("projectId"), str) else None,
             external_id=body.get("externalId") if isinstance(body.get("externalId"), str) else None,
