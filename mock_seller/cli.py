@@ -75,6 +75,15 @@ class _ConfigProblem(click.ClickException):
 @click.option("--buyer-report-format", "buyer_report_format", default=None,
               type=click.Choice(["json", "html", "junit", "md"]),
               help="Format of --buyer-report FILE (default: by its suffix).")
+@click.option("--server", "server_name", default="waitress", show_default=True,
+              type=click.Choice(["waitress", "gunicorn"]),
+              help="WSGI server. waitress answers its own refusals (oversized or malformed "
+                   "requests) with MEF Error bodies; gunicorn (gthread) answers those in plain "
+                   "text. Figures in bench/README.md.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Server processes, each with --threads threads. More than one needs a "
+                   "store the processes share (sqlite:///...); the memory store is one "
+                   "process.")
 @click.option("--quiet", is_flag=True, default=False,
               help="No request log (by default one line per request on stderr: method, "
                    "path, status, latency, buyer, failed buyer-side requirement IDs).")
@@ -99,7 +108,8 @@ def mock(host: str, port: int, scenario: str, threads: int,
          log_format: str = "text", request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
          idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
          max_connections: int = DEFAULT_MAX_CONNECTIONS,
-         max_per_client: int = DEFAULT_MAX_PER_CLIENT) -> None:
+         max_per_client: int = DEFAULT_MAX_PER_CLIENT,
+         server_name: str = "waitress", workers: int = 1) -> None:
     """Run the mock POQ seller (API v8 and v7, Sonata and Cantata paths)."""
     try:
         loaded = load_scenario(scenario, [ext.prepare_scenario for ext in default_extensions()])
@@ -117,6 +127,7 @@ def mock(host: str, port: int, scenario: str, threads: int,
                                   max_per_client)
     except ValueError as exc:
         raise _ConfigProblem(str(exc)) from None
+    store: Any
     try:
         store = open_store(store_url)
     except StoreError as exc:
@@ -127,13 +138,30 @@ def mock(host: str, port: int, scenario: str, threads: int,
         store.close()
         click.echo(f"store {display_url(store_url)}: schema version {version or 'n/a (memory)'}")
         return
+    if workers > 1:
+        _check_workers(store, workers, loaded)
+        store = store_url  # each worker process opens its own connection to the shared store
     try:
         serve(loaded, host=host, port=port, threads=threads, store=store, limits=limits,
-              request_log=None if quiet else sys.stderr, log_format=log_format)
+              request_log=None if quiet else sys.stderr, log_format=log_format,
+              server_name=server_name, workers=workers)
     except OSError as exc:
         raise _ConfigProblem(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     finally:
         close_all()  # the buyer report's final write (SIGTERM/SIGINT end serve())
+
+
+def _check_workers(store: Any, workers: int, loaded: Any) -> None:
+    """--workers N > 1: only a store the processes share; one buyer report writer."""
+    durable = getattr(store, "durable", False)
+    store.close()
+    if not durable:
+        raise _ConfigProblem(f"--workers {workers}: the memory store lives in one process; "
+                             "use --store sqlite:///mock.db (or another shared store) or "
+                             "--workers 1")
+    if loaded.buyer_conformance.get("report"):
+        raise _ConfigProblem(f"--workers {workers}: --buyer-report is written by one process; "
+                             "use --workers 1 to keep a buyer report")
 
 
 def _buyer_settings(loaded: Any, mode: str | None, report: str | None,

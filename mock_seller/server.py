@@ -3,6 +3,7 @@ stops on SIGTERM/SIGINT) and ``MockServer`` for tests (background thread, contex
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -29,7 +30,7 @@ from schemas.dialect import BASE_PATHS, CANTATA_BASE_PATHS
 READY_LINE = "POQ mock seller listening on http://{host}:{port}"
 
 
-def _server(app: Flask, host: str, port: int, threads: int,
+def _server(app: Flask, host: str | None, port: int | None, threads: int,
             limits: ConnectionLimits | None = None, **adjust: Any) -> Any:
     # waitress warns "Task queue depth is N" under any burst; that is load, not a fault
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
@@ -37,7 +38,9 @@ def _server(app: Flask, host: str, port: int, threads: int,
     adjust = {**waitress_adjustments(limits), **adjust}  # sandbox/connections.py
     adjust.setdefault("max_request_body_size", transport_cap(app.config["MAX_CONTENT_LENGTH"]))
     json_transport_errors("poq-mock-seller")  # waitress's own 400/413/431: MEF Error JSON
-    server = create_server(app, host=host, port=port, threads=threads, ident="poq-mock-seller",
+    if "sockets" not in adjust:  # waitress takes either sockets or host and port
+        adjust.update(host=host, port=port)
+    server = create_server(app, threads=threads, ident="poq-mock-seller",
                            clear_untrusted_proxy_headers=True, **adjust)
     apply_to_waitress(server, limits)
     return server
@@ -46,18 +49,31 @@ def _server(app: Flask, host: str, port: int, threads: int,
 def serve(scenario: Any = "default", host: str = "127.0.0.1", port: int = 0, threads: int = 8,
           out: TextIO | None = None, control_token: str | None = None,
           store: Any = None, limits: ConnectionLimits | None = None,
-          request_log: TextIO | None = None, log_format: str = "text") -> None:
+          request_log: TextIO | None = None, log_format: str = "text",
+          server_name: str = "waitress", workers: int = 1) -> None:
     """Run until SIGTERM/SIGINT. Prints exactly one ready line once the socket is bound.
     ``control_token`` (default: $POQ_MOCK_CONTROL_TOKEN) enables /_mock (control.py);
-    ``request_log``: a stream for one line per request (request_log.py)."""
+    ``request_log``: a stream for one line per request (request_log.py); ``server_name``
+    and ``workers``: serve_processes.py (with ``workers`` > 1, ``store`` is the URL of a
+    durable store each worker opens)."""
     token = control_token if control_token is not None else os.environ.get(CONTROL_ENV_VAR)
-    app = create_app({"SCENARIO": scenario, "CONTROL_TOKEN": token or None, "STORE": store})
-    if request_log is not None:
-        from mock_seller.api.console_log import install as install_request_log
 
-        install_request_log(app, request_log, log_format)
-    server = _server(app, host, port, threads, limits)
+    def make_app() -> Flask:
+        app = create_app({"SCENARIO": scenario, "CONTROL_TOKEN": token or None,
+                          "STORE": store})
+        if request_log is not None:
+            from mock_seller.api.console_log import install as install_request_log
+
+            install_request_log(app, request_log, log_format)
+        return app
+
     out = out or sys.stdout
+    if server_name != "waitress" or workers > 1:
+        _serve_processes(make_app, host, port, threads, out, server_name, workers,
+                         limits or ConnectionLimits())
+        return
+    app = make_app()
+    server = _server(app, host, port, threads, limits)
     out.write(READY_LINE.format(host=host, port=server.effective_port) + "\n")
     out.flush()
 
@@ -72,6 +88,26 @@ def serve(scenario: Any = "default", host: str = "127.0.0.1", port: int = 0, thr
             signal.signal(sig, handler)
         server.close()
         engine_of(app).close()
+
+
+def _serve_processes(make_app: Any, host: str, port: int, threads: int, out: TextIO,
+                     server_name: str, workers: int, limits: ConnectionLimits) -> None:
+    from mock_seller import serve_processes
+
+    sock = serve_processes.bind(host, port)
+    try:
+        out.write(READY_LINE.format(host=host, port=sock.getsockname()[1]) + "\n")
+        out.flush()
+        if server_name == "gunicorn":
+            serve_processes.run_gunicorn(make_app, sock, workers, threads, limits)
+        else:
+            serve_processes.run_waitress_workers(
+                make_app, sock, workers, threads,
+                lambda app, threads, sockets: _server(app, None, None, threads, limits,
+                                                      sockets=sockets))
+    finally:
+        with contextlib.suppress(OSError):  # gunicorn closes it on its way out
+            sock.close()
 
 
 class MockServer:

@@ -1,0 +1,142 @@
+"""Serving the mock from several processes (``--workers N``) and with another WSGI server
+(``--server gunicorn``).
+
+Several processes are one seller only when they share the store: each worker opens the store
+URL itself after the fork (a SQLite file, or any durable store), so a POQ created through one
+worker is retrieved through another, and the ``/_mock`` state is shared through the same
+database (sandbox/shared.py). The memory store lives in one process and is refused.
+
+``waitress`` workers: the parent binds the socket, prints the ready line, forks the workers
+(each runs waitress on the inherited socket, keeping its bounds and MEF Error answers) and
+stops them on SIGTERM/SIGINT. ``gunicorn`` (gthread workers): measured against waitress in
+bench/README.md; its own refusals (malformed request line, oversized headers) are its plain
+text, not MEF Error bodies, which is why waitress stays the default."""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import math
+import os
+import signal
+import socket
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask
+
+from mock_seller.sandbox.connections import ConnectionLimits
+
+SERVERS = ("waitress", "gunicorn")
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """The listening socket every worker inherits."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(1024)
+    sock.set_inheritable(True)
+    return sock
+
+
+def run_waitress_workers(make_app: Callable[[], Flask], sock: socket.socket, workers: int,
+                         threads: int, make_server: Callable[..., Any]) -> None:
+    """Fork ``workers`` waitress processes on ``sock``; return when all have stopped."""
+    children: list[int] = []
+    for _ in range(workers):
+        pid = os.fork()
+        if pid == 0:  # the worker: its own app, store connection, scheduler and notifier
+            code = 0
+            try:
+                signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides
+                signal.signal(signal.SIGTERM, _raise_exit)
+                app = make_app()
+                server = make_server(app, threads, sockets=[sock])
+                try:
+                    server.run()
+                finally:
+                    server.close()
+                    _close_app(app)
+            except SystemExit:
+                pass
+            except BaseException:  # noqa: BLE001 - reported, then the worker ends
+                import traceback
+
+                traceback.print_exc()
+                code = 1
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(code)
+        children.append(pid)
+    _supervise(children)
+
+
+def _supervise(children: list[int]) -> None:
+    """Wait for SIGTERM/SIGINT or a worker's death, then stop every worker."""
+    previous = {sig: signal.signal(sig, _raise_exit) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        pid, _status = os.wait()  # a signal ends the wait with SystemExit
+        children.remove(pid)
+        print(f"mock seller worker {pid} stopped; stopping the others", file=sys.stderr)
+    except (SystemExit, ChildProcessError):
+        pass
+    finally:
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+        for pid in children:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def run_gunicorn(make_app: Callable[[], Flask], sock: socket.socket, workers: int,
+                 threads: int, limits: ConnectionLimits) -> None:
+    """gunicorn's arbiter with ``workers`` gthread workers on ``sock`` (apps built after the
+    fork); returns on SIGTERM/SIGINT. Of ``limits``, gunicorn applies the idle timeout
+    (keep-alive), the request deadline (its worker timeout) and the connection cap per
+    worker; it has no cap per client address."""
+    from gunicorn.app.base import BaseApplication
+
+    class _App(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            for key, value in {"bind": [f"fd://{sock.fileno()}"], "workers": workers,
+                               "threads": threads, "worker_class": "gthread",
+                               "timeout": max(1, math.ceil(limits.request_timeout)),
+                               "keepalive": max(1, round(limits.idle_timeout)),
+                               "worker_connections": limits.max_connections,
+                               "loglevel": "warning", "accesslog": None,
+                               "preload_app": False}.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Flask:
+            app = make_app()
+            atexit.register(_close_app, app)
+            return app
+
+    arbiter = os.getpid()
+    try:
+        _App().run()
+    except SystemExit as exc:
+        if os.getpid() != arbiter:  # a worker ending: never run the arbiter's code after this
+            atexit._run_exitfuncs()
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(exc.code if isinstance(exc.code, int) else 0)
+        if exc.code not in (0, None):
+            raise
+
+
+def _close_app(app: Flask) -> None:
+    from mock_seller.core.context import engine_of
+
+    engine_of(app).close()
+
+
+def _raise_exit(signum: int, frame: Any) -> None:
+    raise SystemExit(0)

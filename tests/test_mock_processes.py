@@ -1,0 +1,71 @@
+"""``--workers N`` and ``--server``: several processes are one seller over a shared store, the
+memory store is refused in one line, and every mode stops cleanly on SIGTERM."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+READY = "POQ mock seller listening on "
+V7 = "/mefApi/sonata/productOfferingQualification/v7/productOfferingQualification"
+BODY = {
+    "instantSyncQualification": True, "provideAlternative": False,
+    "relatedContactInformation": [{"role": "buyerContactInformation", "name": "T",
+                                   "number": "+1-555-0100", "emailAddress": "t@example.com"}],
+    "productOfferingQualificationItem": [{
+        "id": "1", "action": "add",
+        "product": {"productOffering": {"id": "000073"},
+                    "productConfiguration": {"@type": "urn:mef:lso:spec:sonata:access-eline-ovc:"
+                                             "v5.0.0:all", "maximumFrameSize": 1526}}}],
+}
+
+
+def _mock(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "mock_seller", "--host", "127.0.0.1",
+                             "--port", "0", "--quiet", *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_memory_store_refuses_several_workers() -> None:
+    proc = _mock("--workers", "2")
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2 and out == ""
+    assert err.strip().splitlines() == [
+        "Error: --workers 2: the memory store lives in one process; use --store "
+        "sqlite:///mock.db (or another shared store) or --workers 1"]
+
+
+@pytest.mark.parametrize("args", [
+    ["--workers", "2", "--store", "sqlite:///{db}"],
+    ["--server", "gunicorn"],
+    ["--server", "gunicorn", "--workers", "2", "--store", "sqlite:///{db}"],
+])
+def test_processes_serve_one_seller_and_stop(args: list[str], tmp_path: Path) -> None:
+    proc = _mock(*[a.format(db=tmp_path / "mock.db") for a in args])
+    try:
+        line = proc.stdout.readline()  # type: ignore[union-attr]
+        assert line.startswith(READY), proc.stderr.read() if proc.poll() else line  # type: ignore[union-attr]
+        url = line.strip().removeprefix(READY) + V7
+        with requests.Session() as first:
+            created = first.post(url, json=BODY, timeout=10)
+        assert created.status_code == 201, created.text
+        poq_id = created.json()["id"]
+        for _ in range(6):  # fresh connections land on either worker
+            got = requests.get(f"{url}/{poq_id}", timeout=10)
+            assert got.status_code == 200 and got.json()["id"] == poq_id
+        bad = requests.post(url, data=b"{", timeout=10,
+                            headers={"Content-Type": "application/json"})
+        assert bad.status_code == 400 and bad.json()["code"] == "invalidBody"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+        assert proc.stdout.read() == ""  # type: ignore[union-attr]
+        assert "Traceback" not in proc.stderr.read()  # type: ignore[union-attr]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
