@@ -161,7 +161,8 @@ def _check_workers(store: Any, workers: int, loaded: Any) -> None:
                              "--workers 1")
     if loaded.buyer_conformance.get("report"):
         raise _ConfigProblem(f"--workers {workers}: --buyer-report is written by one process; "
-                             "use --workers 1 to keep a buyer report")
+                             "use --workers 1 to keep a buyer report "
+                             "(GET /_mock/buyer-report merges every worker's)")
 
 
 def _buyer_settings(loaded: Any, mode: str | None, report: str | None,

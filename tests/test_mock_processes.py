@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from pg_helpers import postgres_admin_dsn_fixture, postgres_url_fixture  # noqa: F401
 
 READY = "POQ mock seller listening on "
 V7 = "/mefApi/sonata/productOfferingQualification/v7/productOfferingQualification"
@@ -40,13 +41,31 @@ def test_memory_store_refuses_several_workers() -> None:
         "sqlite:///mock.db (or another shared store) or --workers 1"]
 
 
+def test_buyer_report_needs_one_worker(tmp_path: Path) -> None:
+    proc = _mock("--workers", "2", "--store", f"sqlite:///{tmp_path / 'mock.db'}",
+                 "--buyer-report", str(tmp_path / "buyer.json"))
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2 and out == ""
+    assert err.strip().splitlines() == [
+        "Error: --workers 2: --buyer-report is written by one process; use --workers 1 to "
+        "keep a buyer report (GET /_mock/buyer-report merges every worker's)"]
+
+
 @pytest.mark.parametrize("args", [
     ["--workers", "2", "--store", "sqlite:///{db}"],
     ["--server", "gunicorn"],
     ["--server", "gunicorn", "--workers", "2", "--store", "sqlite:///{db}"],
 ])
 def test_processes_serve_one_seller_and_stop(args: list[str], tmp_path: Path) -> None:
-    proc = _mock(*[a.format(db=tmp_path / "mock.db") for a in args])
+    _serve_one_seller_and_stop([a.format(db=tmp_path / "mock.db") for a in args])
+
+
+def test_workers_on_postgresql_serve_one_seller_and_stop(postgres_url: str) -> None:
+    _serve_one_seller_and_stop(["--workers", "3", "--store", postgres_url])
+
+
+def _serve_one_seller_and_stop(args: list[str]) -> None:
+    proc = _mock(*args)
     try:
         line = proc.stdout.readline()  # type: ignore[union-attr]
         assert line.startswith(READY), proc.stderr.read() if proc.poll() else line  # type: ignore[union-attr]

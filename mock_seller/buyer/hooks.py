@@ -21,9 +21,9 @@ from mock_seller.api.errors import ApiError, bad_request, unprocessable
 from mock_seller.buyer.checks import MODES, Finding, hub, retrieve, run_create
 from mock_seller.buyer.checks.create import request_kinds
 from mock_seller.buyer.recorder import Recorder
+from mock_seller.core import wire_json
 from mock_seller.core.context import engine_of
 from mock_seller.sandbox.tenancy import current_buyer as buyer_of_request
-from mock_seller.core import wire_json
 from schemas.dialect import BASE_PATHS, CANTATA_BASE_PATHS
 from schemas.operations import response_codes
 
