@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, Request
+from flask import Flask, Request, g
 
 from mock_seller.api.errors import ApiError, bad_request
 
@@ -115,7 +115,9 @@ def read_body(request: Request, limits: Limits) -> bytes:
     """The raw body, read under the cap of the scenario in force now (it may have been switched
     at run time; ``install`` only set the app-wide default)."""
     request.max_content_length = limits.max_body_bytes
-    return request.get_data(cache=False)
+    raw = request.get_data(cache=False)
+    g.poq_raw_body = raw  # the buyer record keeps these bytes, not a re-serialised copy
+    return raw
 
 
 def _reject_constant(name: str) -> Any:

@@ -21,7 +21,6 @@ from mock_seller.api.errors import ApiError, bad_request, unprocessable
 from mock_seller.buyer.checks import MODES, Finding, hub, retrieve, run_create
 from mock_seller.buyer.checks.create import request_kinds
 from mock_seller.buyer.recorder import Recorder
-from mock_seller.core import wire_json
 from mock_seller.core.context import engine_of
 from mock_seller.sandbox.tenancy import current_buyer as buyer_of_request
 from schemas.dialect import BASE_PATHS, CANTATA_BASE_PATHS
@@ -71,8 +70,9 @@ def _begin(state: BuyerConformance, api: str, body: Any) -> tuple[str, str]:
     if "buyer_exchange" in g:
         return g.buyer_exchange  # type: ignore[no-any-return]
     buyer = current_buyer()
+    raw = g.get("poq_raw_body")  # api/limits.py read_body: the bytes the buyer sent
     ex_id = state.recorder.begin(buyer, api, request.method, _request_url(), request.headers,
-                                 body)
+                                 body if raw is None else raw)
     g.buyer_exchange = (buyer, ex_id)
     return buyer, ex_id
 
@@ -198,11 +198,6 @@ def _after(response: Response) -> Response:
     if pending is None or state is None:
         return response
     buyer, ex_id = pending
-    body: Any = None
-    if response.mimetype and "json" in response.mimetype and not response.direct_passthrough:
-        try:
-            body = wire_json.loads(response.get_data())
-        except ValueError:
-            body = response.get_data(as_text=True)
+    body = None if response.direct_passthrough else response.get_data()
     state.recorder.finish(ex_id, buyer, response.status_code, response.headers, body)
     return response

@@ -41,7 +41,7 @@ def _is_secret(key: str) -> bool:
 def mask_headers(headers: Any) -> dict[str, str]:
     """Request/response headers with credentials masked (they never reach a report)."""
     out: dict[str, str] = {}
-    for key, value in dict(headers).items():
+    for key, value in (headers.items() if hasattr(headers, "items") else headers):
         if len(out) >= MAX_HEADERS:
             break
         key = str(key)[:200]
@@ -60,14 +60,77 @@ def bounded_body(body: Any) -> tuple[Any, bool]:
         text = raw.decode()
     if len(text) <= MAX_BODY_CHARS:
         return (body if isinstance(body, str) else wire_json.loads(text)), False
-    return text[:MAX_BODY_CHARS] + f"...[truncated: {len(text) - MAX_BODY_CHARS} more " \
+    return _cut(text, len(text))
+
+
+def _cut(text: str, length: int) -> tuple[str, bool]:
+    return text[:MAX_BODY_CHARS] + f"...[truncated: {length - MAX_BODY_CHARS} more " \
                                    "characters]", True
+
+
+@dataclass(slots=True, frozen=True)
+class Wire:
+    """A message as it crossed the wire, kept raw and decoded only when the record is read
+    (a report, ``/_mock/buyer-report``): a buyer pays for its record in copies, not in JSON
+    passes. ``body`` is the wire bytes (at most ``MAX_BODY_CHARS`` characters' worth, with
+    ``size`` the full length) or a value the caller already made private (``bounded_body``)."""
+
+    headers: tuple[tuple[str, str], ...]
+    body: Any
+    size: int = 0
+    raw: bool = False
+
+    @classmethod
+    def keep(cls, headers: Any, body: Any) -> Wire:
+        items = tuple(headers.items() if hasattr(headers, "items") else headers)
+        if isinstance(body, (bytes, bytearray)):
+            return cls(items[:MAX_HEADERS], bytes(body[:MAX_BODY_CHARS * 4]), len(body), True)
+        recorded, truncated = bounded_body(body)
+        return cls(items[:MAX_HEADERS], recorded, -1 if truncated else 0)
+
+    def read(self) -> tuple[dict[str, Any], bool]:
+        """The message as reports show it, and whether its body was cut."""
+        body, truncated = self.body, self.size < 0
+        if self.raw:
+            body, truncated = _decode(self.body, self.size)
+        return {"headers": mask_headers(self.headers), "body": body}, truncated
+
+
+def _decode(raw: bytes, size: int) -> tuple[Any, bool]:
+    if not raw:
+        return None, False
+    text = raw.decode("utf-8", "replace")
+    if size > len(raw) or len(text) > MAX_BODY_CHARS:
+        return _cut(text, len(text) + size - len(raw))
+    try:
+        return wire_json.loads(raw), False
+    except ValueError:
+        return text, False
+
+
+@dataclass(slots=True, frozen=True)
+class Check:
+    """One request judged under one requirement; its message is written when read."""
+
+    status: str
+    where: str
+    shown: tuple[Finding, ...]  # the failing findings, or all when none failed
+    ex_id: str
+    time: str
+
+    def entry(self, buyer: str) -> dict[str, Any]:
+        message = "; ".join(f"{f.pointer or '/'}: {f.message}" for f in self.shown[:3])
+        if len(self.shown) > 3:
+            message += f" (and {len(self.shown) - 3} more)"
+        return {"test": f"buyer:{buyer}", "status": self.status,
+                "message": f"{self.where}: {message}", "evidence": [self.ex_id],
+                "time": self.time}
 
 
 @dataclass(slots=True)
 class RequirementLog:
     counts: dict[str, int] = field(default_factory=lambda: {"pass": 0, "fail": 0})
-    recent: dict[str, deque[dict[str, Any]]] = field(default_factory=dict)
+    recent: dict[str, deque[Check]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -101,13 +164,13 @@ class Recorder:
               body: Any) -> str:
         """Start an exchange; returns its id (``ex-N``)."""
         ex_id = f"ex-{next(self._seq)}"
-        recorded, truncated = bounded_body(body)
+        truncated = False
         if len(url) > MAX_URL_CHARS:
             url, truncated = url[:MAX_URL_CHARS] + "...[truncated]", True
         exchange = {"id": ex_id, "test": f"buyer:{buyer}", "method": method, "url": url,
-                    "request": {"headers": mask_headers(headers), "body": recorded},
-                    "response": None, "latency_ms": None, "started": now_rfc3339(),
-                    "error": None, "truncated": truncated}
+                    "request": Wire.keep(headers, body), "response": None,
+                    "latency_ms": None, "started": now_rfc3339(), "error": None,
+                    "truncated": truncated}
         with self._lock:
             log = self._buyer(buyer)
             log.exchanges[ex_id] = exchange
@@ -141,15 +204,10 @@ class Recorder:
             for requirement, group in grouped.items():
                 bad = [f for f in group if not f.ok]
                 status = "fail" if bad else "pass"
-                shown = bad or group
-                message = "; ".join(f"{f.pointer or '/'}: {f.message}" for f in shown[:3])
-                if len(shown) > 3:
-                    message += f" (and {len(shown) - 3} more)"
-                entry = {"test": f"buyer:{buyer}", "status": status,
-                         "message": f"{where}: {message}", "evidence": [ex_id], "time": stamp}
+                check = Check(status, where, tuple(bad or group), ex_id, stamp)
                 req = log.requirements.setdefault(requirement, RequirementLog())
                 req.counts[status] += 1
-                req.recent.setdefault(status, deque(maxlen=self.checks_per_status)).append(entry)
+                req.recent.setdefault(status, deque(maxlen=self.checks_per_status)).append(check)
             for kind in kinds:
                 seen = log.kinds.setdefault(kind, {"valid": 0, "invalid": 0, "last": None})
                 seen["valid" if valid else "invalid"] += 1
@@ -157,15 +215,14 @@ class Recorder:
         self._bump()
 
     def finish(self, ex_id: str, buyer: str, status: int, headers: Any, body: Any) -> None:
-        recorded, truncated = bounded_body(body)
+        """The response to an exchange; ``body`` as in ``begin`` (wire bytes or a value)."""
+        wire = Wire.keep(headers, body)
         with self._lock:
             t0 = self._t0.pop(ex_id, None)
             exchange = self._buyer(buyer).exchanges.get(ex_id)
             if exchange is None:
                 return
-            exchange["response"] = {"status": status, "headers": mask_headers(headers),
-                                    "body": recorded}
-            exchange["truncated"] = exchange["truncated"] or truncated
+            exchange["response"] = (status, wire)
             if t0 is not None:
                 exchange["latency_ms"] = round((time.perf_counter() - t0) * 1000, 3)
         self._bump()
@@ -186,17 +243,21 @@ class Recorder:
         """Deep-enough copies of the logs of one buyer (or all), safe to read unlocked."""
         with self._lock:
             logs = [log for name, log in self._buyers.items() if buyer in (None, name)]
-            return [{
+            copies: list[dict[str, Any]] = [{
                 "name": log.name,
-                # top-level copies suffice: recorded bodies are private copies and
-                # finish() replaces keys, it never edits nested values
+                # top-level copies suffice: Wire records never change and finish() replaces
+                # keys, it never edits nested values
                 "exchanges": [dict(e) for e in log.exchanges.values()],
                 "requirements": {rid: {"counts": dict(r.counts),
-                                       "checks": [dict(c) for d in r.recent.values() for c in d]}
+                                       "checks": [c.entry(log.name) for d in r.recent.values()
+                                                  for c in d]}
                                  for rid, r in log.requirements.items()},
                 "kinds": {k: dict(v) for k, v in log.kinds.items()},
                 "apis": dict(log.apis),
             } for log in logs]
+        for copy in copies:  # decoded outside the lock: requests never wait for a reader
+            copy["exchanges"] = [_readable(e) for e in copy["exchanges"]]
+        return copies
 
     # -- internals ------------------------------------------------------------------------
     def _buyer(self, name: str) -> BuyerLog:
@@ -213,3 +274,16 @@ class Recorder:
         with self.changed:
             self.version += 1
             self.changed.notify_all()
+
+
+def _readable(exchange: dict[str, Any]) -> dict[str, Any]:
+    """An exchange (a private top-level copy) as reports show it: its messages decoded."""
+    out = exchange
+    out["request"], cut = exchange["request"].read()
+    if exchange["response"] is not None:
+        status, wire = exchange["response"]
+        response, cut_response = wire.read()
+        out["response"] = {"status": status, **response}
+        cut = cut or cut_response
+    out["truncated"] = exchange["truncated"] or cut
+    return out
