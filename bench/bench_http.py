@@ -4,12 +4,16 @@ standard way (wrk) and with our own load generator (bench/loadgen.py), side by s
     .ci/install-prism.sh        # once: Prism pinned in tools/prism (npm ci)
     .venv/bin/python bench/bench_http.py [--rounds 3] [--seconds 5] [--connections 16]
                                          [--mock-args "--server waitress"] [--scale]
+                                         [--buyer-cost] [--also NAME="MOCK ARGS"]...
 
 Both servers stay up for the whole run and are measured in interleaved rounds (mock, Prism,
 mock, Prism...), so a change of load on the machine hits both alike; the medians over the
 rounds and their ratio are printed. Every figure line names its load generator, its
 connection count and the status codes it saw; only the expected status (201 create, 200
-retrieve) counts as served. ``--scale`` adds the figures at scale: p99 at 16 and 64
+retrieve) counts as served; a mock's line adds its server CPU per answered request (/proc,
+workers included). ``--also`` measures further mock configurations in the same rounds
+(``--workers 2 --store ...``); ``--buyer-cost`` adds the mock with ``--buyer-mode off`` and
+prints the buyer checks' share of the server's CPU. ``--scale`` adds the figures at scale: p99 at 16 and 64
 connections, RSS growth over ``--creates`` creates with buyer checks on, and Retrieve POQ
 List and RSS over ``--poqs`` stored POQs (bench_prism.py's list part).
 """
@@ -39,6 +43,7 @@ from bench_prism import BODY, POQ, V7, MockProcess, _seed_ids, _start_prism  # n
 HERE = Path(__file__).resolve().parent
 LUA = HERE / "wrk" / "poq.lua"
 TARGET_RATIO = 2.0
+BUYER_OFF = "mock-nobuyer"  # the default mock with --buyer-mode off (--buyer-cost)
 EXPECT = {"create": 201, "retrieve": 200}
 
 
@@ -49,12 +54,27 @@ class Figure:
                  statuses: Counter[int], errors: int) -> None:
         self.tool, self.connections, self.rps = tool, connections, rps
         self.p50, self.p99, self.statuses, self.errors = p50, p99, statuses, errors
+        self.cpu_ms: float | None = None  # the server's CPU per answered request (mock only)
 
     def line(self, label: str) -> str:
         codes = " ".join(f"{k}:{v}" for k, v in sorted(self.statuses.items())) or "none"
+        cpu = "" if self.cpu_ms is None else f"  server CPU {self.cpu_ms:.3f} ms/req"
         return (f"{label:34s} {self.tool:7s} c={self.connections:<3d} {self.rps:8.1f} req/s  "
                 f"p50 {self.p50:7.2f} ms  p99 {self.p99:7.2f} ms  statuses {codes}"
-                f"  socket errors {self.errors}")
+                f"  socket errors {self.errors}{cpu}")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its live descendants (``--workers``), from /proc."""
+    total = 0.0
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return total
+    return total + sum(cpu_seconds(int(child)) for child in children)
 
 
 def wrk_run(port: int, op: str, prefix: str, paths: list[str], seconds: float,
@@ -104,9 +124,11 @@ def py_run(port: int, op: str, prefix: str, paths: list[str], seconds: float,
                   r.errors)
 
 
-def side_by_side(args: argparse.Namespace, mock: MockProcess, prism: Any,
-                 ids: list[str]) -> None:
-    servers = [("mock", mock.port, V7)] + ([("prism", prism.port, "")] if prism else [])
+def side_by_side(args: argparse.Namespace, mocks: dict[str, MockProcess], prism: Any,
+                 ids: dict[str, list[str]]) -> None:
+    servers: list[tuple[str, int, str, int | None]] = [
+        (name, mock.port, V7, mock.proc.pid) for name, mock in mocks.items()]
+    servers += [("prism", prism.port, "", None)] if prism else []
     tools = [t for t in ("wrk", "python") if t != "wrk" or shutil.which("wrk")]
     if args.tool != "both":
         tools = [t for t in tools if t == args.tool]
@@ -118,29 +140,42 @@ def side_by_side(args: argparse.Namespace, mock: MockProcess, prism: Any,
         print(f"-- round {rnd} (load average {os.getloadavg()[0]:.1f})")
         for op in ("create", "retrieve"):
             for tool in tools:
-                for name, port, prefix in servers:
+                for name, port, prefix, pid in servers:
+                    cpu0 = cpu_seconds(pid) if pid else 0.0
                     if tool == "wrk":
-                        fig = wrk_run(port, op, prefix, ids, args.seconds, args.connections,
-                                      args.wrk_threads)
+                        fig = wrk_run(port, op, prefix, ids[name], args.seconds,
+                                      args.connections, args.wrk_threads)
                     else:
-                        fig = py_run(port, op, prefix, ids, args.seconds, args.connections)
+                        fig = py_run(port, op, prefix, ids[name], args.seconds,
+                                     args.connections)
+                    answered = sum(fig.statuses.values())
+                    if pid and answered:
+                        fig.cpu_ms = (cpu_seconds(pid) - cpu0) * 1000 / answered
                     results.setdefault((name, op, tool), []).append(fig)
                     print(fig.line(f"{name} {op}"), flush=True)
     print(f"== medians over {args.rounds} rounds ==")
     med: dict[tuple[str, str, str], float] = {}
+    cpu: dict[tuple[str, str, str], float] = {}
     for key, figs in results.items():
         med[key] = statistics.median(f.rps for f in figs)
         p50 = statistics.median(f.p50 for f in figs)
         p99 = statistics.median(f.p99 for f in figs)
-        print(f"{key[0]:5s} {key[1]:8s} {key[2]:6s} c={args.connections}: {med[key]:8.1f} req/s"
-              f"  p50 {p50:7.2f} ms  p99 {p99:7.2f} ms")
+        cpus = [f.cpu_ms for f in figs if f.cpu_ms is not None]
+        cpu[key] = statistics.median(cpus) if cpus else float("nan")
+        shown = f"  server CPU {cpu[key]:.3f} ms/req" if cpus else ""
+        print(f"{key[0]:12s} {key[1]:8s} {key[2]:6s} c={args.connections}: {med[key]:8.1f} "
+              f"req/s  p50 {p50:7.2f} ms  p99 {p99:7.2f} ms{shown}")
     for op in ("create", "retrieve"):
         for tool in tools:
-            if ("prism", op, tool) in med:
-                ratio = med[("mock", op, tool)] / med[("prism", op, tool)]
+            for name in (m for m in mocks if ("prism", op, tool) in med):
+                ratio = med[(name, op, tool)] / med[("prism", op, tool)]
                 verdict = "meets" if ratio >= TARGET_RATIO else "MISSES"
-                print(f"ratio mock/prism {op:8s} ({tool:6s}): {ratio:5.2f}x  ({verdict} the "
+                print(f"ratio {name}/prism {op:8s} ({tool:6s}): {ratio:5.2f}x  ({verdict} the "
                       f"{TARGET_RATIO:.0f}x target)")
+            if "mock" in mocks and BUYER_OFF in mocks:
+                on, off = cpu[("mock", op, tool)], cpu[(BUYER_OFF, op, tool)]
+                print(f"buyer checks {op:8s} ({tool:6s}): {on - off:.3f} of {on:.3f} ms server "
+                      f"CPU per request ({(on - off) / on:.0%}; goal under 10 %)")
         if ("prism", op, "wrk") in med and ("prism", op, "python") in med:
             agree = med[("prism", op, "python")] / med[("prism", op, "wrk")]
             print(f"python/wrk on prism {op:8s}: {agree:5.2f} "
@@ -205,6 +240,12 @@ def main() -> None:
                              "to the server)")
     parser.add_argument("--tool", choices=["both", "wrk", "python"], default="both")
     parser.add_argument("--mock-args", default="", help="extra options for python -m mock_seller")
+    parser.add_argument("--also", action="append", default=[], metavar="NAME=ARGS",
+                        help="another mock in the same rounds, e.g. "
+                             "'w2=--workers 2 --store sqlite:////tmp/w2.db' (repeatable)")
+    parser.add_argument("--buyer-cost", action="store_true",
+                        help="also the mock with --buyer-mode off: the buyer checks' share of "
+                             "the server's CPU per request")
     parser.add_argument("--mock-threads", type=int, default=8)
     parser.add_argument("--no-prism", action="store_true")
     parser.add_argument("--spec", default=None,
@@ -216,17 +257,27 @@ def main() -> None:
     print(f"bench_http (pid {os.getpid()}, {os.cpu_count()} CPUs, loopback only, "
           f"{time.strftime('%Y-%m-%d %H:%M %Z')}, load average {os.getloadavg()[0]:.1f}, "
           f"mock args {args.mock_args or '-'})")
-    extra = shlex.split(args.mock_args)
-    mock = MockProcess(args.mock_threads, extra)
+    configs = {"mock": shlex.split(args.mock_args)}
+    if args.buyer_cost:
+        configs[BUYER_OFF] = [*configs["mock"], "--buyer-mode", "off"]
+    for item in args.also:
+        name, _, extra = item.partition("=")
+        configs[name] = shlex.split(extra)
+    mocks: dict[str, MockProcess] = {}
     prism = None
     try:
-        ids = _seed_ids(mock.port, V7, 200)
+        for name, extra in configs.items():
+            print(f"{name}: python -m mock_seller {shlex.join(extra) or '(defaults)'}")
+            mocks[name] = MockProcess(args.mock_threads, extra)
+        ids = {name: _seed_ids(mock.port, V7, 200) for name, mock in mocks.items()}
+        ids["prism"] = ids["mock"]  # Prism answers any id with its example
         prism = None if args.no_prism else _prism(args.spec)
-        side_by_side(args, mock, prism, ids)
+        side_by_side(args, mocks, prism, ids)
         if args.scale:
-            scale(args, mock, ids)
+            scale(args, mocks["mock"], ids["mock"])
     finally:
-        mock.stop()
+        for mock in mocks.values():
+            mock.stop()
         if prism is not None:
             prism.stop()
     if args.scale:

@@ -71,7 +71,7 @@ def _begin(state: BuyerConformance, api: str, body: Any) -> tuple[str, str]:
         return g.buyer_exchange  # type: ignore[no-any-return]
     buyer = current_buyer()
     raw = g.get("poq_raw_body")  # api/limits.py read_body: the bytes the buyer sent
-    ex_id = state.recorder.begin(buyer, api, request.method, _request_url(), request.headers,
+    ex_id = state.recorder.begin(buyer, api, request.method, _request_url(), request.environ,
                                  body if raw is None else raw)
     g.buyer_exchange = (buyer, ex_id)
     return buyer, ex_id

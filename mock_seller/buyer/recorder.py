@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from werkzeug.datastructures import EnvironHeaders
+
 from mock_seller.buyer.checks import Finding
 from mock_seller.core import wire_json
 
@@ -79,21 +81,33 @@ class Wire:
     body: Any
     size: int = 0
     raw: bool = False
+    environ: bool = False  # ``headers`` are WSGI environ entries (HTTP_USER_AGENT, ...)
 
     @classmethod
     def keep(cls, headers: Any, body: Any) -> Wire:
-        items = tuple(headers.items() if hasattr(headers, "items") else headers)
+        """``headers``: a WSGI environ (its header entries are kept as they are and named
+        when read), a ``Headers`` or pairs."""
+        environ = isinstance(headers, dict) and "wsgi.version" in headers
+        if environ:
+            items = tuple(item for item in headers.items() if item[0].startswith(_ENVIRON))
+        else:
+            items = tuple(headers.items() if hasattr(headers, "items") else headers)
+        items = items[:MAX_HEADERS]
         if isinstance(body, (bytes, bytearray)):
-            return cls(items[:MAX_HEADERS], bytes(body[:MAX_BODY_CHARS * 4]), len(body), True)
+            return cls(items, bytes(body[:MAX_BODY_CHARS * 4]), len(body), True, environ)
         recorded, truncated = bounded_body(body)
-        return cls(items[:MAX_HEADERS], recorded, -1 if truncated else 0)
+        return cls(items, recorded, -1 if truncated else 0, False, environ)
 
     def read(self) -> tuple[dict[str, Any], bool]:
         """The message as reports show it, and whether its body was cut."""
         body, truncated = self.body, self.size < 0
         if self.raw:
             body, truncated = _decode(self.body, self.size)
-        return {"headers": mask_headers(self.headers), "body": body}, truncated
+        headers = EnvironHeaders(dict(self.headers)) if self.environ else self.headers
+        return {"headers": mask_headers(headers), "body": body}, truncated
+
+
+_ENVIRON = ("HTTP_", "CONTENT_TYPE", "CONTENT_LENGTH")
 
 
 def _decode(raw: bytes, size: int) -> tuple[Any, bool]:
@@ -185,8 +199,7 @@ class Recorder:
                 self._t0.pop(old_id, None)
             log.apis[api] = log.apis.get(api, 0) + 1
             self._t0[ex_id] = time.perf_counter()
-        self._bump()
-        return ex_id
+        return ex_id  # the version moves when the exchange is finished
 
     def add_findings(self, buyer: str, ex_id: str, findings: list[Finding],
                      kinds: set[str] = frozenset()) -> None:  # type: ignore[assignment]
@@ -212,7 +225,6 @@ class Recorder:
                 seen = log.kinds.setdefault(kind, {"valid": 0, "invalid": 0, "last": None})
                 seen["valid" if valid else "invalid"] += 1
                 seen["last_valid" if valid else "last_invalid"] = ex_id
-        self._bump()
 
     def finish(self, ex_id: str, buyer: str, status: int, headers: Any, body: Any) -> None:
         """The response to an exchange; ``body`` as in ``begin`` (wire bytes or a value)."""
