@@ -13,9 +13,9 @@ connection count and the status codes it saw; only the expected status (201 crea
 retrieve) counts as served; a mock's line adds its server CPU per answered request (/proc,
 workers included). ``--also`` measures further mock configurations in the same rounds
 (``--workers 2 --store ...``); ``--buyer-cost`` adds the mock with ``--buyer-mode off`` and
-prints the buyer checks' share of the server's CPU. ``--scale`` adds the figures at scale: p99 at 16 and 64
-connections, RSS growth over ``--creates`` creates with buyer checks on, and Retrieve POQ
-List and RSS over ``--poqs`` stored POQs (bench_prism.py's list part).
+prints the buyer checks' share of the server's CPU. ``--scale`` adds the figures at scale:
+p99 at 16 and 64 connections, RSS growth over ``--creates`` creates with buyer checks on,
+and Retrieve POQ List and RSS over ``--poqs`` stored POQs (bench_prism.py's list part).
 """
 
 from __future__ import annotations

@@ -4,20 +4,20 @@ number of mock processes on one store; then memory per POQ and Retrieve POQ List
 100k stored POQs in each store.
 
     .venv/bin/python bench/bench_mock.py [--seconds 5] [--clients 8] [--poqs 100000]
-        [--store postgresql://user:pass@127.0.0.1:5432/db] [--processes 1,2]
+        [--store postgresql://user:pass@127.0.0.1:5432/db] [--workers 1,2,4] [--processes 2]
 
-Each mock runs as its own process (``python -m mock_seller --store ...``) on 127.0.0.1; with
-``--processes N`` (durable stores only) N processes share the store, each on its own port,
-and the wrk clients are spread over them (one seller; ``--workers`` is the server's own
-option). The 100k-POQ part fills an in-process engine, then copies its records into each
-durable store, and times ``Engine.list`` there (no HTTP).
+Each mock runs as its own process (``python -m mock_seller --store ...``) on 127.0.0.1. On
+each durable store it runs once per ``--workers`` count (the server's processes on one
+port), and once per ``--processes`` count as that many separate mocks on their own ports
+with wrk's clients spread over them (one seller either way). The 100k-POQ part fills an
+in-process engine, copies its records into each durable store, and times ``Engine.list``
+there (no HTTP).
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
-import json
 import os
 import shutil
 import signal
@@ -26,9 +26,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 V8 = "/mefApi/sonata/productOfferingQualification/v8"
 BODY: dict[str, Any] = {
@@ -53,15 +58,16 @@ def _rss_mb() -> float:
     return float("nan")
 
 
-def _start(store: str, threads: int) -> tuple[subprocess.Popen[str], str]:
+def _start(store: str, threads: int, workers: int = 1) -> tuple[subprocess.Popen[str], int]:
     proc = subprocess.Popen([sys.executable, "-m", "mock_seller", "--host", "127.0.0.1",
-                             "--port", "0", "--threads", str(threads), "--store", store],
+                             "--port", "0", "--threads", str(threads), "--store", store,
+                             "--workers", str(workers), "--quiet"],
                             stdout=subprocess.PIPE, text=True)
     line = proc.stdout.readline().strip()  # type: ignore[union-attr]
     if "listening on" not in line:
         proc.kill()
         raise SystemExit(f"the mock did not start on {display(store)}: {line!r}")
-    return proc, line.rsplit(" ", 1)[-1]
+    return proc, int(line.rsplit(":", 1)[-1])
 
 
 def _stop(proc: subprocess.Popen[str]) -> None:
@@ -74,62 +80,53 @@ def _stop(proc: subprocess.Popen[str]) -> None:
     proc.stdout.close()  # type: ignore[union-attr]
 
 
-def _wrk(roots: list[str], script: str, seconds: float, clients: int) -> tuple[float, int]:
-    """wrk against every root at once (clients spread over them): summed req/s, non-2xx."""
-    per = max(1, clients // len(roots))
-    procs = [subprocess.Popen(["wrk", "-t1", f"-c{per}", f"-d{seconds:.0f}s", "-s", script,
-                               root], stdout=subprocess.PIPE, text=True) for root in roots]
-    rate, bad = 0.0, 0
-    for proc in procs:
-        out, _ = proc.communicate(timeout=seconds + 60)
-        for line in out.splitlines():
-            if line.startswith("Requests/sec:"):
-                rate += float(line.split()[1])
-            elif "Non-2xx" in line:
-                bad += int(line.split()[-1])
-    return rate, bad
+def _measure(ports: list[int], op: str, ids: list[str], seconds: float,
+             clients: int) -> Any:
+    """wrk (bench/wrk/poq.lua, status codes counted) on every port at once, clients spread
+    over them; one Figure with the summed rate."""
+    from bench_http import Figure, wrk_run
+
+    with ThreadPoolExecutor(len(ports)) as pool:
+        figs = list(pool.map(lambda port: wrk_run(port, op, V8, ids, seconds,
+                                                  max(1, clients // len(ports)), threads=1),
+                             ports))
+    statuses: Counter[int] = sum((f.statuses for f in figs), Counter())
+    return Figure("wrk", clients, sum(f.rps for f in figs),
+                  statistics.median(f.p50 for f in figs), max(f.p99 for f in figs), statuses,
+                  sum(f.errors for f in figs))
 
 
-def _scripts(tmp: str, ids: list[str]) -> tuple[str, str]:
-    create = os.path.join(tmp, "create.lua")
-    with open(create, "w", encoding="utf-8") as out:
-        out.write(f'wrk.method = "POST"\nwrk.body = {json.dumps(json.dumps(BODY))}\n'
-                  'wrk.headers["Content-Type"] = "application/json"\n'
-                  f'wrk.path = "{V8}/productOfferingQualification"\n')
-    retrieve = os.path.join(tmp, "retrieve.lua")
-    with open(retrieve, "w", encoding="utf-8") as out:
-        out.write("ids = {" + ",".join(json.dumps(i) for i in ids) + "}\n"
-                  "n = 0\nrequest = function()\n  n = n + 1\n"
-                  f'  return wrk.format("GET", "{V8}/productOfferingQualification/" '
-                  ".. ids[(n % #ids) + 1])\nend\n")
-    return create, retrieve
-
-
-def http_part(stores: list[str], processes: list[int], seconds: float, clients: int) -> None:
-    """Create and retrieve req/s per store and number of processes on it (wrk)."""
+def http_part(stores: list[str], workers: list[int], processes: list[int], seconds: float,
+              clients: int) -> None:
+    """Create and retrieve req/s per store, per ``--workers`` count (one port) and per
+    number of separate processes on the store (one port each); wrk, statuses counted."""
     if shutil.which("wrk") is None:
         print("wrk not found (apt-get install wrk): HTTP part skipped")
         return
-    print(f"{'store':48s} {'processes':>9s} {'create req/s':>13s} {'retrieve req/s':>15s}"
-          "  non-2xx")
-    with tempfile.TemporaryDirectory() as tmp:
-        for store in stores:
-            for count in (processes if store != "memory" else [1]):
-                started = [_start(store, max(4, clients // count)) for _ in range(count)]
-                try:
-                    roots = [root for _, root in started]
-                    session = requests.Session()
-                    ids = [session.post(f"{roots[i % count]}{V8}/productOfferingQualification",
-                                        json=BODY, timeout=10).json()["id"] for i in range(200)]
-                    session.close()
-                    create, retrieve = _scripts(tmp, ids)
-                    made, bad_made = _wrk(roots, create, seconds, clients)
-                    got, bad_got = _wrk(roots, retrieve, seconds, clients)
-                finally:
-                    for proc, _ in started:
-                        _stop(proc)
-                print(f"{display(store)[:48]:48s} {count:9d} {made:13.1f} {got:15.1f}"
-                      f"  {bad_made + bad_got}")
+    print(f"load generator: wrk -t1 (bench/wrk/poq.lua) per port, {clients} connections in "
+          f"all, {seconds:.0f} s per figure; create expects 201, retrieve 200; stores: "
+          + ", ".join(display(store) for store in stores))
+    for store in stores:
+        setups = [(1, 1)] if store == "memory" else \
+            [(w, 1) for w in workers] + [(1, p) for p in processes if p > 1]
+        for count, procs in setups:
+            started = [_start(store, max(4, clients // (count * procs)), count)
+                       for _ in range(procs)]
+            try:
+                ports = [port for _, port in started]
+                session = requests.Session()
+                ids = [session.post(f"http://127.0.0.1:{ports[i % procs]}{V8}"
+                                    "/productOfferingQualification", json=BODY,
+                                    timeout=10).json()["id"] for i in range(200)]
+                session.close()
+                label = f"{store.split(':', 1)[0]} " + (f"--workers {count}" if procs == 1
+                                                        else f"{procs} processes")
+                for op in ("create", "retrieve"):
+                    print(_measure(ports, op, ids, seconds, clients).line(f"{label} {op}"),
+                          flush=True)
+            finally:
+                for proc, _ in started:
+                    _stop(proc)
 
 
 def _records(poqs: int) -> Any:
@@ -218,17 +215,20 @@ def main() -> None:
     parser.add_argument("--store", action="append", default=[], metavar="URL",
                         help="another store to measure next to memory and SQLite "
                              "(postgresql://...; repeatable)")
-    parser.add_argument("--processes", default="1,2",
-                        help="mock processes sharing a durable store, e.g. 1,2,4")
+    parser.add_argument("--workers", default="1,2",
+                        help="--workers counts of one mock on each durable store, e.g. 1,2,4")
+    parser.add_argument("--processes", default="2",
+                        help="separate mock processes (one port each) on each durable store")
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--skip-list", action="store_true")
     args = parser.parse_args()
-    counts = [int(n) for n in args.processes.split(",") if n.strip()]
+    workers = [int(n) for n in args.workers.split(",") if n.strip()]
+    processes = [int(n) for n in args.processes.split(",") if n.strip()]
     print(f"mock seller benchmark  (pid {os.getpid()}, loopback only, {os.cpu_count()} CPUs)")
     with tempfile.TemporaryDirectory() as tmp:
         stores = ["memory", f"sqlite:///{tmp}/bench.db", *args.store]
         if not args.skip_http:
-            http_part(stores, counts, args.seconds, args.clients)
+            http_part(stores, workers, processes, args.seconds, args.clients)
         if not args.skip_list:
             list_part(stores, args.poqs, args.list_runs)
 
