@@ -33,8 +33,7 @@ def parse_datetime(value: object) -> datetime | None:
 
 def format_datetime(value: datetime) -> str:
     """UTC, millisecond precision, ``Z`` suffix (e.g. 2024-11-07T10:39:26.245Z)."""
-    utc = value.astimezone(timezone.utc)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    return value.astimezone(timezone.utc).isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def utcnow() -> datetime:
