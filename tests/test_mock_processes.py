@@ -10,20 +10,12 @@ from pathlib import Path
 
 import pytest
 import requests
+from mock_helpers import eline_item, poq
 from pg_helpers import postgres_admin_dsn_fixture, postgres_url_fixture  # noqa: F401
 
 READY = "POQ mock seller listening on "
 V7 = "/mefApi/sonata/productOfferingQualification/v7/productOfferingQualification"
-BODY = {
-    "instantSyncQualification": True, "provideAlternative": False,
-    "relatedContactInformation": [{"role": "buyerContactInformation", "name": "T",
-                                   "number": "+1-555-0100", "emailAddress": "t@example.com"}],
-    "productOfferingQualificationItem": [{
-        "id": "1", "action": "add",
-        "product": {"productOffering": {"id": "000073"},
-                    "productConfiguration": {"@type": "urn:mef:lso:spec:sonata:access-eline-ovc:"
-                                             "v5.0.0:all", "maximumFrameSize": 1526}}}],
-}
+BODY = poq(eline_item())
 
 
 def _mock(*args: str) -> subprocess.Popen[str]:
