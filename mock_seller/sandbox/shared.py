@@ -54,7 +54,7 @@ class SharedControl:
         self._stop = threading.Event()
         engine = engine_of(app)
         self._engine = engine
-        self._local_unable = engine.unable
+        self.local_unable = engine.unable
         engine.unable = _SharedUnable(self)  # type: ignore[assignment]  # one for all processes
         self._settings: dict[str, Shareable] = dict(engine.hooks.shareable)
         for key, setting in self._settings.items():  # plug-ins' settings (the kit's defects)
@@ -95,19 +95,19 @@ class SharedControl:
     def _publisher(self, key: str) -> Callable[[Any], None]:
         return lambda value: self.publish(key, value)
 
-    def _force(self, count: int) -> None:
-        self._local_unable.force(count)
+    def force_unable(self, count: int) -> None:
+        self.local_unable.force(count)
         with self.db.transaction():
             self.db.run("INSERT INTO control (key, version, counter) VALUES ('unable', 1, ?)"
                         " ON CONFLICT (key) DO UPDATE SET counter = excluded.counter",
                         (max(0, count),))
 
-    def _take_unable(self) -> bool:
+    def take_unable(self) -> bool:
         """One deferred create takes one from the shared counter (a DB round trip for each
         deferred POQ: a local copy could be up to a poll late)."""
         rows = self.db.query("UPDATE control SET counter = counter - 1"
                              " WHERE key='unable' AND counter > 0 RETURNING counter")
-        self._local_unable.pending = int(rows[0][0]) if rows else 0
+        self.local_unable.pending = int(rows[0][0]) if rows else 0
         return bool(rows)
 
     # -- applying ---------------------------------------------------------------------------
@@ -117,7 +117,7 @@ class SharedControl:
         rows = self.db.query("SELECT key, version, value, counter FROM control ORDER BY version")
         for key, version, value, counter in rows:
             if key == "unable":
-                self._local_unable.pending = int(counter)
+                self.local_unable.pending = int(counter)
                 continue
             with self._lock:
                 if self._seen.get(key, 0) >= version:
@@ -253,10 +253,10 @@ class _SharedUnable:
 
     @property
     def pending(self) -> int:
-        return self._shared._local_unable.pending
+        return self._shared.local_unable.pending
 
     def force(self, count: int) -> None:
-        self._shared._force(count)
+        self._shared.force_unable(count)
 
     def take(self) -> bool:
-        return self._shared._take_unable()
+        return self._shared.take_unable()
