@@ -15,9 +15,10 @@ from schemas.dialect import READY
 from suites._support import judge
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Ids:
-    """Which requirement IDs a use case's immediate answer is judged under."""
+    """Which requirement IDs a use case's immediate answer is judged under (built by
+    keyword only: the field names say what each ID judges)."""
 
     able: str  # R3 / CR1: able to answer
     code: str
@@ -40,12 +41,25 @@ class Ids:
     alt_spec: str
 
 
-UC2A = Ids("R3", "R36", "R37", "R38", ("R39",), ("R40",), "R42", "R43", "R44", "R44", "D3",
-           "O7", "R45", "R46", "R47", "D4", "O6", "O8", "O9")
-UC2B = Ids("CR1", "R36", "R37", "R38", ("R39",), ("R40",), "R42", "R43", "R44", "R44", "D3",
-           None, "R45", "R46", "R47", "D4", "O6", "O8", "O3")
-UC2C = Ids("R3", "R64", "R65", "R66", ("R66", "R67"), ("R68", "R71"), "R70", "R72", "R73",
-           "R74", "D5", "O12", "R75", "R76", "R77", "D6", "O11", "O13", "O14")
+UC2A = Ids(
+    able="R3", code="R36", echo="R37", fields="R38", state=("R39",), items_ready=("R40",),
+    correspond="R42", confidence="R43", interval="R44", delivery="R44", guaranteed="D3",
+    alternates_allowed="O7", alt_confidence="R45", alt_fields="R46", alt_ids="R47",
+    alt_guaranteed="D4", third_party="O6", alt_third_party="O8", alt_spec="O9",
+)
+UC2B = Ids(
+    able="CR1", code="R36", echo="R37", fields="R38", state=("R39",), items_ready=("R40",),
+    correspond="R42", confidence="R43", interval="R44", delivery="R44", guaranteed="D3",
+    alternates_allowed=None, alt_confidence="R45", alt_fields="R46", alt_ids="R47",
+    alt_guaranteed="D4", third_party="O6", alt_third_party="O8", alt_spec="O3",
+)
+UC2C = Ids(
+    able="R3", code="R64", echo="R65", fields="R66", state=("R66", "R67"),
+    items_ready=("R68", "R71"), correspond="R70", confidence="R72", interval="R73",
+    delivery="R74", guaranteed="D5", alternates_allowed="O12", alt_confidence="R75",
+    alt_fields="R76", alt_ids="R77", alt_guaranteed="D6", third_party="O11",
+    alt_third_party="O13", alt_spec="O14",
+)
 
 OFF_NET = ("OFF_NET_WITH_BUILD", "OFF_NET_WITHOUT_BUILD")
 COMMON = ("R22", "R95", "R98", "R100", "R101")

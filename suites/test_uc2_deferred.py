@@ -10,6 +10,7 @@ The acknowledgement must echo the request (R34/R62) although the v8 guide calls 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -25,13 +26,29 @@ from schemas.dialect import (
 from suites._answers import UC2A, UC2B, UC2C, all_ids, judge_answers, judge_use_case
 from suites._support import PoqRun, judge, report_crash, response_code, skip_ids, state_history
 
-ACK_IDS = {  # name -> (code, correspond, id, state, items, dates, echo)
-    "2a": ("R27", "R28", "R29", ("R30",), ("R31",), ("R33",), "R34"),
-    "2c": ("R55", "R70", "R56", ("R57", "R60"), ("R58", "R61"), ("R60",), "R62"),
+
+@dataclass(frozen=True, kw_only=True)
+class AckIds:
+    """Which requirement IDs a deferred acknowledgement is judged under."""
+
+    code: str  # the Seller Response Code
+    correspond: str  # one answered item per requested item
+    poq_id: str  # the POQ has an id
+    poq_state: tuple[str, ...]  # the POQ is ACKNOWLEDGED
+    item_state: tuple[str, ...]  # every item is ACKNOWLEDGED
+    create_date: tuple[str, ...]  # the POQ's create date
+    echo: str  # the request echoed
+
+
+ACK_IDS = {
+    "2a": AckIds(code="R27", correspond="R28", poq_id="R29", poq_state=("R30",),
+                 item_state=("R31",), create_date=("R33",), echo="R34"),
+    "2c": AckIds(code="R55", correspond="R70", poq_id="R56", poq_state=("R57", "R60"),
+                 item_state=("R58", "R61"), create_date=("R60",), echo="R62"),
 }
 OUTCOME_RUNS = ("rejected", "utmt")  # a refusal of these requests is a legal answer
-DEFERRED_IDS = ["R27", "R28", "R29", "R30", "R31", "R33", "R34", "R55", "R56", "R57", "R58",
-                "R60", "R61", "R62", "R96", "R98", "R99", "R100", "R102", "R103"]
+ACKNOWLEDGEMENT_IDS = ["R27", "R28", "R29", "R30", "R31", "R33", "R34", "R55", "R56", "R57",
+                       "R58", "R60", "R61", "R62"]
 
 
 def _need_deferred(profile: Any, verdict: Any, ids: list[str]) -> None:
@@ -59,26 +76,26 @@ def _deferred(runs: dict[str, PoqRun], verdict: Any, ids: list[str]) -> list[Poq
 def test_deferred_acknowledgement(seller_profile: Any, dialect: Any, verdict: Any,
                                   deferred_runs: dict[str, PoqRun]) -> None:
     """Every deferred create: 201, id, ACKNOWLEDGED POQ and items, create date, echo."""
-    _need_deferred(seller_profile, verdict, DEFERRED_IDS[:14])
+    _need_deferred(seller_profile, verdict, ACKNOWLEDGEMENT_IDS)
     for run in deferred_runs.values():
-        code, correspond, id_, state_ids, item_ids, date_ids, echo_id = ACK_IDS[
-            "2c" if run.name.startswith("2c") else "2a"]
+        ack = ACK_IDS["2c" if run.name.startswith("2c") else "2a"]
         ev = [run.create]
         able = "CR1" if run.name == "2b" else "R3"
-        if report_crash(verdict, [code, able], run.create,
+        if report_crash(verdict, [ack.code, able], run.create,
                         f"{run.name}: valid deferred create"):
             if run.name in OUTCOME_RUNS:
                 verdict.not_tested("R96", f"{run.name}: the seller failed the request; the "
                                    "outcome was not reached", evidence=ev)
             continue
-        judge(verdict, [code], response_code(dialect.api, "create", run.create, run.name), ev)
+        judge(verdict, [ack.code], response_code(dialect.api, "create", run.create, run.name),
+              ev)
         if not run.created and run.name in OUTCOME_RUNS:
             verdict.not_tested("R96", f"{run.name}: the seller refused the request "
                                f"(HTTP {run.create.status}); the outcome was not reached",
                                evidence=ev)
             continue
         if not run.created:
-            for req_id in (id_, *state_ids, echo_id):
+            for req_id in (ack.poq_id, *ack.poq_state, ack.echo):
                 verdict.check(req_id, False, f"{run.name}: valid deferred request not accepted "
                               f"(HTTP {run.create.status}, {run.create.error or 'no id'})",
                               evidence=ev)
@@ -86,26 +103,26 @@ def test_deferred_acknowledgement(seller_profile: Any, dialect: Any, verdict: An
         if run.immediate:
             continue
         body = run.create.json
-        judge(verdict, [id_], poq.check_poq_id(body), ev)
+        judge(verdict, [ack.poq_id], poq.check_poq_id(body), ev)
         expected = poq.check_expected_completion(body)
         note = (f"; {expected[1]}" if expected[0] else "; no expectedPOQCompletionDate "
                 "(Table 12 lists it, no requirement ID makes it mandatory)")
-        for req_id in state_ids:
+        for req_id in ack.poq_state:
             result = poq.check_poq_state_is(body, dialect, ACKNOWLEDGED)
             verdict.check(req_id, reworded(result, result[1] + note), evidence=ev)
-        for req_id in date_ids:
+        for req_id in ack.create_date:
             judge(verdict, [req_id], poq.check_creation_date(body, dialect), ev)
         resp_items = items.items_of(body)
-        judge(verdict, [correspond], items.check_item_correspondence(
+        judge(verdict, [ack.correspond], items.check_item_correspondence(
             run.request["productOfferingQualificationItem"], resp_items), ev)
         for item in resp_items:
-            for req_id in item_ids:
+            for req_id in ack.item_state:
                 judge(verdict, [req_id], items.check_item_state_is(item, dialect, ACKNOWLEDGED),
                       ev)
             if not run.name.startswith("2c"):
                 judge(verdict, ["R33"], items.check_item_state_is(item, dialect, ACKNOWLEDGED),
                       ev)
-        judge(verdict, [echo_id], echo.check_echo(run.request, body, "acknowledgement"), ev)
+        judge(verdict, [ack.echo], echo.check_echo(run.request, body, "acknowledgement"), ev)
     if not any(r.created and r.immediate for r in deferred_runs.values()):
         verdict.not_tested("O5", "the seller answered every deferred request with a Deferred "
                            "Response; answering at once instead was not exercised")
