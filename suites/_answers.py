@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.checks import items, status_of
-from schemas.dialect import READY
-from suites._support import judge
+from schemas.dialect import READY, Dialect
+from suites._support import GuardedVerdict, judge
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -75,7 +75,7 @@ def all_ids(ids: Ids, *extra: str) -> tuple[str, ...]:
     return (*found, *COMMON, *extra)
 
 
-def _say_unreached(verdict: Any, resp_items: list[dict[str, Any]], ids: Ids) -> None:
+def _say_unreached(verdict: GuardedVerdict, resp_items: list[dict[str, Any]], ids: Ids) -> None:
     """Options and alternate-related IDs this answer gave no occasion to judge."""
     if not any("3rdPartyProvider" in i for i in resp_items):
         verdict.not_tested(ids.third_party, "no answered item named a 3rd party provider "
@@ -91,10 +91,9 @@ def _say_unreached(verdict: Any, resp_items: list[dict[str, Any]], ids: Ids) -> 
                            "provider")
 
 
-def judge_answers(
-    verdict: Any, dialect: Any, request: dict[str, Any], resp_items: list[dict[str, Any]],
-    ids: Ids, ev: list[Any], immediate: bool,
-) -> None:
+def judge_answers(verdict: GuardedVerdict, dialect: Dialect, request: dict[str, Any],
+                  resp_items: list[dict[str, Any]], ids: Ids, ev: list[Any],
+                  immediate: bool) -> None:
     """Item answer content: confidence, interval, delivery type, alternates (Tables 15-17).
 
     For the final answer of a deferred POQ the confidence, interval, delivery type and
@@ -124,7 +123,7 @@ def judge_answers(
     _say_unreached(verdict, resp_items, ids)
 
 
-def _immediate_item(verdict: Any, dialect: Any, item: dict[str, Any], ids: Ids,
+def _immediate_item(verdict: GuardedVerdict, dialect: Dialect, item: dict[str, Any], ids: Ids,
                     ev: list[Any]) -> None:
     judge(verdict, [ids.confidence], items.check_confidence(item, dialect), ev)
     judge(verdict, [ids.interval], items.check_installation_interval(item, dialect), ev)
@@ -136,8 +135,8 @@ def _immediate_item(verdict: Any, dialect: Any, item: dict[str, Any], ids: Ids,
     judge(verdict, [ids.guaranteed], items.check_guaranteed_until(item), ev)
 
 
-def _alternates(verdict: Any, dialect: Any, item: dict[str, Any], found: list[dict[str, Any]],
-                ids: Ids, ev: list[Any]) -> None:
+def _alternates(verdict: GuardedVerdict, dialect: Dialect, item: dict[str, Any],
+                found: list[dict[str, Any]], ids: Ids, ev: list[Any]) -> None:
     judge(verdict, [ids.alt_ids], items.check_alternate_ids_unique(item), ev)
     for alt in found:
         judge(verdict, [ids.alt_confidence], items.check_alternate_confidence(alt, dialect), ev)
@@ -150,7 +149,7 @@ def _alternates(verdict: Any, dialect: Any, item: dict[str, Any], found: list[di
               items.check_guaranteed_until(alt, "alternate"), ev)
 
 
-def _third_party(verdict: Any, dialect: Any, entry: dict[str, Any], req_id: str,
+def _third_party(verdict: GuardedVerdict, dialect: Dialect, entry: dict[str, Any], req_id: str,
                  ev: list[Any]) -> None:
     """O6/O8/O11/O13: a 3rd party provider is only named for an off-net delivery."""
     named = [k for k in ("3rdPartyProvider", "3rdPartyProviderProductOffering") if k in entry]
@@ -161,7 +160,7 @@ def _third_party(verdict: Any, dialect: Any, entry: dict[str, Any], req_id: str,
                   f"{entry.get('id')!r} names {named} with delivery type {kind}", evidence=ev)
 
 
-def judge_use_case(verdict: Any, dialect: Any, name: str, request: dict[str, Any],
+def judge_use_case(verdict: GuardedVerdict, dialect: Dialect, name: str, request: dict[str, Any],
                    body: dict[str, Any], ev: list[Any], facts: Any = None) -> None:
     """R15 (2a answers the offering asked for), R13/R14/R16 (2b: an offering of the
     specification asked for, the best one). ``facts`` is the profile's test_data, whose
@@ -185,7 +184,7 @@ def _spec_of(product: dict[str, Any]) -> str | None:
     return str(spec["id"]) if isinstance(spec, dict) and spec.get("id") is not None else None
 
 
-def _offering_of_specification(verdict: Any, dialect: Any, product: dict[str, Any],
+def _offering_of_specification(verdict: GuardedVerdict, dialect: Dialect, product: dict[str, Any],
                                got: Mapping[str, Any], facts: Any, ev: list[Any]) -> None:
     """R13 needs the seller's catalogue: "some offering id is present" proves nothing
     about the specification. A missing offering fails either way."""
@@ -200,7 +199,7 @@ def _offering_of_specification(verdict: Any, dialect: Any, product: dict[str, An
                        "profile)", evidence=ev)
 
 
-def _best_offering(verdict: Any, dialect: Any, got: Mapping[str, Any], facts: Any,
+def _best_offering(verdict: GuardedVerdict, dialect: Dialect, got: Mapping[str, Any], facts: Any,
                    ev: list[Any]) -> None:
     """R14: a contradiction among the seller's own proposals always fails; with an
     offering known GREEN at the test place (test_data.green_offering) anything below GREEN

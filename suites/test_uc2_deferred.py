@@ -11,20 +11,26 @@ The acknowledgement must echo the request (R34/R62) although the v8 guide calls 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from harness.checks import echo, items, logs, poq, reworded, states
-from schemas.dialect import (
-    ACKNOWLEDGED,
-    IN_PROGRESS,
-    READY,
-    REJECTED,
-    UNABLE_TO_MEET_TIME,
-)
+from schemas.dialect import ACKNOWLEDGED, IN_PROGRESS, READY, REJECTED, UNABLE_TO_MEET_TIME, Dialect
 from suites._answers import UC2A, UC2B, UC2C, all_ids, judge_answers, judge_use_case
-from suites._support import PoqRun, judge, report_crash, response_code, skip_ids, state_history
+from suites._support import (
+    GuardedVerdict,
+    PoqRun,
+    judge,
+    report_crash,
+    response_code,
+    skip_ids,
+    state_history,
+)
+
+if TYPE_CHECKING:
+    from harness.payloads import PayloadBuilder
+    from harness.profile import Profile
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,14 +57,14 @@ ACKNOWLEDGEMENT_IDS = ["R27", "R28", "R29", "R30", "R31", "R33", "R34", "R55", "
                        "R58", "R60", "R61", "R62"]
 
 
-def _need_deferred(profile: Any, verdict: Any, ids: list[str]) -> None:
+def _need_deferred(profile: Profile, verdict: GuardedVerdict, ids: list[str]) -> None:
     if not profile.has("deferred"):
         skip_ids(verdict, ids, "the seller profile declares no Deferred Response",
                  applicable=False)
         pytest.skip("seller does not provide deferred responses")
 
 
-def _deferred(runs: dict[str, PoqRun], verdict: Any, ids: list[str]) -> list[PoqRun]:
+def _deferred(runs: dict[str, PoqRun], verdict: GuardedVerdict, ids: list[str]) -> list[PoqRun]:
     """Runs the seller really answered deferred (O5 immediate answers set aside)."""
     chosen = [r for r in runs.values() if r.created and not r.immediate]
     for run in runs.values():
@@ -73,7 +79,8 @@ def _deferred(runs: dict[str, PoqRun], verdict: Any, ids: list[str]) -> list[Poq
 @pytest.mark.uc("2a", "2b", "2c")
 @pytest.mark.requirements("R27", "R28", "R29", "R30", "R31", "R33", "R34", "R55", "R56", "R57",
                           "R58", "R60", "R61", "R62", "R70", "O5")
-def test_deferred_acknowledgement(seller_profile: Any, dialect: Any, verdict: Any,
+def test_deferred_acknowledgement(seller_profile: Profile, dialect: Dialect,
+                                  verdict: GuardedVerdict,
                                   deferred_runs: dict[str, PoqRun]) -> None:
     """Every deferred create: 201, id, ACKNOWLEDGED POQ and items, create date, echo."""
     _need_deferred(seller_profile, verdict, ACKNOWLEDGEMENT_IDS)
@@ -133,7 +140,7 @@ def test_deferred_acknowledgement(seller_profile: Any, dialect: Any, verdict: An
 
 @pytest.mark.uc("flow")
 @pytest.mark.requirements("R85", "R96", "R98", "R99", "R100", "R102")
-def test_deferred_life_cycle(seller_profile: Any, dialect: Any, verdict: Any,
+def test_deferred_life_cycle(seller_profile: Profile, dialect: Dialect, verdict: GuardedVerdict,
                              deferred_runs: dict[str, PoqRun]) -> None:
     """Every observed state follows Figure 2 / Figure 3, every snapshot Table 29."""
     _need_deferred(seller_profile, verdict, ["R96", "R98", "R99", "R100", "R102"])
@@ -185,14 +192,14 @@ def test_deferred_life_cycle(seller_profile: Any, dialect: Any, verdict: Any,
                 judge(verdict, ["R98"], states.check_ready_items(poq_state, item_states), oev)
 
 
-def _judge_log(verdict: Any, req_id: str, logged: list[str], item: bool,
+def _judge_log(verdict: GuardedVerdict, req_id: str, logged: list[str], item: bool,
                ev: list[Any]) -> None:
     judge(verdict, [req_id], logs.check_log_steps(logged, item), ev)
 
 
 @pytest.mark.uc("flow")
 @pytest.mark.requirements("R96", "R102", "R100")
-def test_rejected_path(seller_profile: Any, dialect: Any, verdict: Any,
+def test_rejected_path(seller_profile: Profile, dialect: Dialect, verdict: GuardedVerdict,
                        deferred_runs: dict[str, PoqRun]) -> None:
     """Insufficient information ends the POQ REJECTED with the bad item REJECTED (Table 29)."""
     _need_deferred(seller_profile, verdict, ["R96", "R102"])
@@ -215,8 +222,9 @@ def test_rejected_path(seller_profile: Any, dialect: Any, verdict: Any,
 
 @pytest.mark.uc("flow")
 @pytest.mark.requirements("R96", "R102", "R103")
-def test_unable_to_meet_time_path(seller_profile: Any, dialect: Any, verdict: Any,
-                                  payloads: Any, deferred_runs: dict[str, PoqRun]) -> None:
+def test_unable_to_meet_time_path(seller_profile: Profile, dialect: Dialect,
+                                  verdict: GuardedVerdict, payloads: PayloadBuilder,
+                                  deferred_runs: dict[str, PoqRun]) -> None:
     """A requested completion date the seller cannot meet ends UNABLE_TO_MEET_TIME; items
     still in progress at that moment are abandoned (R103)."""
     _need_deferred(seller_profile, verdict, ["R96", "R102", "R103"])
@@ -252,7 +260,7 @@ def test_unable_to_meet_time_path(seller_profile: Any, dialect: Any, verdict: An
         judge(verdict, ["R103"], result, ev)
 
 
-def _outcome(verdict: Any, req_id: str, seen: str | None, expected: str, what: str,
+def _outcome(verdict: GuardedVerdict, req_id: str, seen: str | None, expected: str, what: str,
              evidence: list[Any]) -> None:
     """Pass when the test data's outcome was reached; another end is no violation (the data
     may not hold for this seller, or it was faster): not_tested, saying what was seen."""
@@ -287,7 +295,7 @@ IMMEDIATE_ONLY = {"R36", "R37", "R38", "R39", "R40", "R42", "R43", "R44", "D3", 
 @pytest.mark.uc("2a", "2b", "2c")
 @pytest.mark.requirements("R3", "CR1", "R22", "O10",
                           *(i for i in ANSWER_IDS if i not in IMMEDIATE_ONLY))
-def test_deferred_answers(seller_profile: Any, dialect: Any, verdict: Any,
+def test_deferred_answers(seller_profile: Profile, dialect: Dialect, verdict: GuardedVerdict,
                           deferred_runs: dict[str, PoqRun]) -> None:
     """The final answer of each deferred POQ: the offering or specification asked for,
     alternates only when allowed and complete, options within their conditions."""
