@@ -18,19 +18,12 @@ import pytest
 from harness.checks import echo, items, logs, poq, reworded, states
 from schemas.dialect import ACKNOWLEDGED, IN_PROGRESS, READY, REJECTED, UNABLE_TO_MEET_TIME, Dialect
 from suites._answers import UC2A, UC2B, UC2C, all_ids, judge_answers, judge_use_case
-from suites._support import (
-    GuardedVerdict,
-    PoqRun,
-    judge,
-    report_crash,
-    response_code,
-    skip_ids,
-    state_history,
-)
+from suites._support import PoqRun, judge, report_crash, response_code, skip_ids, state_history
 
 if TYPE_CHECKING:
     from harness.payloads import PayloadBuilder
     from harness.profile import Profile
+    from suites._support import GuardedVerdict
 
 
 @dataclass(frozen=True, kw_only=True)

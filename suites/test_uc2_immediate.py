@@ -17,15 +17,7 @@ from harness.payloads import PayloadBuilder
 from harness.views import mef_view
 from schemas.dialect import READY, Dialect
 from suites._answers import UC2A, UC2B, UC2C, Ids, all_ids, judge_answers, judge_use_case
-from suites._support import (
-    CreatedPoqs,
-    GuardedVerdict,
-    judge,
-    report_crash,
-    response_code,
-    skip_ids,
-    state_history,
-)
+from suites._support import judge, report_crash, response_code, skip_ids, state_history
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -35,6 +27,7 @@ if TYPE_CHECKING:
     from harness.profile import Profile
     from harness.schema_findings import SchemaFindings
     from harness.timeline import Timelines
+    from suites._support import CreatedPoqs, GuardedVerdict
 
     Post = Callable[[dict[str, Any]], Exchange]  # the ``post`` fixture: create and record
 
