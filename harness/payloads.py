@@ -64,7 +64,7 @@ class PayloadBuilder:
         address: dict[str, Any] = {"streetNr": "1", "streetName": "Conformance",
                                    "streetType": "Street", "city": "Springfield",
                                    "postcode": "12345"}
-        if self.dialect.api == "v7":
+        if self.dialect.contact_address_shape == "place":
             # v7 types a contact address as a place: @type and role are required there
             address.update({"@type": "FieldedAddress", "role": "postalAddress", "country": "US"})
         else:
@@ -99,7 +99,7 @@ class PayloadBuilder:
         places = product.get("place") if isinstance(product, dict) else None
         if not isinstance(places, list) or not places:
             return
-        if self.dialect.api == "v8":
+        if self.dialect.item_place_shape == "nested":
             for entry in places:
                 if isinstance(entry, dict) and not entry.get("contact"):
                     entry["contact"] = [self.place_contact()]

@@ -25,7 +25,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from harness.errors import ConfigError
-from schemas.dialect import BASE_PATHS
+from schemas.dialect import APIS, BASE_PATHS, DIALECT_CONDITIONS, get_dialect
 
 CAPABILITIES = (
     "immediate",
@@ -176,10 +176,8 @@ class Profile:
         """Evaluate a catalogue ``applies_when`` key; None when the key is unknown here."""
         if key in CAPABILITIES:
             return self.has(key)
-        if key == "v8_only":
-            return self.api == "v8"
-        if key == "v7_only":
-            return self.api == "v7"
+        if key in DIALECT_CONDITIONS:
+            return key in get_dialect(self.api).conditions
         if key in TEST_DATA_PATHS:
             return self.test_data.fragment(key) is not None
         if key == "buyer_id":
@@ -364,7 +362,7 @@ def _check_base_url(url: str, api: str) -> None:
     _check_http_url(url, "seller.base_url")
     path = urlsplit(url).path.rstrip("/")
     match = re.search(r"/productOfferingQualification/(v\d+)$", path)
-    if match and path.endswith(BASE_PATHS["v8" if api == "v7" else "v7"]):
+    if match and any(path.endswith(BASE_PATHS[other]) for other in APIS if other != api):
         raise ConfigError(
             f"seller.base_url: path ends in /{match.group(1)} but seller.api is {api}"
         )

@@ -10,14 +10,26 @@ from __future__ import annotations
 import signal
 import threading
 from collections.abc import Callable, Generator, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from harness.errors import ConfigError
-from schemas.dialect import APIS
+from schemas.dialect import APIS, Dialect
 
-_STATE = pytest.StashKey["Any"]()
+if TYPE_CHECKING:  # the run machinery is imported only once a seller is configured
+    from harness.client import SellerClient
+    from harness.evidence import Recorder
+    from harness.gates import CapabilityGate
+    from harness.listener import Listener
+    from harness.payloads import PayloadBuilder
+    from harness.polling import PollResult
+    from harness.profile import Profile
+    from harness.session import RunState
+    from harness.timeline import Timelines
+    from harness.verdicts import Verdict
+
+_STATE = pytest.StashKey["RunState"]()
 _CONSOLE = pytest.StashKey["Any"]()
 _SIGTERM = pytest.StashKey["Any"]()
 
@@ -107,7 +119,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         del config.stash[_CONSOLE]
 
 
-def _on_sigterm(config: pytest.Config, state: Any) -> None:
+def _on_sigterm(config: pytest.Config, state: RunState) -> None:
     """SIGTERM ends the run like Ctrl-C: pytest unwinds, results.json is still written
     (``run.complete: false``), listener and mock are stopped."""
     if threading.current_thread() is not threading.main_thread():
@@ -123,7 +135,7 @@ def _on_sigterm(config: pytest.Config, state: Any) -> None:
 class RunHooks:
     """Hooks of an active run, registered only when a seller is configured."""
 
-    def __init__(self, config: pytest.Config, state: Any) -> None:
+    def __init__(self, config: pytest.Config, state: RunState) -> None:
         self.config = config
         self.state = state
         self.results_path: str | None = None
@@ -235,7 +247,7 @@ _JUDGED = (pytest.skip.Exception, pytest.fail.Exception, pytest.xfail.Exception,
 
 
 @pytest.fixture(scope="session")
-def poq_run(request: pytest.FixtureRequest) -> Any:
+def poq_run(request: pytest.FixtureRequest) -> RunState:
     """The run state; skips when no seller was configured (--seller-profile / --mock)."""
     state = request.config.stash.get(_STATE, None)
     if state is None:
@@ -244,51 +256,52 @@ def poq_run(request: pytest.FixtureRequest) -> Any:
 
 
 @pytest.fixture(scope="session")
-def seller_profile(poq_run: Any) -> Any:
+def seller_profile(poq_run: RunState) -> Profile:
     return poq_run.profile
 
 
 @pytest.fixture(scope="session")
-def dialect(poq_run: Any) -> Any:
+def dialect(poq_run: RunState) -> Dialect:
     return poq_run.dialect
 
 
 @pytest.fixture(scope="session")
-def seller(poq_run: Any) -> Any:
+def seller(poq_run: RunState) -> SellerClient:
     """SellerClient: every call returns a recorded Exchange."""
     return poq_run.client
 
 
 @pytest.fixture(scope="session")
-def recorder(poq_run: Any) -> Any:
+def recorder(poq_run: RunState) -> Recorder:
     return poq_run.recorder
 
 
 @pytest.fixture(scope="session")
-def listener(poq_run: Any) -> Any:
+def listener(poq_run: RunState) -> Listener:
     """The Buyer listener, started on first use and stopped at the end of the run."""
     return poq_run.listener
 
 
 @pytest.fixture(scope="session")
-def timeline(poq_run: Any) -> Any:
+def timeline(poq_run: RunState) -> Timelines:
     return poq_run.timelines
 
 
 @pytest.fixture(scope="session")
-def payloads(poq_run: Any) -> Any:
+def payloads(poq_run: RunState) -> PayloadBuilder:
     from harness.payloads import PayloadBuilder
 
     return PayloadBuilder(poq_run.profile)
 
 
 @pytest.fixture
-def verdict(poq_run: Any, request: pytest.FixtureRequest) -> Any:
+def verdict(poq_run: RunState, request: pytest.FixtureRequest) -> Verdict:
     return poq_run.verdict(request.node.nodeid)
 
 
 @pytest.fixture
-def capability(poq_run: Any, verdict: Any, request: pytest.FixtureRequest) -> Any:
+def capability(poq_run: RunState, verdict: Verdict, request: pytest.FixtureRequest
+               ) -> CapabilityGate:
     """``capability.require("deferred")``: skip the test when the Seller did not agree
     to it, recording its requirements as not applicable with the reason."""
     from harness.gates import CapabilityGate
@@ -298,12 +311,12 @@ def capability(poq_run: Any, verdict: Any, request: pytest.FixtureRequest) -> An
 
 
 @pytest.fixture
-def poll_poq(poq_run: Any) -> Callable[..., Any]:
+def poll_poq(poq_run: RunState) -> Callable[..., PollResult]:
     """``poll_poq(poq_id)``: poll until final within the profile's deferred limits."""
     from harness.polling import poll_until_final
 
     def poll(poq_id: str, max_wait_s: float | None = None, interval_s: float | None = None
-             ) -> Any:
+             ) -> PollResult:
         d = poq_run.profile.deferred
         return poll_until_final(
             poq_run.client, poq_id, poq_run.dialect,

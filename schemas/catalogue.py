@@ -85,7 +85,8 @@ class GuideRefs:
     def __getitem__(self, api: str) -> tuple[GuideRef, ...]:
         if api not in APIS:
             raise KeyError(api)
-        return self.v8 if api == "v8" else self.v7
+        refs: tuple[GuideRef, ...] = getattr(self, api)  # one field per dialect
+        return refs
 
     def ids(self, api: str) -> list[str]:
         """The guide requirement IDs for ``api`` (e.g. ``["R43", "R44"]``)."""
@@ -100,14 +101,18 @@ class Fields:
     v7: tuple[str, ...] | None
 
     def __getitem__(self, api: str) -> tuple[str, ...] | str:
-        if api == "v8":
-            return self.v8
-        if api == "v7":
-            return NOT_REPRESENTABLE_V7 if self.v7 is None else self.v7
-        raise KeyError(api)
+        names = self._of(api)
+        return NOT_REPRESENTABLE_V7 if names is None else names
 
     def representable(self, api: str) -> bool:
-        return api == "v8" or self.v7 is not None
+        return self._of(api) is not None
+
+    def _of(self, api: str) -> tuple[str, ...] | None:
+        """The field names of ``api`` (one field per dialect), None if not representable."""
+        if api not in APIS:
+            raise KeyError(api)
+        names: tuple[str, ...] | None = getattr(self, api)
+        return names
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,6 +33,10 @@ POQ_STATE_CHANGE = "POQ_STATE_CHANGE"
 POQ_ITEM_STATE_CHANGE = "POQ_ITEM_STATE_CHANGE"
 POQ_CREATE = "POQ_CREATE"  # v7 only; not a MEF 79.1 notification type
 
+# Catalogue ``applies_when`` keys that the dialect decides (``Dialect.conditions``): v8_only,
+# the attributes v7 cannot express; v7_only, what only v7 has.
+DIALECT_CONDITIONS = frozenset({"v8_only", "v7_only"})
+
 BASE_PATHS: dict[Api, str] = {
     "v8": "/mefApi/sonata/productOfferingQualification/v8",
     "v7": "/mefApi/sonata/productOfferingQualification/v7",
@@ -89,6 +93,12 @@ class Dialect:
     item_state_log_required: bool = False  # items carry their stateChange log
     specification_needs_alternatives: bool = False  # by productSpecification: provideAlternative
     modify_names_offering: bool = False  # a modify item names its productOffering
+    red_may_omit_offering: bool = False  # a RED 2b answer may name no offering (v8 guide)
+    contact_address_shape: Literal["fielded", "place"] = "fielded"
+    # fielded (v8): a FieldedAddress with countryCode; place (v7): typed as a place, with
+    # @type, role and country
+    hub_refusal_codes: tuple[int, ...] = (501,)  # an immediate-only seller's answer to START
+    conditions: frozenset[str] = frozenset()  # the DIALECT_CONDITIONS that hold here
 
     # -- MEF -> wire ---------------------------------------------------------------------
     def wire_poq_state(self, mef: str) -> str:
@@ -180,6 +190,8 @@ V8 = Dialect(
     item_state_log_required=True,
     specification_needs_alternatives=True,
     modify_names_offering=True,
+    red_may_omit_offering=True,
+    conditions=frozenset({"v8_only"}),
     poq_states={
         ACKNOWLEDGED: "acknowledged",
         IN_PROGRESS: "inProgress",
@@ -231,6 +243,9 @@ V7 = Dialect(
     lists_empty_alternates=False,
     has_effective_qualification_date=True,
     rejection_carries_termination_error=True,
+    contact_address_shape="place",
+    hub_refusal_codes=(400, 403, 422, 501),
+    conditions=frozenset({"v7_only"}),
     poq_states={
         ACKNOWLEDGED: "acknowledged",
         IN_PROGRESS: "inProgress",
@@ -282,6 +297,7 @@ __all__ = [
     "CANTATA_LISTENER_BASE_PATHS",
     "DEFAULT_API",
     "DIALECTS",
+    "DIALECT_CONDITIONS",
     "FINAL_ITEM_STATES",
     "FINAL_POQ_STATES",
     "IN_PROGRESS",

@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.checks import items, status_of
-from schemas.dialect import READY
-from suites._support import judge
+from schemas.dialect import READY, Dialect
+from suites._support import GuardedVerdict, judge
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Ids:
-    """Which requirement IDs a use case's immediate answer is judged under."""
+    """Which requirement IDs a use case's immediate answer is judged under (built by
+    keyword only: the field names say what each ID judges)."""
 
     able: str  # R3 / CR1: able to answer
     code: str
@@ -40,12 +41,25 @@ class Ids:
     alt_spec: str
 
 
-UC2A = Ids("R3", "R36", "R37", "R38", ("R39",), ("R40",), "R42", "R43", "R44", "R44", "D3",
-           "O7", "R45", "R46", "R47", "D4", "O6", "O8", "O9")
-UC2B = Ids("CR1", "R36", "R37", "R38", ("R39",), ("R40",), "R42", "R43", "R44", "R44", "D3",
-           None, "R45", "R46", "R47", "D4", "O6", "O8", "O3")
-UC2C = Ids("R3", "R64", "R65", "R66", ("R66", "R67"), ("R68", "R71"), "R70", "R72", "R73",
-           "R74", "D5", "O12", "R75", "R76", "R77", "D6", "O11", "O13", "O14")
+UC2A = Ids(
+    able="R3", code="R36", echo="R37", fields="R38", state=("R39",), items_ready=("R40",),
+    correspond="R42", confidence="R43", interval="R44", delivery="R44", guaranteed="D3",
+    alternates_allowed="O7", alt_confidence="R45", alt_fields="R46", alt_ids="R47",
+    alt_guaranteed="D4", third_party="O6", alt_third_party="O8", alt_spec="O9",
+)
+UC2B = Ids(
+    able="CR1", code="R36", echo="R37", fields="R38", state=("R39",), items_ready=("R40",),
+    correspond="R42", confidence="R43", interval="R44", delivery="R44", guaranteed="D3",
+    alternates_allowed=None, alt_confidence="R45", alt_fields="R46", alt_ids="R47",
+    alt_guaranteed="D4", third_party="O6", alt_third_party="O8", alt_spec="O3",
+)
+UC2C = Ids(
+    able="R3", code="R64", echo="R65", fields="R66", state=("R66", "R67"),
+    items_ready=("R68", "R71"), correspond="R70", confidence="R72", interval="R73",
+    delivery="R74", guaranteed="D5", alternates_allowed="O12", alt_confidence="R75",
+    alt_fields="R76", alt_ids="R77", alt_guaranteed="D6", third_party="O11",
+    alt_third_party="O13", alt_spec="O14",
+)
 
 OFF_NET = ("OFF_NET_WITH_BUILD", "OFF_NET_WITHOUT_BUILD")
 COMMON = ("R22", "R95", "R98", "R100", "R101")
@@ -61,7 +75,7 @@ def all_ids(ids: Ids, *extra: str) -> tuple[str, ...]:
     return (*found, *COMMON, *extra)
 
 
-def _say_unreached(verdict: Any, resp_items: list[dict[str, Any]], ids: Ids) -> None:
+def _say_unreached(verdict: GuardedVerdict, resp_items: list[dict[str, Any]], ids: Ids) -> None:
     """Options and alternate-related IDs this answer gave no occasion to judge."""
     if not any("3rdPartyProvider" in i for i in resp_items):
         verdict.not_tested(ids.third_party, "no answered item named a 3rd party provider "
@@ -77,10 +91,9 @@ def _say_unreached(verdict: Any, resp_items: list[dict[str, Any]], ids: Ids) -> 
                            "provider")
 
 
-def judge_answers(
-    verdict: Any, dialect: Any, request: dict[str, Any], resp_items: list[dict[str, Any]],
-    ids: Ids, ev: list[Any], immediate: bool,
-) -> None:
+def judge_answers(verdict: GuardedVerdict, dialect: Dialect, request: dict[str, Any],
+                  resp_items: list[dict[str, Any]], ids: Ids, ev: list[Any],
+                  immediate: bool) -> None:
     """Item answer content: confidence, interval, delivery type, alternates (Tables 15-17).
 
     For the final answer of a deferred POQ the confidence, interval, delivery type and
@@ -110,7 +123,7 @@ def judge_answers(
     _say_unreached(verdict, resp_items, ids)
 
 
-def _immediate_item(verdict: Any, dialect: Any, item: dict[str, Any], ids: Ids,
+def _immediate_item(verdict: GuardedVerdict, dialect: Dialect, item: dict[str, Any], ids: Ids,
                     ev: list[Any]) -> None:
     judge(verdict, [ids.confidence], items.check_confidence(item, dialect), ev)
     judge(verdict, [ids.interval], items.check_installation_interval(item, dialect), ev)
@@ -122,8 +135,8 @@ def _immediate_item(verdict: Any, dialect: Any, item: dict[str, Any], ids: Ids,
     judge(verdict, [ids.guaranteed], items.check_guaranteed_until(item), ev)
 
 
-def _alternates(verdict: Any, dialect: Any, item: dict[str, Any], found: list[dict[str, Any]],
-                ids: Ids, ev: list[Any]) -> None:
+def _alternates(verdict: GuardedVerdict, dialect: Dialect, item: dict[str, Any],
+                found: list[dict[str, Any]], ids: Ids, ev: list[Any]) -> None:
     judge(verdict, [ids.alt_ids], items.check_alternate_ids_unique(item), ev)
     for alt in found:
         judge(verdict, [ids.alt_confidence], items.check_alternate_confidence(alt, dialect), ev)
@@ -136,7 +149,7 @@ def _alternates(verdict: Any, dialect: Any, item: dict[str, Any], found: list[di
               items.check_guaranteed_until(alt, "alternate"), ev)
 
 
-def _third_party(verdict: Any, dialect: Any, entry: dict[str, Any], req_id: str,
+def _third_party(verdict: GuardedVerdict, dialect: Dialect, entry: dict[str, Any], req_id: str,
                  ev: list[Any]) -> None:
     """O6/O8/O11/O13: a 3rd party provider is only named for an off-net delivery."""
     named = [k for k in ("3rdPartyProvider", "3rdPartyProviderProductOffering") if k in entry]
@@ -147,7 +160,7 @@ def _third_party(verdict: Any, dialect: Any, entry: dict[str, Any], req_id: str,
                   f"{entry.get('id')!r} names {named} with delivery type {kind}", evidence=ev)
 
 
-def judge_use_case(verdict: Any, dialect: Any, name: str, request: dict[str, Any],
+def judge_use_case(verdict: GuardedVerdict, dialect: Dialect, name: str, request: dict[str, Any],
                    body: dict[str, Any], ev: list[Any], facts: Any = None) -> None:
     """R15 (2a answers the offering asked for), R13/R14/R16 (2b: an offering of the
     specification asked for, the best one). ``facts`` is the profile's test_data, whose
@@ -171,7 +184,7 @@ def _spec_of(product: dict[str, Any]) -> str | None:
     return str(spec["id"]) if isinstance(spec, dict) and spec.get("id") is not None else None
 
 
-def _offering_of_specification(verdict: Any, dialect: Any, product: dict[str, Any],
+def _offering_of_specification(verdict: GuardedVerdict, dialect: Dialect, product: dict[str, Any],
                                got: Mapping[str, Any], facts: Any, ev: list[Any]) -> None:
     """R13 needs the seller's catalogue: "some offering id is present" proves nothing
     about the specification. A missing offering fails either way."""
@@ -186,7 +199,7 @@ def _offering_of_specification(verdict: Any, dialect: Any, product: dict[str, An
                        "profile)", evidence=ev)
 
 
-def _best_offering(verdict: Any, dialect: Any, got: Mapping[str, Any], facts: Any,
+def _best_offering(verdict: GuardedVerdict, dialect: Dialect, got: Mapping[str, Any], facts: Any,
                    ev: list[Any]) -> None:
     """R14: a contradiction among the seller's own proposals always fails; with an
     offering known GREEN at the test place (test_data.green_offering) anything below GREEN

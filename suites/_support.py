@@ -10,15 +10,21 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness import progress
-from harness.checks import errors, reworded, status_of
+from harness.checks import Result, errors, reworded, status_of
 from harness.checks.listing import parse_instant
 from harness.checks.poq import chronological
 from harness.evidence import Exchange
 from harness.views import PoqView, mef_view
 from schemas.dialect import Dialect
+
+if TYPE_CHECKING:
+    from harness.client import SellerClient
+    from harness.profile import Profile
+    from harness.verdicts import Verdict
+    from schemas.catalogue import Catalogue
 
 
 @dataclass(slots=True)
@@ -118,18 +124,31 @@ class PoqRun:
         return ex if len(ex) <= limit else ex[: limit - 1] + ex[-1:]
 
 
+class CreatedPoqs:
+    """Every POQ id handed out to this buyer during the run, with the request behind it."""
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+        self.requests: dict[str, dict[str, Any]] = {}
+
+    def add(self, run: PoqRun) -> None:
+        if run.id is not None:
+            self.ids.append(run.id)
+            self.requests[run.id] = run.request
+
+
 def _posix(value: str) -> float:
     moment = parse_instant(value)
     return moment.timestamp() if moment is not None else 0.0
 
 
-Recorder = Callable[[PoqRun, Observation], None]
+ObserveHook = Callable[[PoqRun, Observation], None]  # puts an observation on record
 MAX_POLL_ERRORS = 3
 
 
 def create(
-    seller: Any, dialect: Dialect, name: str, request: dict[str, Any],
-    on_observe: Recorder | None = None,
+    seller: SellerClient, dialect: Dialect, name: str, request: dict[str, Any],
+    on_observe: ObserveHook | None = None,
 ) -> PoqRun:
     """POST the request and record the answer as the first observation."""
     exchange = seller.create_poq(request)
@@ -143,11 +162,11 @@ def create(
 
 
 def wait_final(
-    seller: Any,
+    seller: SellerClient,
     runs: Iterable[PoqRun],
     poll_interval_s: float,
     max_wait_s: float,
-    on_observe: Recorder | None = None,
+    on_observe: ObserveHook | None = None,
 ) -> None:
     """Poll every created, not yet final POQ until all are final or ``max_wait_s`` passes."""
     pending = [r for r in runs if r.created and r.final is None]
@@ -156,7 +175,7 @@ def wait_final(
     errors: dict[str, int] = {}
     while pending:
         for run in list(pending):
-            exchange = seller.get_poq(run.id)
+            exchange = seller.get_poq(str(run.id))  # created: it has an id
             if not (exchange.ok and isinstance(exchange.json, dict)):
                 run.poll_failures.append(exchange)
                 errors[run.name] = errors.get(run.name, 0) + 1
@@ -256,19 +275,22 @@ def merged_history(observed: Iterable[str | None], logged: list[str],
     return polled  # an undated log that contradicts the polls: keep what was seen
 
 
-__all__ = ["GuardedVerdict", "Observation", "PoqRun", "crashed", "create", "judge",
+__all__ = ["CreatedPoqs", "GuardedVerdict", "ObserveHook", "Observation", "PoqRun", "crashed",
+           "create", "judge",
            "merged_history", "report_crash", "skip_ids", "state_history", "timed_history",
            "wait_final"]
 
 
-def judge(verdict: Any, ids: Iterable[str], result: tuple[bool, str], evidence: Any = ()) -> bool:
+def judge(verdict: GuardedVerdict, ids: Iterable[str], result: tuple[bool, str],
+          evidence: Iterable[Any] = ()) -> bool:
     """Record one check result against each requirement ID it supports."""
     for req_id in ids:
         verdict.check(req_id, result, evidence=list(evidence))
     return bool(result[0])
 
 
-def skip_ids(verdict: Any, ids: Iterable[str], reason: str, applicable: bool = True) -> None:
+def skip_ids(verdict: GuardedVerdict, ids: Iterable[str], reason: str,
+             applicable: bool = True) -> None:
     """Say out loud why IDs were not judged: not_tested (could not reach) or not_applicable."""
     for req_id in ids:
         if applicable:
@@ -277,15 +299,16 @@ def skip_ids(verdict: Any, ids: Iterable[str], reason: str, applicable: bool = T
             verdict.not_applicable(req_id, reason)
 
 
-def crashed(exchange: Any) -> bool:
+def crashed(exchange: Exchange | None) -> bool:
     """A 5xx or no HTTP answer at all (timeout, reset): never a legal answer to a valid
     request, unlike a 4xx refusal."""
     return exchange is not None and (exchange.status is None or exchange.status >= 500)
 
 
-def report_crash(verdict: Any, ids: Iterable[str], exchange: Any, what: str) -> bool:
+def report_crash(verdict: GuardedVerdict, ids: Iterable[str], exchange: Exchange | None,
+                 what: str) -> bool:
     """Fail ``ids`` with the evidence when a valid request crashed the seller; True then."""
-    if not crashed(exchange):
+    if exchange is None or not crashed(exchange):
         return False
     answer = f"HTTP {exchange.status}" if exchange.status is not None else (
         f"no answer ({exchange.error or 'timeout'})")
@@ -309,7 +332,7 @@ class GuardedVerdict:
     profile does not declare the condition). Only an attribute the dialect cannot carry
     stays not_applicable either way. Everything else is passed through."""
 
-    def __init__(self, inner: Any, profile: Any, catalogue: Any) -> None:
+    def __init__(self, inner: Verdict, profile: Profile, catalogue: Catalogue) -> None:
         self._inner = inner
         self._profile = profile
         self._catalogue = catalogue
@@ -376,7 +399,7 @@ class GuardedVerdict:
             self._inner.not_applicable(req_id, reason, evidence=evidence)
 
 
-def response_code(api: str, operation: str, exchange: Any, label: str = "") -> Any:
+def response_code(api: str, operation: str, exchange: Exchange, label: str = "") -> Result:
     """The Seller Response Code check of one exchange (R8, R27, R36, R55, R64, R78, R84)."""
     result = errors.check_seller_response_code(api, operation, exchange.status, exchange.json,
                                                exchange.error)

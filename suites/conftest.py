@@ -8,12 +8,30 @@ notifications).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from harness.payloads import PayloadBuilder
-from suites._support import GuardedVerdict, Observation, PoqRun, create, wait_final
+from suites._support import (
+    CreatedPoqs,
+    GuardedVerdict,
+    Observation,
+    ObserveHook,
+    PoqRun,
+    create,
+    wait_final,
+)
+
+if TYPE_CHECKING:
+    from harness.client import SellerClient
+    from harness.profile import Profile
+    from harness.schema_findings import SchemaFindings
+    from harness.session import RunState
+    from harness.timeline import Timelines
+    from harness.verdicts import Verdict
+    from schemas.catalogue import Catalogue
+    from schemas.dialect import Dialect
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -24,20 +42,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def catalogue() -> Any:
+def catalogue() -> Catalogue:
     from schemas.catalogue import load_catalogue
 
     return load_catalogue()
 
 
 @pytest.fixture
-def verdict(verdict: Any, seller_profile: Any, catalogue: Any) -> GuardedVerdict:
+def verdict(verdict: Verdict, seller_profile: Profile, catalogue: Catalogue) -> GuardedVerdict:
     """The plugin's verdict, following the profile's capabilities and the dialect."""
     return GuardedVerdict(verdict, seller_profile, catalogue)
 
 
 @pytest.fixture(scope="session")
-def api_schema(poq_run: Any) -> Any:
+def api_schema(poq_run: RunState) -> SchemaFindings:
     """API-schema deviations of the run: their own results section, not requirement IDs."""
     from harness.schema_findings import SchemaFindings
 
@@ -45,28 +63,15 @@ def api_schema(poq_run: Any) -> Any:
                           lambda: poq_run.recorder.current_test)
 
 
-class CreatedPoqs:
-    """Every POQ id handed out to this buyer during the run, with the request behind it."""
-
-    def __init__(self) -> None:
-        self.ids: list[str] = []
-        self.requests: dict[str, dict[str, Any]] = {}
-
-    def add(self, run: PoqRun) -> None:
-        if run.id is not None:
-            self.ids.append(run.id)
-            self.requests[run.id] = run.request
-
-
 @pytest.fixture(scope="session")
-def created_poqs(poq_run: Any) -> CreatedPoqs:
+def created_poqs(poq_run: RunState) -> CreatedPoqs:
     made = CreatedPoqs()
     made.ids.extend(getattr(poq_run, "preflight_poq_ids", []))  # the preflight's creates
     return made
 
 
 @pytest.fixture(scope="session")
-def observe(timeline: Any, api_schema: Any) -> Any:
+def observe(timeline: Timelines, api_schema: SchemaFindings) -> ObserveHook:
     """Hook that puts each observation on the run's timeline and checks the answer against
     the dialect's schema (deviations go to their own results section)."""
 
@@ -79,7 +84,7 @@ def observe(timeline: Any, api_schema: Any) -> Any:
     return record
 
 
-def deferred_plan(payloads: PayloadBuilder, profile: Any) -> dict[str, dict[str, Any]]:
+def deferred_plan(payloads: PayloadBuilder, profile: Profile) -> dict[str, dict[str, Any]]:
     """The deferred POQs worth creating for this profile, by name."""
     plan: dict[str, dict[str, Any]] = {"2a": payloads.install_offering(immediate=False)}
     if not profile.has("deferred"):
@@ -110,8 +115,8 @@ def deferred_plan(payloads: PayloadBuilder, profile: Any) -> dict[str, dict[str,
 
 @pytest.fixture(scope="session")
 def deferred_runs(
-    seller: Any, seller_profile: Any, dialect: Any, payloads: PayloadBuilder,
-    created_poqs: CreatedPoqs, observe: Any,
+    seller: SellerClient, seller_profile: Profile, dialect: Dialect, payloads: PayloadBuilder,
+    created_poqs: CreatedPoqs, observe: ObserveHook,
 ) -> dict[str, PoqRun]:
     """All deferred POQs of the plan, created first, then polled together to the end."""
     runs: dict[str, PoqRun] = {}

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import suites
-from schemas.catalogue import load_catalogue
+from schemas.catalogue import Requirement, load_catalogue
 
 BUYER_REASON = ("a requirement on the Buyer: the seller suites cannot observe it; the mock "
                 "seller's buyer-side checks judge a buyer's requests against it")
@@ -75,7 +75,7 @@ def suite_tests() -> Iterator[SuiteTest]:
             )
 
 
-def _why_untested(requirement: Any) -> str:
+def _why_untested(requirement: Requirement) -> str:
     if requirement.verification == "not-testable":
         return requirement.not_testable_reason or "not observable over the API"
     if requirement.verification == "buyer":
@@ -83,7 +83,7 @@ def _why_untested(requirement: Any) -> str:
     return "no suite test checks it yet"
 
 
-def _condition(requirement: Any) -> str:
+def _condition(requirement: Requirement) -> str:
     return "; ".join(CONDITIONS.get(k, k) for k in requirement.applies_when) or "always"
 
 

@@ -11,14 +11,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from harness.checks import Result, errors, poq, reworded
 from harness.payloads import PayloadBuilder
-from schemas.dialect import READY
-from suites._support import judge, response_code
+from schemas.dialect import READY, Dialect
+from suites._support import GuardedVerdict, judge, response_code
+
+if TYPE_CHECKING:
+    from harness.client import SellerClient
+    from harness.evidence import Exchange
+    from harness.profile import Profile
+    from harness.schema_findings import SchemaFindings
 
 pytestmark = pytest.mark.uc("2a", "2c")
 
@@ -64,16 +71,24 @@ INVALID: dict[str, Mutation | str] = {
             dict(body["productOfferingQualificationItem"][0])]},
 }
 
-# (use case path, immediate?) -> IDs that judge the refusal
-MODES = {
-    ("install_offering", True): ("R36", "R41"),
-    ("install_offering", False): ("R27", "R35"),
-    ("change_product", True): ("R64", "R69"),
-    ("change_product", False): ("R55", "R63"),
+
+@dataclass(frozen=True, kw_only=True)
+class RefusalIds:
+    """Which requirement IDs a refused create is judged under."""
+
+    code: str  # the Seller Response Code
+    no_poq: str  # the failure response carries no POQ attributes
+
+
+MODES = {  # (use case path, immediate?) -> IDs that judge the refusal
+    ("install_offering", True): RefusalIds(code="R36", no_poq="R41"),
+    ("install_offering", False): RefusalIds(code="R27", no_poq="R35"),
+    ("change_product", True): RefusalIds(code="R64", no_poq="R69"),
+    ("change_product", False): RefusalIds(code="R55", no_poq="R63"),
 }
 
 
-def _send(seller: Any, base: dict[str, Any], mutation: Mutation | str) -> Any:
+def _send(seller: SellerClient, base: dict[str, Any], mutation: Mutation | str) -> Exchange:
     if isinstance(mutation, str):
         return seller.request("POST", "productOfferingQualification", raw_body=mutation,
                               headers={"Content-Type": "application/json"})
@@ -83,14 +98,15 @@ def _send(seller: Any, base: dict[str, Any], mutation: Mutation | str) -> Any:
 @pytest.mark.requirements("R27", "R35", "R36", "R41", "R55", "R63", "R64", "R69")
 @pytest.mark.parametrize("mode", list(MODES), ids=[f"{p}-{'immediate' if i else 'deferred'}"
                                                    for p, i in MODES])
-def test_invalid_create_is_refused(seller: Any, seller_profile: Any, verdict: Any,
-                                   api_schema: Any, payloads: PayloadBuilder,
-                                   mode: tuple[str, bool]) -> None:
+def test_invalid_create_is_refused(seller: SellerClient, seller_profile: Profile,
+                                   verdict: GuardedVerdict, api_schema: SchemaFindings,
+                                   payloads: PayloadBuilder, mode: tuple[str, bool]) -> None:
     """Every broken request gets a Seller Response Code; a refusal carries no POQ
     attributes. Accepting one (2xx) is schema laxness, an API-schema deviation: R35/R41/R63/R69
     speak of what an error response must not carry, and there was none."""
     path, immediate = mode
-    code_id, leak_id = MODES[mode]
+    ids = MODES[mode]
+    code_id, leak_id = ids.code, ids.no_poq
     if not payloads.has(path):
         verdict.not_tested(leak_id, f"the profile has no test_data.{path}")
         pytest.skip(f"no test_data.{path}")
@@ -113,8 +129,8 @@ def _named(name: str, result: tuple[bool, str]) -> Result:
 
 
 @pytest.mark.requirements("R39", "R41")
-def test_immediate_refused_by_deferred_only_seller(seller: Any, seller_profile: Any,
-                                                    dialect: Any, verdict: Any,
+def test_immediate_refused_by_deferred_only_seller(seller: SellerClient, seller_profile: Profile,
+                                                    dialect: Dialect, verdict: GuardedVerdict,
                                                     payloads: PayloadBuilder) -> None:
     """Immediate Response Only to a seller without immediate answers: an error (Table 6),
     carrying no POQ attributes (R41). The answer to such a request is an immediate
@@ -135,6 +151,7 @@ def test_immediate_refused_by_deferred_only_seller(seller: Any, seller_profile: 
     judge_observed(verdict, "R41", errors.check_no_success_attributes(exchange.json), ev)
 
 
-def judge_observed(verdict: Any, req_id: str, result: tuple[bool, str], ev: list[Any]) -> None:
+def judge_observed(verdict: GuardedVerdict, req_id: str, result: tuple[bool, str],
+                   ev: list[Any]) -> None:
     verdict.observed(req_id, result[0], f"Immediate Response Only refused: {result[1]}",
                      evidence=ev)

@@ -12,7 +12,7 @@ R95 / R101 (their only state is READY).
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -23,8 +23,14 @@ from schemas.dialect import (
     FINAL_POQ_STATES,
     POQ_ITEM_STATE_CHANGE,
     POQ_STATE_CHANGE,
+    Dialect,
 )
-from suites._support import report_crash
+from suites._support import CreatedPoqs, GuardedVerdict, report_crash
+
+if TYPE_CHECKING:
+    from harness.client import SellerClient
+    from harness.evidence import Recorder
+    from harness.timeline import Timelines
 
 pytestmark = pytest.mark.uc("1", "2a", "2b", "2c", "3", "4", "5", "flow")
 GRACE_S = 2.0
@@ -39,7 +45,7 @@ def first_final(entries: list[dict[str, Any]]) -> dict[str, Any] | None:
     return None
 
 
-def announced(notes: list[Any], dialect: Any) -> dict[str, list[tuple[float, str, Any, Any]]]:
+def announced(notes: list[Any], dialect: Dialect) -> dict[str, list[tuple[float, str, Any, Any]]]:
     """Per POQ id, its state-carrying notifications as (eventTime, ref, POQ state, items),
     in eventTime order. Arrival order is not the seller's (deliveries may overlap), and
     notifications without a readable eventTime cannot be placed, so they are left out."""
@@ -91,8 +97,9 @@ def _ids(entry: dict[str, Any]) -> tuple[str, str]:
 
 
 @pytest.mark.requirements(*IDS)
-def test_final_states_stay_final(seller: Any, dialect: Any, verdict: Any, timeline: Any,
-                                 recorder: Any, created_poqs: Any) -> None:
+def test_final_states_stay_final(seller: SellerClient, dialect: Dialect, verdict: GuardedVerdict,
+                                 timeline: Timelines, recorder: Recorder,
+                                 created_poqs: CreatedPoqs) -> None:
     """Re-read every POQ seen final, after a grace period: still in the same final state,
     every item still in the final state it had; no notification later (by eventTime) than
     one of a final state announces anything else."""

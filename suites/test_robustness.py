@@ -16,13 +16,20 @@ import copy
 import functools
 import os
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from harness.checks import errors
-from harness.schema_findings import LIST_SAMPLE, sample_rows
+from harness.schema_findings import LIST_SAMPLE, SchemaFindings, sample_rows
 from schemas.validation import openapi_document, validate
+
+if TYPE_CHECKING:
+    from harness.client import SellerClient
+    from harness.evidence import Exchange
+    from harness.profile import Profile
+    from schemas.dialect import Dialect
+    from suites._support import GuardedVerdict
 
 pytestmark = pytest.mark.uc("2a", "3", "4", "1")
 
@@ -113,7 +120,7 @@ def _generate(api: str, path: str, method: str, mode: str) -> list[Any]:
     return drawn[: examples()]
 
 
-def _send(seller: Any, case: Any, keep_query: bool) -> Any:
+def _send(seller: SellerClient, case: Any, keep_query: bool) -> Exchange:
     """Send a generated case through the recording client (our auth, our base URL)."""
     kwargs: dict[str, Any] = {}
     if keep_query and isinstance(case.query, dict):
@@ -136,8 +143,8 @@ def _is_unset(value: Any) -> bool:
 Judge = Callable[[Any, Any, Any, Any, str, Any], None]
 
 
-def _conforms(api_schema: Any, exchange: Any, success_type: str, list_of: bool = False
-              ) -> None:
+def _conforms(api_schema: SchemaFindings, exchange: Exchange, success_type: str,
+              list_of: bool = False) -> None:
     """Schema conformance of an answer is recorded as an API-schema deviation (its own
     results section and gate), not under a MEF 79.1 ID: the IDs judge the behaviour."""
     if exchange.status is None:
@@ -151,8 +158,8 @@ def _conforms(api_schema: Any, exchange: Any, success_type: str, list_of: bool =
         api_schema.error_response(exchange, problems)
 
 
-def _judge_create(verdict: Any, dialect: Any, case: Any, exchange: Any, mode: str,
-                  api_schema: Any) -> None:
+def _judge_create(verdict: GuardedVerdict, dialect: Dialect, case: Any, exchange: Exchange,
+                  mode: str, api_schema: SchemaFindings) -> None:
     body = case.body if isinstance(case.body, dict) else {}
     immediate = body.get("instantSyncQualification") is True
     code_id, leak_id = ("R36", "R41") if immediate else ("R27", "R35")
@@ -171,8 +178,8 @@ def _judge_create(verdict: Any, dialect: Any, case: Any, exchange: Any, mode: st
     _conforms(api_schema, exchange, "ProductOfferingQualification")
 
 
-def _judge_retrieve(verdict: Any, dialect: Any, case: Any, exchange: Any, mode: str,
-                    api_schema: Any) -> None:
+def _judge_retrieve(verdict: GuardedVerdict, dialect: Dialect, case: Any, exchange: Exchange,
+                    mode: str, api_schema: SchemaFindings) -> None:
     ev = [exchange]
     status = exchange.status
     verdict.check("R84", status is not None and status < 500,
@@ -182,8 +189,8 @@ def _judge_retrieve(verdict: Any, dialect: Any, case: Any, exchange: Any, mode: 
     _conforms(api_schema, exchange, "ProductOfferingQualification")
 
 
-def _judge_list(verdict: Any, dialect: Any, case: Any, exchange: Any, mode: str,
-                api_schema: Any) -> None:
+def _judge_list(verdict: GuardedVerdict, dialect: Dialect, case: Any, exchange: Exchange, mode: str,
+                api_schema: SchemaFindings) -> None:
     ev = [exchange]
     status = exchange.status
     verdict.check("R78", status is not None and status < 500,
@@ -194,8 +201,8 @@ def _judge_list(verdict: Any, dialect: Any, case: Any, exchange: Any, mode: str,
     _conforms(api_schema, exchange, "ProductOfferingQualification_Find", list_of=True)
 
 
-def _judge_hub(verdict: Any, dialect: Any, case: Any, exchange: Any, mode: str,
-               api_schema: Any) -> None:
+def _judge_hub(verdict: GuardedVerdict, dialect: Dialect, case: Any, exchange: Exchange, mode: str,
+               api_schema: SchemaFindings) -> None:
     ev = [exchange]
     status = exchange.status
     verdict.check("R8", status is not None and status < 500,
@@ -216,8 +223,9 @@ OPERATIONS: dict[str, tuple[str, str, Judge, bool, str]] = {
 @pytest.mark.requirements("R8", "R27", "R35", "R36", "R41", "R78", "R79", "R80", "R84", "R86")
 @pytest.mark.parametrize("mode", ["positive", "negative"])
 @pytest.mark.parametrize("operation", list(OPERATIONS))
-def test_generated_requests(seller: Any, seller_profile: Any, dialect: Any, verdict: Any,
-                            api_schema: Any, operation: str, mode: str) -> None:
+def test_generated_requests(seller: SellerClient, seller_profile: Profile, dialect: Dialect,
+                            verdict: GuardedVerdict, api_schema: SchemaFindings, operation: str,
+                            mode: str) -> None:
     """Generated requests: no 5xx, schema-conforming answers, invalid data refused."""
     path, method, judge_fn, keep_query, capability = OPERATIONS[operation]
     if capability and not seller_profile.has(capability) and capability != "immediate":

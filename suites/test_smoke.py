@@ -4,7 +4,7 @@ Seller before the full suites run."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -17,8 +17,14 @@ from harness.checks.poq import (
     check_seller_contact,
 )
 from harness.views import mef_view
-from schemas.dialect import READY
-from suites._support import judge, response_code
+from schemas.dialect import READY, Dialect
+from suites._support import GuardedVerdict, judge, response_code
+
+if TYPE_CHECKING:
+    from harness.client import SellerClient
+    from harness.gates import CapabilityGate
+    from harness.payloads import PayloadBuilder
+    from harness.timeline import Timelines
 
 
 def _success(status: int | None) -> bool:
@@ -28,7 +34,8 @@ def _success(status: int | None) -> bool:
 @pytest.mark.uc("2a", "4")
 @pytest.mark.requirements("R36", "R38", "R39", "R40", "R84", "R85")
 def test_smoke_immediate_create_then_retrieve(
-    seller: Any, dialect: Any, payloads: Any, verdict: Any, timeline: Any, capability: Any
+    seller: SellerClient, dialect: Dialect, payloads: PayloadBuilder, verdict: GuardedVerdict,
+    timeline: Timelines, capability: CapabilityGate,
 ) -> None:
     capability.require("immediate")
     created = seller.create_poq(payloads.install_offering(immediate=True))

@@ -10,38 +10,54 @@ The acknowledgement must echo the request (R34/R62) although the v8 guide calls 
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from harness.checks import echo, items, logs, poq, reworded, states
-from schemas.dialect import (
-    ACKNOWLEDGED,
-    IN_PROGRESS,
-    READY,
-    REJECTED,
-    UNABLE_TO_MEET_TIME,
-)
+from schemas.dialect import ACKNOWLEDGED, IN_PROGRESS, READY, REJECTED, UNABLE_TO_MEET_TIME, Dialect
 from suites._answers import UC2A, UC2B, UC2C, all_ids, judge_answers, judge_use_case
 from suites._support import PoqRun, judge, report_crash, response_code, skip_ids, state_history
 
-ACK_IDS = {  # name -> (code, correspond, id, state, items, dates, echo)
-    "2a": ("R27", "R28", "R29", ("R30",), ("R31",), ("R33",), "R34"),
-    "2c": ("R55", "R70", "R56", ("R57", "R60"), ("R58", "R61"), ("R60",), "R62"),
+if TYPE_CHECKING:
+    from harness.payloads import PayloadBuilder
+    from harness.profile import Profile
+    from suites._support import GuardedVerdict
+
+
+@dataclass(frozen=True, kw_only=True)
+class AckIds:
+    """Which requirement IDs a deferred acknowledgement is judged under."""
+
+    code: str  # the Seller Response Code
+    correspond: str  # one answered item per requested item
+    poq_id: str  # the POQ has an id
+    poq_state: tuple[str, ...]  # the POQ is ACKNOWLEDGED
+    item_state: tuple[str, ...]  # every item is ACKNOWLEDGED
+    create_date: tuple[str, ...]  # the POQ's create date
+    echo: str  # the request echoed
+
+
+ACK_IDS = {
+    "2a": AckIds(code="R27", correspond="R28", poq_id="R29", poq_state=("R30",),
+                 item_state=("R31",), create_date=("R33",), echo="R34"),
+    "2c": AckIds(code="R55", correspond="R70", poq_id="R56", poq_state=("R57", "R60"),
+                 item_state=("R58", "R61"), create_date=("R60",), echo="R62"),
 }
 OUTCOME_RUNS = ("rejected", "utmt")  # a refusal of these requests is a legal answer
-DEFERRED_IDS = ["R27", "R28", "R29", "R30", "R31", "R33", "R34", "R55", "R56", "R57", "R58",
-                "R60", "R61", "R62", "R96", "R98", "R99", "R100", "R102", "R103"]
+ACKNOWLEDGEMENT_IDS = ["R27", "R28", "R29", "R30", "R31", "R33", "R34", "R55", "R56", "R57",
+                       "R58", "R60", "R61", "R62"]
 
 
-def _need_deferred(profile: Any, verdict: Any, ids: list[str]) -> None:
+def _need_deferred(profile: Profile, verdict: GuardedVerdict, ids: list[str]) -> None:
     if not profile.has("deferred"):
         skip_ids(verdict, ids, "the seller profile declares no Deferred Response",
                  applicable=False)
         pytest.skip("seller does not provide deferred responses")
 
 
-def _deferred(runs: dict[str, PoqRun], verdict: Any, ids: list[str]) -> list[PoqRun]:
+def _deferred(runs: dict[str, PoqRun], verdict: GuardedVerdict, ids: list[str]) -> list[PoqRun]:
     """Runs the seller really answered deferred (O5 immediate answers set aside)."""
     chosen = [r for r in runs.values() if r.created and not r.immediate]
     for run in runs.values():
@@ -56,29 +72,30 @@ def _deferred(runs: dict[str, PoqRun], verdict: Any, ids: list[str]) -> list[Poq
 @pytest.mark.uc("2a", "2b", "2c")
 @pytest.mark.requirements("R27", "R28", "R29", "R30", "R31", "R33", "R34", "R55", "R56", "R57",
                           "R58", "R60", "R61", "R62", "R70", "O5")
-def test_deferred_acknowledgement(seller_profile: Any, dialect: Any, verdict: Any,
+def test_deferred_acknowledgement(seller_profile: Profile, dialect: Dialect,
+                                  verdict: GuardedVerdict,
                                   deferred_runs: dict[str, PoqRun]) -> None:
     """Every deferred create: 201, id, ACKNOWLEDGED POQ and items, create date, echo."""
-    _need_deferred(seller_profile, verdict, DEFERRED_IDS[:14])
+    _need_deferred(seller_profile, verdict, ACKNOWLEDGEMENT_IDS)
     for run in deferred_runs.values():
-        code, correspond, id_, state_ids, item_ids, date_ids, echo_id = ACK_IDS[
-            "2c" if run.name.startswith("2c") else "2a"]
+        ack = ACK_IDS["2c" if run.name.startswith("2c") else "2a"]
         ev = [run.create]
         able = "CR1" if run.name == "2b" else "R3"
-        if report_crash(verdict, [code, able], run.create,
+        if report_crash(verdict, [ack.code, able], run.create,
                         f"{run.name}: valid deferred create"):
             if run.name in OUTCOME_RUNS:
                 verdict.not_tested("R96", f"{run.name}: the seller failed the request; the "
                                    "outcome was not reached", evidence=ev)
             continue
-        judge(verdict, [code], response_code(dialect.api, "create", run.create, run.name), ev)
+        judge(verdict, [ack.code], response_code(dialect.api, "create", run.create, run.name),
+              ev)
         if not run.created and run.name in OUTCOME_RUNS:
             verdict.not_tested("R96", f"{run.name}: the seller refused the request "
                                f"(HTTP {run.create.status}); the outcome was not reached",
                                evidence=ev)
             continue
         if not run.created:
-            for req_id in (id_, *state_ids, echo_id):
+            for req_id in (ack.poq_id, *ack.poq_state, ack.echo):
                 verdict.check(req_id, False, f"{run.name}: valid deferred request not accepted "
                               f"(HTTP {run.create.status}, {run.create.error or 'no id'})",
                               evidence=ev)
@@ -86,26 +103,26 @@ def test_deferred_acknowledgement(seller_profile: Any, dialect: Any, verdict: An
         if run.immediate:
             continue
         body = run.create.json
-        judge(verdict, [id_], poq.check_poq_id(body), ev)
+        judge(verdict, [ack.poq_id], poq.check_poq_id(body), ev)
         expected = poq.check_expected_completion(body)
         note = (f"; {expected[1]}" if expected[0] else "; no expectedPOQCompletionDate "
                 "(Table 12 lists it, no requirement ID makes it mandatory)")
-        for req_id in state_ids:
+        for req_id in ack.poq_state:
             result = poq.check_poq_state_is(body, dialect, ACKNOWLEDGED)
             verdict.check(req_id, reworded(result, result[1] + note), evidence=ev)
-        for req_id in date_ids:
+        for req_id in ack.create_date:
             judge(verdict, [req_id], poq.check_creation_date(body, dialect), ev)
         resp_items = items.items_of(body)
-        judge(verdict, [correspond], items.check_item_correspondence(
+        judge(verdict, [ack.correspond], items.check_item_correspondence(
             run.request["productOfferingQualificationItem"], resp_items), ev)
         for item in resp_items:
-            for req_id in item_ids:
+            for req_id in ack.item_state:
                 judge(verdict, [req_id], items.check_item_state_is(item, dialect, ACKNOWLEDGED),
                       ev)
             if not run.name.startswith("2c"):
                 judge(verdict, ["R33"], items.check_item_state_is(item, dialect, ACKNOWLEDGED),
                       ev)
-        judge(verdict, [echo_id], echo.check_echo(run.request, body, "acknowledgement"), ev)
+        judge(verdict, [ack.echo], echo.check_echo(run.request, body, "acknowledgement"), ev)
     if not any(r.created and r.immediate for r in deferred_runs.values()):
         verdict.not_tested("O5", "the seller answered every deferred request with a Deferred "
                            "Response; answering at once instead was not exercised")
@@ -116,7 +133,7 @@ def test_deferred_acknowledgement(seller_profile: Any, dialect: Any, verdict: An
 
 @pytest.mark.uc("flow")
 @pytest.mark.requirements("R85", "R96", "R98", "R99", "R100", "R102")
-def test_deferred_life_cycle(seller_profile: Any, dialect: Any, verdict: Any,
+def test_deferred_life_cycle(seller_profile: Profile, dialect: Dialect, verdict: GuardedVerdict,
                              deferred_runs: dict[str, PoqRun]) -> None:
     """Every observed state follows Figure 2 / Figure 3, every snapshot Table 29."""
     _need_deferred(seller_profile, verdict, ["R96", "R98", "R99", "R100", "R102"])
@@ -168,14 +185,14 @@ def test_deferred_life_cycle(seller_profile: Any, dialect: Any, verdict: Any,
                 judge(verdict, ["R98"], states.check_ready_items(poq_state, item_states), oev)
 
 
-def _judge_log(verdict: Any, req_id: str, logged: list[str], item: bool,
+def _judge_log(verdict: GuardedVerdict, req_id: str, logged: list[str], item: bool,
                ev: list[Any]) -> None:
     judge(verdict, [req_id], logs.check_log_steps(logged, item), ev)
 
 
 @pytest.mark.uc("flow")
 @pytest.mark.requirements("R96", "R102", "R100")
-def test_rejected_path(seller_profile: Any, dialect: Any, verdict: Any,
+def test_rejected_path(seller_profile: Profile, dialect: Dialect, verdict: GuardedVerdict,
                        deferred_runs: dict[str, PoqRun]) -> None:
     """Insufficient information ends the POQ REJECTED with the bad item REJECTED (Table 29)."""
     _need_deferred(seller_profile, verdict, ["R96", "R102"])
@@ -198,8 +215,9 @@ def test_rejected_path(seller_profile: Any, dialect: Any, verdict: Any,
 
 @pytest.mark.uc("flow")
 @pytest.mark.requirements("R96", "R102", "R103")
-def test_unable_to_meet_time_path(seller_profile: Any, dialect: Any, verdict: Any,
-                                  payloads: Any, deferred_runs: dict[str, PoqRun]) -> None:
+def test_unable_to_meet_time_path(seller_profile: Profile, dialect: Dialect,
+                                  verdict: GuardedVerdict, payloads: PayloadBuilder,
+                                  deferred_runs: dict[str, PoqRun]) -> None:
     """A requested completion date the seller cannot meet ends UNABLE_TO_MEET_TIME; items
     still in progress at that moment are abandoned (R103)."""
     _need_deferred(seller_profile, verdict, ["R96", "R102", "R103"])
@@ -235,7 +253,7 @@ def test_unable_to_meet_time_path(seller_profile: Any, dialect: Any, verdict: An
         judge(verdict, ["R103"], result, ev)
 
 
-def _outcome(verdict: Any, req_id: str, seen: str | None, expected: str, what: str,
+def _outcome(verdict: GuardedVerdict, req_id: str, seen: str | None, expected: str, what: str,
              evidence: list[Any]) -> None:
     """Pass when the test data's outcome was reached; another end is no violation (the data
     may not hold for this seller, or it was faster): not_tested, saying what was seen."""
@@ -270,7 +288,7 @@ IMMEDIATE_ONLY = {"R36", "R37", "R38", "R39", "R40", "R42", "R43", "R44", "D3", 
 @pytest.mark.uc("2a", "2b", "2c")
 @pytest.mark.requirements("R3", "CR1", "R22", "O10",
                           *(i for i in ANSWER_IDS if i not in IMMEDIATE_ONLY))
-def test_deferred_answers(seller_profile: Any, dialect: Any, verdict: Any,
+def test_deferred_answers(seller_profile: Profile, dialect: Dialect, verdict: GuardedVerdict,
                           deferred_runs: dict[str, PoqRun]) -> None:
     """The final answer of each deferred POQ: the offering or specification asked for,
     alternates only when allowed and complete, options within their conditions."""

@@ -8,19 +8,31 @@ table per use case.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from harness.checks import echo, items, poq, states
 from harness.payloads import PayloadBuilder
 from harness.views import mef_view
-from schemas.dialect import READY
+from schemas.dialect import READY, Dialect
 from suites._answers import UC2A, UC2B, UC2C, Ids, all_ids, judge_answers, judge_use_case
 from suites._support import judge, report_crash, response_code, skip_ids, state_history
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
-def _require_immediate(profile: Any, verdict: Any, ids: list[str]) -> None:
+    from harness.client import SellerClient
+    from harness.evidence import Exchange
+    from harness.profile import Profile
+    from harness.schema_findings import SchemaFindings
+    from harness.timeline import Timelines
+    from suites._support import CreatedPoqs, GuardedVerdict
+
+    Post = Callable[[dict[str, Any]], Exchange]  # the ``post`` fixture: create and record
+
+
+def _require_immediate(profile: Profile, verdict: GuardedVerdict, ids: list[str]) -> None:
     if not profile.has("immediate"):
         skip_ids(verdict, ids, "the seller profile declares no Immediate Response",
                  applicable=False)
@@ -28,7 +40,7 @@ def _require_immediate(profile: Any, verdict: Any, ids: list[str]) -> None:
 
 
 def judge_immediate(
-    verdict: Any, dialect: Any, request: dict[str, Any], exchange: Any, ids: Ids
+    verdict: GuardedVerdict, dialect: Dialect, request: dict[str, Any], exchange: Exchange, ids: Ids
 ) -> dict[str, Any] | None:
     """Judge a create exchange that should be an immediate answer; the POQ JSON when it is."""
     ev = [exchange]
@@ -78,11 +90,12 @@ def judge_immediate(
 
 
 @pytest.fixture
-def post(seller: Any, dialect: Any, timeline: Any, created_poqs: Any, api_schema: Any) -> Any:
+def post(seller: SellerClient, dialect: Dialect, timeline: Timelines, created_poqs: CreatedPoqs,
+         api_schema: SchemaFindings) -> Post:
     """POST a create request; the answer goes on the run's timeline and the POQ id into the
     run's registry (R32 uniqueness, notification ownership); its schema is checked."""
 
-    def send(request: dict[str, Any]) -> Any:
+    def send(request: dict[str, Any]) -> Exchange:
         exchange = seller.create_poq(request)
         if exchange.ok and isinstance(exchange.json, dict):
             api_schema.response(exchange, "ProductOfferingQualification")
@@ -96,8 +109,8 @@ def post(seller: Any, dialect: Any, timeline: Any, created_poqs: Any, api_schema
 
 @pytest.mark.uc("2a")
 @pytest.mark.requirements(*all_ids(UC2A, "R15"))
-def test_2a_install_offering(post: Any, seller_profile: Any, dialect: Any, verdict: Any,
-                             payloads: PayloadBuilder) -> None:
+def test_2a_install_offering(post: Post, seller_profile: Profile, dialect: Dialect,
+                             verdict: GuardedVerdict, payloads: PayloadBuilder) -> None:
     """2a: one INSTALL item by product offering, answered READY with a green/yellow result."""
     _require_immediate(seller_profile, verdict, ["R36", "R37", "R38", "R39", "R40", "R42"])
     request = payloads.install_offering(immediate=True)
@@ -110,8 +123,8 @@ def test_2a_install_offering(post: Any, seller_profile: Any, dialect: Any, verdi
 
 @pytest.mark.uc("2a")
 @pytest.mark.requirements(*all_ids(UC2A))
-def test_2a_red_with_alternatives(post: Any, seller_profile: Any, dialect: Any, verdict: Any,
-                                  payloads: PayloadBuilder) -> None:
+def test_2a_red_with_alternatives(post: Post, seller_profile: Profile, dialect: Dialect,
+                                  verdict: GuardedVerdict, payloads: PayloadBuilder) -> None:
     """2a that ends red with Provide Alternate true: alternates are allowed and judged."""
     _require_immediate(seller_profile, verdict, ["R45", "R46", "R47"])
     if not payloads.has("install_offering_red"):
@@ -127,8 +140,8 @@ def test_2a_red_with_alternatives(post: Any, seller_profile: Any, dialect: Any, 
 
 @pytest.mark.uc("2a")
 @pytest.mark.requirements(*all_ids(UC2A))
-def test_2a_no_alternates_unless_asked(post: Any, seller_profile: Any, dialect: Any,
-                                       verdict: Any, payloads: PayloadBuilder) -> None:
+def test_2a_no_alternates_unless_asked(post: Post, seller_profile: Profile, dialect: Dialect,
+                                       verdict: GuardedVerdict, payloads: PayloadBuilder) -> None:
     """O7: with Provide Alternate false, no alternate proposal even where one exists."""
     _require_immediate(seller_profile, verdict, ["O7"])
     path = "install_offering_red" if payloads.has("install_offering_red") else "install_offering"
@@ -138,8 +151,8 @@ def test_2a_no_alternates_unless_asked(post: Any, seller_profile: Any, dialect: 
 
 @pytest.mark.uc("2b")
 @pytest.mark.requirements(*all_ids(UC2B, "R13", "R14", "R16", "O2"))
-def test_2b_install_specification(post: Any, seller_profile: Any, dialect: Any, verdict: Any,
-                                  payloads: PayloadBuilder) -> None:
+def test_2b_install_specification(post: Post, seller_profile: Profile, dialect: Dialect,
+                                  verdict: GuardedVerdict, payloads: PayloadBuilder) -> None:
     """2b: INSTALL by product specification, answered with the best offering under it."""
     ids = ["CR1", "R13", "R14", "R16"]
     if not seller_profile.has("product_specification"):
@@ -161,8 +174,8 @@ def test_2b_install_specification(post: Any, seller_profile: Any, dialect: Any, 
 
 @pytest.mark.uc("2c")
 @pytest.mark.requirements(*all_ids(UC2C, "O10"))
-def test_2c_change_product(post: Any, seller_profile: Any, dialect: Any, verdict: Any,
-                           payloads: PayloadBuilder) -> None:
+def test_2c_change_product(post: Post, seller_profile: Profile, dialect: Dialect,
+                           verdict: GuardedVerdict, payloads: PayloadBuilder) -> None:
     """2c: CHANGE of an existing product, every item READY with its answer."""
     ids = ["R64", "R65", "R66", "R67", "R68", "R70", "R71", "R72", "R73", "R74"]
     if not seller_profile.has("change"):
@@ -180,8 +193,8 @@ def test_2c_change_product(post: Any, seller_profile: Any, dialect: Any, verdict
 
 @pytest.mark.uc("2a")
 @pytest.mark.requirements(*all_ids(UC2A))
-def test_2a_several_items_in_one_poq(post: Any, seller_profile: Any, dialect: Any,
-                                     verdict: Any, payloads: PayloadBuilder) -> None:
+def test_2a_several_items_in_one_poq(post: Post, seller_profile: Profile, dialect: Dialect,
+                                     verdict: GuardedVerdict, payloads: PayloadBuilder) -> None:
     """R42: with several items, each answer maps to exactly one request item (any order).
     The request also carries what no other immediate request does, so its echo (R37) is
     judged: a Requested POQ Completion Date (optional when immediate) and an item
@@ -198,8 +211,8 @@ def test_2a_several_items_in_one_poq(post: Any, seller_profile: Any, dialect: An
 ALT_2C = ["R75", "R76", "R77", "D6", "O13", "O14"]
 
 
-def _optional_path(seller_profile: Any, verdict: Any, payloads: PayloadBuilder, path: str,
-                   ids: list[str], capability: str | None = None) -> None:
+def _optional_path(seller_profile: Profile, verdict: GuardedVerdict, payloads: PayloadBuilder,
+                   path: str, ids: list[str], capability: str | None = None) -> None:
     """Skip (saying why, per ID) when the capability or the optional test data is missing;
     a seller without Immediate Responses gets these paths through the deferred plan."""
     if capability and not seller_profile.has(capability):
@@ -215,8 +228,8 @@ def _optional_path(seller_profile: Any, verdict: Any, payloads: PayloadBuilder, 
 
 @pytest.mark.uc("2c")
 @pytest.mark.requirements(*all_ids(UC2C))
-def test_2c_change_with_alternatives(post: Any, seller_profile: Any, dialect: Any,
-                                     verdict: Any, payloads: PayloadBuilder) -> None:
+def test_2c_change_with_alternatives(post: Post, seller_profile: Profile, dialect: Dialect,
+                                     verdict: GuardedVerdict, payloads: PayloadBuilder) -> None:
     """2c answered YELLOW or RED with Provide Alternate true: the alternates of a change
     answer carry their own confidence, interval, delivery type and identifiers (R75-R77)."""
     _optional_path(seller_profile, verdict, payloads, "change_product_alternates", ALT_2C,
@@ -230,7 +243,7 @@ def test_2c_change_with_alternatives(post: Any, seller_profile: Any, dialect: An
 
 @pytest.mark.uc("2a")
 @pytest.mark.requirements(*all_ids(UC2A))
-def test_2a_off_net(post: Any, seller_profile: Any, dialect: Any, verdict: Any,
+def test_2a_off_net(post: Post, seller_profile: Profile, dialect: Dialect, verdict: GuardedVerdict,
                     payloads: PayloadBuilder) -> None:
     """2a delivered off net: a 3rd party provider may be named, only for off-net (O6)."""
     _optional_path(seller_profile, verdict, payloads, "install_offering_off_net", ["O6"])
@@ -244,7 +257,7 @@ def test_2a_off_net(post: Any, seller_profile: Any, dialect: Any, verdict: Any,
 
 @pytest.mark.uc("2c")
 @pytest.mark.requirements(*all_ids(UC2C))
-def test_2c_off_net(post: Any, seller_profile: Any, dialect: Any, verdict: Any,
+def test_2c_off_net(post: Post, seller_profile: Profile, dialect: Dialect, verdict: GuardedVerdict,
                     payloads: PayloadBuilder) -> None:
     """2c delivered off net: a 3rd party provider may be named, only for off-net (O11)."""
     _optional_path(seller_profile, verdict, payloads, "change_product_off_net", ["O11"],

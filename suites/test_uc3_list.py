@@ -8,13 +8,27 @@ keep exactly the POQs it should. Ranges are inclusive (Table 24: "the same as or
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from harness.checks import errors, listing
 from harness.payloads import PayloadBuilder, now, rfc3339
-from suites._support import PoqRun, create, judge, response_code, wait_final
+from suites._support import (
+    CreatedPoqs,
+    GuardedVerdict,
+    PoqRun,
+    create,
+    judge,
+    response_code,
+    wait_final,
+)
+
+if TYPE_CHECKING:
+    from harness.client import SellerClient
+    from harness.evidence import Exchange
+    from harness.profile import Profile
+    from schemas.dialect import Dialect
 
 pytestmark = pytest.mark.uc("3")
 LIST_IDS = ["R78", "R79", "R80", "R81"]
@@ -43,8 +57,8 @@ class ListSetup:
 
 
 @pytest.fixture(scope="module")
-def list_setup(seller: Any, seller_profile: Any, dialect: Any, payloads: PayloadBuilder,
-               created_poqs: Any) -> ListSetup:
+def list_setup(seller: SellerClient, seller_profile: Profile, dialect: Dialect,
+               payloads: PayloadBuilder, created_poqs: CreatedPoqs) -> ListSetup:
     if not seller_profile.has("list"):
         pytest.skip("the seller profile declares no use case 3")
     project = payloads.unique_label("poq-list")
@@ -67,7 +81,8 @@ def list_setup(seller: Any, seller_profile: Any, dialect: Any, payloads: Payload
     return ListSetup(project, runs, dates)
 
 
-def _list(seller: Any, verdict: Any, params: dict[str, Any]) -> tuple[Any, list[Any]]:
+def _list(seller: SellerClient, verdict: GuardedVerdict,
+          params: dict[str, Any]) -> tuple[Any, list[Any]]:
     """GET the list, judge R78/R80 on the answer, return the exchange and its rows."""
     exchange = seller.list_poqs(params)
     judge(verdict, ["R78"], response_code(seller.profile.api, "list", exchange, f"list {params}"),
@@ -80,7 +95,7 @@ def _list(seller: Any, verdict: Any, params: dict[str, Any]) -> tuple[Any, list[
     return exchange, rows if ok else []
 
 
-def _complete(exchange: Any, rows: list[Any]) -> bool:
+def _complete(exchange: Exchange, rows: list[Any]) -> bool:
     """Whether the page holds every match (not capped by the seller)."""
     if listing.throttled(exchange.response_headers):
         return False
@@ -89,7 +104,8 @@ def _complete(exchange: Any, rows: list[Any]) -> bool:
 
 
 @pytest.mark.requirements("R78", "R80", "R81")
-def test_summary_fields(seller: Any, dialect: Any, verdict: Any, list_setup: ListSetup) -> None:
+def test_summary_fields(seller: SellerClient, dialect: Dialect, verdict: GuardedVerdict,
+                        list_setup: ListSetup) -> None:
     """Each listed POQ carries id, state, create date and the buyer's labels (Table 26)."""
     exchange, rows = _list(seller, verdict, {"projectId": list_setup.project})
     mine = [r for r in rows if isinstance(r, dict) and r.get("id") in list_setup.ids]
@@ -122,8 +138,8 @@ FILTERS = {
 
 @pytest.mark.requirements("R78", "R80")
 @pytest.mark.parametrize("name", list(FILTERS))
-def test_filter_really_filters(seller: Any, dialect: Any, verdict: Any, list_setup: ListSetup,
-                               name: str) -> None:
+def test_filter_really_filters(seller: SellerClient, dialect: Dialect, verdict: GuardedVerdict,
+                               list_setup: ListSetup, name: str) -> None:
     """Every row satisfies the filter; the created POQs that match are listed, others not."""
     build, matching = FILTERS[name]
     params = build(list_setup, dialect)
@@ -137,7 +153,7 @@ def test_filter_really_filters(seller: Any, dialect: Any, verdict: Any, list_set
 
 
 @pytest.mark.requirements("R78", "R80")
-def test_creation_date_range(seller: Any, dialect: Any, verdict: Any,
+def test_creation_date_range(seller: SellerClient, dialect: Dialect, verdict: GuardedVerdict,
                              list_setup: ListSetup) -> None:
     """(v8) creationDate.gt / .lt around the POQs' creation keep or drop them all."""
     if not dialect.has_creation_date:
@@ -159,8 +175,8 @@ def test_creation_date_range(seller: Any, dialect: Any, verdict: Any,
 
 
 @pytest.mark.requirements("R78", "R80")
-def test_empty_list_when_nothing_matches(seller: Any, verdict: Any, payloads: PayloadBuilder,
-                                         list_setup: ListSetup) -> None:
+def test_empty_list_when_nothing_matches(seller: SellerClient, verdict: GuardedVerdict,
+                                         payloads: PayloadBuilder, list_setup: ListSetup) -> None:
     """8.3.3.3 path 2: no POQ matches -> success with an empty list."""
     params = {"externalId": payloads.unique_label("poq-none")}
     exchange = seller.list_poqs(params)
@@ -169,7 +185,7 @@ def test_empty_list_when_nothing_matches(seller: Any, verdict: Any, payloads: Pa
 
 
 @pytest.mark.requirements("R78", "R80")
-def test_pagination(seller: Any, verdict: Any, list_setup: ListSetup) -> None:
+def test_pagination(seller: SellerClient, verdict: GuardedVerdict, list_setup: ListSetup) -> None:
     """offset/limit pages agree with the unpaged list and with the count headers."""
     whole_ex, whole = _list(seller, verdict, {"projectId": list_setup.project})
     first, first_rows = _list(seller, verdict, {"projectId": list_setup.project, "limit": 1})
@@ -190,7 +206,7 @@ def test_pagination(seller: Any, verdict: Any, list_setup: ListSetup) -> None:
 
 
 @pytest.mark.requirements("R78", "R79", "R80")
-def test_invalid_query_is_a_failure(seller: Any, verdict: Any) -> None:
+def test_invalid_query_is_a_failure(seller: SellerClient, verdict: GuardedVerdict) -> None:
     """8.3.3.3 path 1: a request the seller cannot process (unknown state value) is a
     failure with a MEF Error body and no list content."""
     exchange = seller.list_poqs({"state": "noSuchState"})
@@ -213,9 +229,9 @@ MAX_THRESHOLD = 50  # more POQs than this are not created just to exceed an agre
 
 
 @pytest.mark.requirements("R78", "R79", "R80")
-def test_too_many_records(seller: Any, seller_profile: Any, dialect: Any, verdict: Any,
-                          payloads: PayloadBuilder, created_poqs: Any,
-                          list_setup: ListSetup) -> None:
+def test_too_many_records(seller: SellerClient, seller_profile: Profile, dialect: Dialect,
+                          verdict: GuardedVerdict, payloads: PayloadBuilder,
+                          created_poqs: CreatedPoqs, list_setup: ListSetup) -> None:
     """8.3.3.3 path 3: more matches than the agreed threshold give 422 tooManyRecords (a MEF
     Error, no list content), an empty list, or at most the agreed number of records."""
     threshold = seller_profile.listing.too_many_records_threshold

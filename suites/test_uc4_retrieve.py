@@ -7,14 +7,16 @@ UNABLE_TO_MEET_TIME answers are all seen when the test data reaches them.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from harness.checks import echo, errors, items, poq, reworded
 from harness.payloads import PayloadBuilder
-from schemas.dialect import READY, REJECTED
+from schemas.dialect import READY, REJECTED, Dialect
 from suites._support import (
+    CreatedPoqs,
+    GuardedVerdict,
     PoqRun,
     create,
     judge,
@@ -24,11 +26,16 @@ from suites._support import (
     wait_final,
 )
 
+if TYPE_CHECKING:
+    from harness.client import SellerClient
+    from harness.evidence import Exchange
+    from harness.profile import Profile
+
 RETRIEVE_IDS = ["R83", "R84", "R85", "R87", "R88", "R89", "R90", "D7"]
 
 
-def judge_retrieved(verdict: Any, dialect: Any, request: dict[str, Any], exchange: Any,
-                    label: str, echo_id: str) -> dict[str, Any] | None:
+def judge_retrieved(verdict: GuardedVerdict, dialect: Dialect, request: dict[str, Any],
+                    exchange: Exchange, label: str, echo_id: str) -> dict[str, Any] | None:
     """Judge one Retrieve POQ by Identifier exchange against the request that created it.
 
     The echo of the buyer's attributes is judged under the echo requirement of the create
@@ -74,8 +81,9 @@ def judge_retrieved(verdict: Any, dialect: Any, request: dict[str, Any], exchang
 
 @pytest.mark.uc("4")
 @pytest.mark.requirements("R34", "R37", "R83", "R84", "R85", "R87", "R88", "R89", "D7")
-def test_retrieve_immediate_poq(seller: Any, seller_profile: Any, dialect: Any, verdict: Any,
-                                payloads: PayloadBuilder, created_poqs: Any) -> None:
+def test_retrieve_immediate_poq(seller: SellerClient, seller_profile: Profile, dialect: Dialect,
+                                verdict: GuardedVerdict, payloads: PayloadBuilder,
+                                created_poqs: CreatedPoqs) -> None:
     """A POQ answered at once, retrieved by its id: full details, items, READY answers."""
     immediate = seller_profile.has("immediate")
     request = payloads.install_offering(immediate=immediate)
@@ -93,14 +101,15 @@ def test_retrieve_immediate_poq(seller: Any, seller_profile: Any, dialect: Any, 
     if not run.immediate:
         cfg = seller_profile.deferred
         wait_final(seller, [run], cfg.poll_interval_s, cfg.max_wait_s)
-    exchange = seller.get_poq(run.id)
+    exchange = seller.get_poq(str(run.id))  # created: it has an id
     judge_retrieved(verdict, dialect, request, exchange, f"POQ {run.id}",
                     "R37" if run.immediate else "R34")
 
 
 @pytest.mark.uc("4")
 @pytest.mark.requirements("R34", "R62", "R83", "R84", "R85", "R87", "R88", "R89", "R90", "D7")
-def test_retrieve_deferred_results(seller_profile: Any, dialect: Any, verdict: Any,
+def test_retrieve_deferred_results(seller_profile: Profile, dialect: Dialect,
+                                   verdict: GuardedVerdict,
                                    deferred_runs: dict[str, PoqRun]) -> None:
     """The final retrieve of each deferred POQ: READY answers, REJECTED items kept minimal."""
     finals = [r for r in deferred_runs.values() if r.created and r.last is not None
@@ -124,7 +133,8 @@ def test_retrieve_deferred_results(seller_profile: Any, dialect: Any, verdict: A
 
 @pytest.mark.uc("4")
 @pytest.mark.requirements("R84", "R86")
-def test_retrieve_unknown_id(seller: Any, seller_profile: Any, verdict: Any) -> None:
+def test_retrieve_unknown_id(seller: SellerClient, seller_profile: Profile,
+                             verdict: GuardedVerdict) -> None:
     """An unknown id is a failure (404) with a MEF Error body and no POQ attributes."""
     unknown = seller_profile.test_data.unknown_poq_id or "poq-conformance-unknown-0000"
     exchange = seller.get_poq(unknown)

@@ -11,15 +11,34 @@ C. unregistered: nothing arrives at all (R6).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from harness.checks import notifications as nt
 from harness.checks import side
 from harness.payloads import PayloadBuilder
-from suites._support import PoqRun, create, judge, report_crash, skip_ids
+from suites._support import (
+    CreatedPoqs,
+    GuardedVerdict,
+    ObserveHook,
+    PoqRun,
+    create,
+    judge,
+    report_crash,
+    skip_ids,
+)
 from suites._support import wait_final as poll_final
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from harness.client import SellerClient
+    from harness.evidence import Exchange, Notification
+    from harness.listener import Listener
+    from harness.profile import Profile
+    from harness.timeline import Timelines
+    from schemas.dialect import Dialect
 
 pytestmark = pytest.mark.uc("5")
 NOTIFY_IDS = ["R4", "R5", "R6", "R91", "R92", "R93", "R94"]
@@ -31,8 +50,8 @@ class Phase:
 
     name: str
     registered: set[str] | None
-    register_exchange: Any = None
-    unregister_exchange: Any = None
+    register_exchange: Exchange | None = None
+    unregister_exchange: Exchange | None = None
     run: PoqRun | None = None
     immediate: PoqRun | None = None
     notes: list[Any] = field(default_factory=list)
@@ -43,16 +62,16 @@ class Phase:
         """Everything sent about the phase's POQ, also what the listener refused."""
         return nt.for_poq(self.notes, self.run.id) if self.run and self.run.id else []
 
-    def delivered(self, dialect: Any) -> list[Any]:
+    def delivered(self, dialect: Dialect) -> list[Any]:
         """What counts as a delivered notification about the phase's POQ (R5, R92)."""
         return [n for n in self.for_run() if delivered(n, dialect)]
 
-    def histories(self, dialect: Any) -> tuple[list[str], dict[str, list[str]]]:
+    def histories(self, dialect: Dialect) -> tuple[list[str], dict[str, list[str]]]:
         """What the POQ and its items went through: polls merged with the seller's logs."""
         return self.run.histories(dialect) if self.run is not None else ([], {})
 
 
-def delivered(note: Any, dialect: Any) -> bool:
+def delivered(note: Notification, dialect: Dialect) -> bool:
     """A notification the listener took (204) at the path of its own event type under this
     dialect's listener base. One refused (404/405/400), posted to another path, or in the
     other dialect's shape was not delivered, so it does not count for R5 or R92; it still
@@ -66,7 +85,7 @@ def delivered(note: Any, dialect: Any) -> bool:
     return str(getattr(note, "path", "")).rstrip("/").endswith(expected)
 
 
-def _wire_type(note: Any) -> Any:
+def _wire_type(note: Notification) -> Any:
     body = note.json if getattr(note, "json", None) is not None else note.body
     return body.get("eventType") if isinstance(body, dict) else None
 
@@ -75,13 +94,13 @@ def _changed(history: list[Any]) -> bool:
     return len({s for s in history if s is not None}) > 1
 
 
-def _quiet(phase: Phase, dialect: Any) -> bool:
+def _quiet(phase: Phase, dialect: Dialect) -> bool:
     """No state change observed in the phase: no notification was due, none is evidence."""
     poq_history, item_histories = phase.histories(dialect)
     return not (_changed(poq_history) or any(_changed(h) for h in item_histories.values()))
 
 
-def _expected(phase: Phase, dialect: Any) -> list[Any]:
+def _expected(phase: Phase, dialect: Dialect) -> list[Any]:
     """Predicates for the notifications the phase's POQ must produce."""
     poq_history, item_histories = phase.histories(dialect)
     wants = phase.registered if phase.registered is not None else set(nt.MEF_TYPES)
@@ -98,8 +117,9 @@ def _expected(phase: Phase, dialect: Any) -> list[Any]:
     return preds
 
 
-def _pred(dialect: Any, poq_id: Any, kind: str, item_id: str | None, state: str) -> Any:
-    def match(note: Any) -> bool:
+def _pred(dialect: Dialect, poq_id: str | None, kind: str, item_id: str | None, state: str
+          ) -> Callable[[Notification], bool]:
+    def match(note: Notification) -> bool:
         if not delivered(note, dialect):
             return False
         if nt.poq_id_of(note) != poq_id or nt.event_type(note, dialect) != kind:
@@ -115,7 +135,7 @@ def _pred(dialect: Any, poq_id: Any, kind: str, item_id: str | None, state: str)
     return match
 
 
-def _on_timeline(timeline: Any, dialect: Any, notes: list[Any]) -> None:
+def _on_timeline(timeline: Timelines, dialect: Dialect, notes: list[Any]) -> None:
     """Notifications on the POQ timelines (v8 events say the state they announce)."""
     for note in notes:
         poq_id, event = nt.poq_id_of(note), nt.event_payload(note)
@@ -131,8 +151,9 @@ def _on_timeline(timeline: Any, dialect: Any, notes: list[Any]) -> None:
 
 
 @pytest.fixture(scope="module")
-def phases(seller: Any, seller_profile: Any, dialect: Any, payloads: PayloadBuilder,
-           listener: Any, created_poqs: Any, observe: Any, timeline: Any) -> dict[str, Phase]:
+def phases(seller: SellerClient, seller_profile: Profile, dialect: Dialect,
+           payloads: PayloadBuilder, listener: Listener, created_poqs: CreatedPoqs,
+           observe: ObserveHook, timeline: Timelines) -> dict[str, Phase]:
     if not seller_profile.has("deferred"):
         pytest.skip("the seller profile declares no deferred responses")
     # A deferred seller owes notifications (R4) whatever its profile says about them: the
@@ -184,12 +205,12 @@ def _not_deferred(run: PoqRun | None) -> str:
     return "the seller answered the POQ at once (O5), so it has no state changes to notify"
 
 
-def _owned_poqs(phases: dict[str, Phase], created_poqs: Any) -> list[str]:
+def _owned_poqs(phases: dict[str, Phase], created_poqs: CreatedPoqs) -> list[str]:
     return list(created_poqs.ids)
 
 
 @pytest.mark.requirements("R4", "R5", "R92", "R93", "R94")
-def test_every_state_change_is_notified(dialect: Any, verdict: Any,
+def test_every_state_change_is_notified(dialect: Dialect, verdict: GuardedVerdict,
                                         phases: dict[str, Phase]) -> None:
     """Registered for all types: one notification per POQ and item state change."""
     phase = phases["A"]
@@ -209,7 +230,8 @@ def test_every_state_change_is_notified(dialect: Any, verdict: Any,
                  "while observed: no notification was due")
         return
     taken = phase.delivered(dialect)
-    result = nt.check_events_cover_history(taken, poq_history, item_histories, None, dialect)
+    result: tuple[bool, str] = nt.check_events_cover_history(taken, poq_history, item_histories,
+                                                             None, dialect)
     refused = len(notes) - len(taken)
     if refused:
         result = (result[0], f"{result[1]} ({refused} more sent but not delivered: refused by "
@@ -230,9 +252,10 @@ def test_every_state_change_is_notified(dialect: Any, verdict: Any,
 
 
 @pytest.mark.requirements("R92")
-def test_events_name_owned_poqs_and_are_consistent(seller: Any, dialect: Any, verdict: Any,
-                                                   phases: dict[str, Phase],
-                                                   created_poqs: Any) -> None:
+def test_events_name_owned_poqs_and_are_consistent(
+    seller: SellerClient, dialect: Dialect, verdict: GuardedVerdict, phases: dict[str, Phase],
+    created_poqs: CreatedPoqs,
+) -> None:
     """Each event names a POQ this buyer created; (v7) retrieving it shows that POQ with
     the item the event names."""
     notes = [n for p in phases.values() for n in p.notes]
@@ -255,7 +278,7 @@ def test_events_name_owned_poqs_and_are_consistent(seller: Any, dialect: Any, ve
 
 
 @pytest.mark.requirements("R92")
-def test_no_notification_for_immediate_poq(dialect: Any, verdict: Any,
+def test_no_notification_for_immediate_poq(dialect: Dialect, verdict: GuardedVerdict,
                                            phases: dict[str, Phase]) -> None:
     """A POQ answered immediately reaches its end in the response: nothing is notified."""
     run = phases["A"].immediate
@@ -270,7 +293,8 @@ def test_no_notification_for_immediate_poq(dialect: Any, verdict: Any,
 
 
 @pytest.mark.requirements("R91", "R5")
-def test_only_registered_types(dialect: Any, verdict: Any, phases: dict[str, Phase]) -> None:
+def test_only_registered_types(dialect: Dialect, verdict: GuardedVerdict,
+                               phases: dict[str, Phase]) -> None:
     """Registered for POQ state changes only: no item state change notification."""
     phase = phases["B"]
     if phase.problem or phase.run is None or not phase.run.created or phase.run.immediate:
@@ -290,7 +314,7 @@ def test_only_registered_types(dialect: Any, verdict: Any, phases: dict[str, Pha
 
 
 @pytest.mark.requirements("R6", "R4")
-def test_nothing_after_unregistration(dialect: Any, verdict: Any,
+def test_nothing_after_unregistration(dialect: Dialect, verdict: GuardedVerdict,
                                       phases: dict[str, Phase]) -> None:
     """STOP worked (204) and with no registration left nothing is sent (R6)."""
     for name in ("A", "B"):  # a failed STOP breaks R4; a 204 alone proves no notification
@@ -315,7 +339,7 @@ def test_nothing_after_unregistration(dialect: Any, verdict: Any,
     _no_create_events(verdict, "R6", phase, "with no registration left")
 
 
-def _no_create_events(verdict: Any, req_id: str, phase: Phase, when: str) -> None:
+def _no_create_events(verdict: GuardedVerdict, req_id: str, phase: Phase, when: str) -> None:
     """A v7 poqCreateEvent is information only while the buyer is registered for it (an
     empty query); sent to a buyer registered for other types, or to none, it breaks
     R91 / R6 like any other notification."""
@@ -336,9 +360,9 @@ class TwoTargets:
 
 
 @pytest.fixture(scope="module")
-def two_targets(seller: Any, seller_profile: Any, dialect: Any, payloads: PayloadBuilder,
-                listener: Any, created_poqs: Any, observe: Any,
-                phases: dict[str, Phase]) -> TwoTargets:
+def two_targets(seller: SellerClient, seller_profile: Profile, dialect: Dialect,
+                payloads: PayloadBuilder, listener: Listener, created_poqs: CreatedPoqs,
+                observe: ObserveHook, phases: dict[str, Phase]) -> TwoTargets:
     """Register the run's listener and a second one, follow one deferred POQ, unregister."""
     from harness.listener import Listener
 
@@ -387,12 +411,12 @@ def two_targets(seller: Any, seller_profile: Any, dialect: Any, payloads: Payloa
     return result
 
 
-def _wait_count(target: Any, poq_id: str | None, count: int, timeout: float,
+def _wait_count(target: Listener, poq_id: str | None, count: int, timeout: float,
                 since: int) -> None:
     """Block until ``target`` has ``count`` notifications about ``poq_id`` since ``since``."""
     seen: list[Any] = []
 
-    def enough(note: Any) -> bool:
+    def enough(note: Notification) -> bool:
         if nt.poq_id_of(note) == poq_id:
             seen.append(note)
         return len(seen) >= count
@@ -402,7 +426,7 @@ def _wait_count(target: Any, poq_id: str | None, count: int, timeout: float,
 
 
 @pytest.mark.requirements("R92")
-def test_every_target_hears_every_event(dialect: Any, verdict: Any,
+def test_every_target_hears_every_event(dialect: Dialect, verdict: GuardedVerdict,
                                         two_targets: TwoTargets) -> None:
     """R92: with two registered targets, each receives every POQ and item state change."""
     first, second = two_targets.phase, two_targets.second

@@ -4,17 +4,17 @@ its POQs (this module sorts after the use case suites)."""
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
 
 import pytest
 
 from harness.checks import poq
-from suites._support import judge, skip_ids
+from suites._support import CreatedPoqs, GuardedVerdict, PoqRun, judge, skip_ids
 
 
 @pytest.mark.uc("2a", "2b", "2c")
 @pytest.mark.requirements("R32", "R59")
-def test_poq_ids_unique(verdict: Any, created_poqs: Any, deferred_runs: Any) -> None:
+def test_poq_ids_unique(verdict: GuardedVerdict, created_poqs: CreatedPoqs,
+                        deferred_runs: dict[str, PoqRun]) -> None:
     """No two POQs created during the run share an identifier."""
     ids = list(created_poqs.ids)
     if len(ids) < 2:

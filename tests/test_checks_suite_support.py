@@ -262,3 +262,27 @@ def test_final_states_helpers() -> None:
     assert changes_after_final_notification(fallback) == [
         "nt-4: POQ IN_PROGRESS notified after READY",
         "nt-5: item 1 IN_PROGRESS notified after READY"]
+
+
+def test_requirement_id_tables_are_keyword_built_and_unchanged() -> None:
+    """The ID tables of use case 2 name each ID's role; the IDs stay those of MEF 79.1."""
+    import dataclasses
+
+    import pytest
+
+    from suites._answers import UC2A, UC2B, UC2C, Ids, all_ids
+    from suites.test_uc2_deferred import ACK_IDS
+
+    with pytest.raises(TypeError):
+        Ids("R3", "R36")  # type: ignore[misc]
+    assert all_ids(UC2A)[:19] == ("R3", "R36", "R37", "R38", "R39", "R40", "R42", "R43", "R44",
+                                  "D3", "O7", "R45", "R46", "R47", "D4", "O6", "O8", "O9",
+                                  "R22")
+    assert (UC2B.able, UC2B.alternates_allowed, UC2B.alt_spec) == ("CR1", None, "O3")
+    assert dataclasses.astuple(UC2C) == (
+        "R3", "R64", "R65", "R66", ("R66", "R67"), ("R68", "R71"), "R70", "R72", "R73", "R74",
+        "D5", "O12", "R75", "R76", "R77", "D6", "O11", "O13", "O14")
+    assert dataclasses.astuple(ACK_IDS["2a"]) == (
+        "R27", "R28", "R29", ("R30",), ("R31",), ("R33",), "R34")
+    assert dataclasses.astuple(ACK_IDS["2c"]) == (
+        "R55", "R70", "R56", ("R57", "R60"), ("R58", "R61"), ("R60",), "R62")

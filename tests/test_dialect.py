@@ -20,6 +20,7 @@ from schemas.dialect import (
     BASE_PATHS,
     CANTATA_BASE_PATHS,
     CANTATA_LISTENER_BASE_PATHS,
+    DIALECT_CONDITIONS,
     LISTENER_BASE_PATHS,
     V7,
     V8,
@@ -231,7 +232,20 @@ def test_capabilities_belong_to_the_dialect_not_its_name(base: Dialect) -> None:
                  "sub_unit_path", "registration_ids_in", "rich_alternates",
                  "lists_empty_alternates", "has_effective_qualification_date",
                  "rejection_carries_termination_error", "item_state_log_required",
-                 "specification_needs_alternatives", "modify_names_offering"):
+                 "specification_needs_alternatives", "modify_names_offering",
+                 "red_may_omit_offering", "contact_address_shape", "hub_refusal_codes",
+                 "conditions"):
         assert getattr(third, name) == getattr(base, name), name
     assert V8.has_creation_date and not V7.has_creation_date
     assert V7.has_create_event and not V8.has_create_event
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_dialect_conditions_are_catalogue_keys(api: str) -> None:
+    """``conditions`` names the catalogue ``applies_when`` keys a dialect decides: v8_only
+    holds where v7's missing attributes exist, v7_only only in v7."""
+    dialect = get_dialect(api)
+    assert dialect.conditions <= DIALECT_CONDITIONS
+    assert ("v8_only" in dialect.conditions) == (api == "v8")
+    assert ("v7_only" in dialect.conditions) == (api == "v7")
+    assert 501 in dialect.hub_refusal_codes  # "not implemented" is always a refusal
