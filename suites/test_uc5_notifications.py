@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from harness.checks import notifications as nt
-from harness.checks import side
+from harness.checks import reworded, side
 from harness.payloads import PayloadBuilder
 from suites._support import (
     CreatedPoqs,
@@ -234,8 +234,9 @@ def test_every_state_change_is_notified(dialect: Dialect, verdict: GuardedVerdic
                                                              None, dialect)
     refused = len(notes) - len(taken)
     if refused:
-        result = (result[0], f"{result[1]} ({refused} more sent but not delivered: refused by "
-                  "the listener, posted to another path or in another dialect)")
+        result = reworded(result, f"{result[1]} ({refused} more sent but not delivered: "
+                          "refused by the listener, posted to another path or in another "
+                          "dialect)")
     judge(verdict, ["R5", "R4", "R92"], result, [*ev, *notes[:6]])
     if not notes:
         return
