@@ -94,6 +94,7 @@ class Dialect:
     specification_needs_alternatives: bool = False  # by productSpecification: provideAlternative
     modify_names_offering: bool = False  # a modify item names its productOffering
     red_may_omit_offering: bool = False  # a RED 2b answer may name no offering (v8 guide)
+    address_query_needs_representation: bool = False  # a GeographicAddress_Query names one
     contact_address_shape: Literal["fielded", "place"] = "fielded"
     # fielded (v8): a FieldedAddress with countryCode; place (v7): typed as a place, with
     # @type, role and country
@@ -191,6 +192,7 @@ V8 = Dialect(
     specification_needs_alternatives=True,
     modify_names_offering=True,
     red_may_omit_offering=True,
+    address_query_needs_representation=True,
     conditions=frozenset({"v8_only"}),
     poq_states={
         ACKNOWLEDGED: "acknowledged",

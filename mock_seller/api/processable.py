@@ -14,6 +14,7 @@ from typing import Any
 
 from mock_seller.api.validation import ITEMS, Violation
 from mock_seller.core.scenario import Scenario
+from schemas.dialect import get_dialect
 
 _REPRESENTATIONS = ("fieldedAddressRepresentation", "formattedAddressRepresentation",
                     "labelRepresentation", "geographicPointRepresentation")
@@ -30,7 +31,7 @@ def shape_violations(api: str, body: Any) -> list[Violation]:
     items = body.get(ITEMS)
     if not isinstance(items, list) or not items:
         return out + [(f"/{ITEMS}", "a non-empty array of items is required")]
-    actions = ("add", "modify", "delete") if api == "v7" else ("add", "modify")
+    actions = tuple(get_dialect(api).actions.values())
     for i, item in enumerate(items):
         at = f"/{ITEMS}/{i}"
         if not isinstance(item, dict):

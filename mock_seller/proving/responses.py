@@ -222,7 +222,7 @@ def specification_without_offering(answer: Answer, switch: Switch) -> None:
     for item in _ready_items(answer):
         if _is_spec(item):
             item["product"].pop("productOffering", None)
-            if answer.api == "v8":
+            if answer.dialect.red_may_omit_offering:  # so it must be RED: make it GREEN
                 item["serviceabilityConfidence"] = answer.dialect.wire_confidence("GREEN")
 
 

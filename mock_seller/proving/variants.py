@@ -15,6 +15,7 @@ from typing import Any
 
 from mock_seller.exceptions import ScenarioError
 from mock_seller.proving.registry import DefectError, check_defect_names
+from schemas.dialect import UNABLE_TO_MEET_TIME
 
 ITEMS = "productOfferingQualificationItem"
 
@@ -155,8 +156,8 @@ def _lenient_schema(answer: Any) -> None:
 
 
 def _v7_late_item_terminated(answer: Any) -> None:
-    if answer.api != "v7":
-        return
+    if answer.dialect.supports_item_state(UNABLE_TO_MEET_TIME):
+        return  # only a dialect without an item state for it (v7)
     body = answer.poq()
     if body is None or body.get("state") != "done.unableToProvide":
         return

@@ -41,7 +41,7 @@ def _quiet_place(scenario: Scenario) -> str:
 
 def _place(api: str, place_id: str) -> dict[str, Any]:
     """R19: role, place type, place and an on-site contact (v7: item contacts)."""
-    if api == "v8":
+    if get_dialect(api).item_place_shape == "nested":
         return {"role": "INSTALL_LOCATION",
                 "place": {"@type": "GeographicAddressRef", "id": place_id},
                 "contact": [dict(SITE_CONTACT)]}
@@ -64,7 +64,7 @@ def create(scenario: Scenario, api: str = "v8", deferred: bool = False,
     if spec.configuration_types:
         product["productConfiguration"] = {"@type": spec.configuration_types[0]}
     item: dict[str, Any] = {"id": "1", "action": "add", "product": product}
-    if "place" in product and api == "v7":
+    if "place" in product and get_dialect(api).item_place_shape == "flat":  # item contacts
         item["relatedContactInformation"] = [{"role": "siteContactInformation",
                                               **SITE_CONTACT}]
     body: dict[str, Any] = {

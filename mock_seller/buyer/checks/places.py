@@ -148,7 +148,8 @@ def _form(api: str, entry: Any, here: str) -> list[Finding]:
     if not is_text(kind):
         return []  # no type to match against; R19 names the missing type when it applies
     problems = [f"{v.pointer or '/'}: {v.message}" for v in validate(api, type_name, place)]
-    if api == "v8" and kind == "GeographicAddress_Query" and not any(
+    if dialect.address_query_needs_representation and kind == "GeographicAddress_Query" \
+            and not any(
             as_list(as_dict(place).get(key)) for key in _V8_REPRESENTATIONS):
         problems.append("a GeographicAddress_Query carries at least one representation")
     if problems:
