@@ -172,6 +172,11 @@ def side_by_side(args: argparse.Namespace, mocks: dict[str, MockProcess], prism:
                 verdict = "meets" if ratio >= TARGET_RATIO else "MISSES"
                 print(f"ratio {name}/prism {op:8s} ({tool:6s}): {ratio:5.2f}x  ({verdict} the "
                       f"{TARGET_RATIO:.0f}x target)")
+            if "before" in mocks:
+                gain = med[("mock", op, tool)] / med[("before", op, tool)]
+                print(f"this checkout / --before {op:8s} ({tool:6s}): {gain:5.2f}x req/s, "
+                      f"server CPU {cpu[('before', op, tool)]:.3f} -> "
+                      f"{cpu[('mock', op, tool)]:.3f} ms per request")
             if "mock" in mocks and BUYER_OFF in mocks:
                 on, off = cpu[("mock", op, tool)], cpu[(BUYER_OFF, op, tool)]
                 print(f"buyer checks {op:8s} ({tool:6s}): {on - off:.3f} of {on:.3f} ms server "
@@ -279,6 +284,9 @@ def main() -> None:
     parser.add_argument("--also", action="append", default=[], metavar="NAME=ARGS",
                         help="another mock in the same rounds, e.g. "
                              "'w2=--workers 2 --store sqlite:////tmp/w2.db' (repeatable)")
+    parser.add_argument("--before", type=Path, default=None, metavar="CHECKOUT",
+                        help="also the mock of another checkout (its own .venv), e.g. a "
+                             "worktree of an earlier commit: before and after in one run")
     parser.add_argument("--buyer-cost", action="store_true",
                         help="also the mock with --buyer-mode off: the buyer checks' share of "
                              "the server's CPU per request")
@@ -305,6 +313,10 @@ def main() -> None:
         for name, extra in configs.items():
             print(f"{name}: python -m mock_seller {shlex.join(extra) or '(defaults)'}")
             mocks[name] = MockProcess(args.mock_threads, extra)
+        if args.before is not None:
+            print(f"before: python -m mock_seller {shlex.join(configs['mock']) or '(defaults)'}"
+                  f" from {args.before}")
+            mocks["before"] = MockProcess(args.mock_threads, configs["mock"], args.before)
         ids = {name: _seed_ids(mock.port, V7, 200) for name, mock in mocks.items()}
         ids["prism"] = ids["mock"]  # Prism answers any id with its example
         prism = None if args.no_prism else _prism(args.spec)

@@ -151,11 +151,15 @@ def _pct(values: list[float], pct: float) -> float:
 class MockProcess:
     """``python -m mock_seller`` on a free port (its own interpreter, like a deployment)."""
 
-    def __init__(self, threads: int, extra: list[str] | None = None) -> None:
+    def __init__(self, threads: int, extra: list[str] | None = None,
+                 checkout: Path | None = None) -> None:
+        """``checkout``: another checkout of this repository with its own ``.venv`` (an
+        earlier version, measured in the same run)."""
+        python = str(checkout / ".venv" / "bin" / "python") if checkout else sys.executable
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "mock_seller", "--host", "127.0.0.1", "--port", "0",
+            [python, "-m", "mock_seller", "--host", "127.0.0.1", "--port", "0",
              "--threads", str(threads), "--quiet", *(extra or [])],
-            stdout=subprocess.PIPE, text=True, cwd=REPO)
+            stdout=subprocess.PIPE, text=True, cwd=checkout or REPO)
         line = self.proc.stdout.readline().strip()  # type: ignore[union-attr]
         if not line:
             raise RuntimeError("the mock seller did not start")
