@@ -199,3 +199,32 @@ def test_connections_per_client_address_are_capped() -> None:
         again.settimeout(3)
         assert again.recv(4096).startswith(b"HTTP/1.1 200")
         again.close()
+
+
+def test_the_loop_does_not_watch_a_channel_whose_thread_is_writing() -> None:
+    """A running task sends its own output; polling its channel for writing only spins the
+    loop (and starved the request threads under 64 connections). The loop watches it again
+    once the task is done, or when the output passes the high watermark or must close."""
+    with MockServer() as server:
+        waitress_server = server._server
+        mine, theirs = socket.socketpair()
+        channel = waitress_server.channel_class(waitress_server, mine, ("127.0.0.3", 1),
+                                                waitress_server.adj, map={})
+        try:
+            channel.total_outbufs_len = 100
+            channel.requests = [object()]  # a request thread is running its task
+            assert not channel.writable()
+            channel.total_outbufs_len = waitress_server.adj.outbuf_high_watermark
+            assert channel.writable()
+            channel.total_outbufs_len = 100
+            channel.close_when_flushed = True
+            assert channel.writable()
+            channel.close_when_flushed = False
+            channel.requests = []  # the task is done: what is left is the loop's to send
+            assert channel.writable()
+            channel.total_outbufs_len = 0
+            assert not channel.writable()
+        finally:
+            channel.requests = []
+            channel.close()
+            theirs.close()
