@@ -1,5 +1,6 @@
 """Shared pieces of the mock seller tests: request builders, a real notification listener,
-polling helpers. Servers bind 127.0.0.1 on port 0 and are stopped by the tests."""
+polling helpers, the mock as a child process. Servers bind 127.0.0.1 on port 0 and are
+stopped by the tests."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
+from harness.mock_process import MockSeller
 from mock_seller.server import MockServer
 
 POQ = "/productOfferingQualification"
@@ -169,3 +172,25 @@ def poll_final(server: MockServer, poq_id: str, api: str = "v8", timeout: float 
         return body if body["state"] in finals else None
 
     return wait_for(done, timeout)  # type: ignore[no-any-return]
+
+
+class MockProcess(MockSeller):
+    """``python -m mock_seller --store STORE`` as a child process on a free port, started on
+    construction. The harness's own starter (``harness.mock_process``): it waits for the ready
+    line with a deadline and keeps stderr for the failure message. ``url`` is the v8 base URL;
+    ``kill`` ends the process as a crash would (SIGKILL), ``stop`` as an operator would."""
+
+    def __init__(self, store: str, scenario: Path, *args: str) -> None:
+        super().__init__(scenario, extra_args=["--store", store, *args])
+        self.start()
+
+    @property
+    def url(self) -> str:
+        return self.base_url("v8")
+
+    def kill(self) -> None:
+        proc = self._proc
+        assert proc is not None, "the mock seller is not running"
+        proc.kill()
+        proc.wait(timeout=10)
+        self.stop()  # nothing left to stop: closes the pipes
