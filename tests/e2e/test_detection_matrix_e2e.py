@@ -93,6 +93,7 @@ def test_clean_mock_has_no_false_failure(matrix: Matrix) -> None:
 @pytest.mark.slow
 def test_harness_is_a_conformant_buyer(matrix: Matrix) -> None:
     """The clean runs' strict mock refused the harness only where a test meant it."""
+    assert sorted(r.api for r in matrix[1]) == ["v7", "v8"]
     for run in matrix[1]:
         assert run.report is not None, run.error
         doc = json.loads((run.report / "results.json").read_text("utf-8"))
