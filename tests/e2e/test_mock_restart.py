@@ -103,7 +103,7 @@ def test_kill_9_then_restart_finishes_timelines_and_delivers_everything(
     store = f"sqlite:///{tmp_path / 'mock.db'}"
     scenario = _scenario(tmp_path, start=1.0, step=1.0)
     port = _free_port()  # nobody listens there yet: deliveries fail and wait in the outbox
-    first = MockProcess(store, scenario)
+    first = MockProcess(store=store, scenario=scenario)
     sellers.append(first)
     sub = requests.post(first.url + "/hub", json={"callback": f"http://127.0.0.1:{port}"},
                         timeout=5)
@@ -124,7 +124,7 @@ def test_kill_9_then_restart_finishes_timelines_and_delivers_everything(
 
     listener = PortListener(port)
     try:
-        second = MockProcess(store, scenario)
+        second = MockProcess(store=store, scenario=scenario)
         sellers.append(second)
         finals = _wait(lambda: (lambda s: s if all(p["state"] in FINAL for p in s.values())
                                 else None)(_states(second.url, ids)), timeout=15)
@@ -153,7 +153,7 @@ def test_kill_9_then_restart_finishes_timelines_and_delivers_everything(
 def test_two_processes_share_one_file(tmp_path: Path, sellers: list[MockProcess]) -> None:
     store = f"sqlite:///{tmp_path / 'shared.db'}"
     scenario = _scenario(tmp_path, start=0.2, step=0.2)
-    a, b = MockProcess(store, scenario), MockProcess(store, scenario)
+    a, b = MockProcess(store=store, scenario=scenario), MockProcess(store=store, scenario=scenario)
     sellers.extend([a, b])
     listener = PortListener(_free_port())
     try:

@@ -92,7 +92,7 @@ def cleanup_fixture() -> Iterator[list[Any]]:
 def test_two_processes_one_killed_every_poq_and_notification_once(
         postgres_url: str, tmp_path: Path, cleanup: list[Any]) -> None:
     scenario = _scenario(tmp_path)
-    sellers = [MockProcess(postgres_url, scenario, *THREADS) for _ in range(2)]
+    sellers = [MockProcess(*THREADS, store=postgres_url, scenario=scenario) for _ in range(2)]
     cleanup.extend(sellers)
     urls = [s.url for s in sellers]  # buyers read the current address of each process
     listeners = [BuyerListener() for _ in range(BUYERS)]
@@ -133,7 +133,7 @@ def test_two_processes_one_killed_every_poq_and_notification_once(
     time.sleep(KILL_AT_S)
     sellers[0].kill()
     time.sleep(max(0.0, RESTART_AT_S - (time.monotonic() - started)))
-    restarted = MockProcess(postgres_url, scenario, *THREADS)
+    restarted = MockProcess(*THREADS, store=postgres_url, scenario=scenario)
     cleanup.append(restarted)
     urls[0] = restarted.url
     for t in threads:
