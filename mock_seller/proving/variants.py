@@ -94,8 +94,8 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
 
 # The use cases whose tests can meet a variant that changes only some answers; a variant not
 # named here changes answers every use case reads (creates, POQs, items, logs, timelines).
-# A legal-variant run of the harness is limited to them (``--uc``); the smoke request and the
-# tests tagged with every use case (final states) run anyway.
+# A legal-variant run of the harness is limited to them (``--uc``); the runner's smoke
+# request and the tests tagged with every use case (final states) run anyway.
 VARIANT_USE_CASES: dict[str, tuple[str, ...]] = {
     # list pages: GET /productOfferingQualification is read by use case 3 only (its own
     # tests and the generated list requests, tagged 3 too)
