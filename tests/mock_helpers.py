@@ -1,5 +1,6 @@
 """Shared pieces of the mock seller tests: request builders, a real notification listener,
-polling helpers. Servers bind 127.0.0.1 on port 0 and are stopped by the tests."""
+polling helpers, the mock as a child process. Servers bind 127.0.0.1 on port 0 and are
+stopped by the tests."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
+from harness.mock_process import MockSeller
 from mock_seller.server import MockServer
 
 POQ = "/productOfferingQualification"
@@ -169,3 +172,52 @@ def poll_final(server: MockServer, poq_id: str, api: str = "v8", timeout: float 
         return body if body["state"] in finals else None
 
     return wait_for(done, timeout)  # type: ignore[no-any-return]
+
+
+class MockProcess(MockSeller):
+    """``python -m mock_seller [ARGS]`` as a child process on a free port, started on
+    construction and stopped on exit. The harness's own starter (``harness.mock_process``):
+    it waits for the ready line with a deadline and keeps stderr for the failure message.
+    ``url`` is the v8 base URL, ``root`` the server's; ``kill`` ends the process as a
+    crash would (SIGKILL), ``stop`` as an operator would (SIGTERM)."""
+
+    def __init__(self, *args: str, scenario: Path | None = None,
+                 store: str | None = None) -> None:
+        store_args = ["--store", store] if store else []
+        super().__init__(scenario, extra_args=[*store_args, *args])
+        self.start()
+
+    def __enter__(self) -> MockProcess:
+        return self  # started on construction
+
+    @property
+    def url(self) -> str:
+        return self.base_url("v8")
+
+    @property
+    def root(self) -> str:
+        """``http://127.0.0.1:PORT``: ``root_url`` of the running process."""
+        assert self.root_url is not None, "the mock seller is not running"
+        return self.root_url
+
+    @property
+    def port(self) -> int:
+        return int(self.root.rsplit(":", 1)[1])
+
+    @property
+    def pid(self) -> int:
+        assert self._proc is not None, "the mock seller is not running"
+        return self._proc.pid
+
+    def rss_bytes(self) -> int:
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+        raise RuntimeError("no VmRSS")
+
+    def kill(self) -> None:
+        proc = self._proc
+        assert proc is not None, "the mock seller is not running"
+        proc.kill()
+        proc.wait(timeout=10)
+        self.stop()  # nothing left to stop: closes the pipes

@@ -9,6 +9,10 @@ The harness is started as a separate process (``python -m harness.cli run --mock
 user would; this module never imports the harness. Each defect run is limited to the use
 cases the defect touches (``use_cases`` in defects.yaml); runs are independent and go in
 parallel subprocesses (they mostly wait on deferred timelines, so more jobs than cores pay).
+
+``--strict-buyer`` runs the clean mock in strict buyer-conformance mode (it refuses any request
+that breaks a buyer-side requirement): the clean runs then also show the harness to be a
+conformant buyer. Defect runs keep the default mode, so their verdicts never depend on it.
 """
 
 from __future__ import annotations
@@ -65,6 +69,7 @@ FIXES = (
 # Defect runs leave out the generated (schemathesis) requests: they judge robustness, which
 # no defect seeds, and take seconds per run. Clean runs keep them (false failures count).
 DEFECT_KEYWORD = "not test_generated_requests"
+STRICT_BUYER = {"buyer_conformance": {"mode": "strict"}}
 
 
 @dataclass
@@ -78,6 +83,7 @@ class RunOutcome:
     status: dict[str, str] = field(default_factory=dict)  # requirement id -> status
     error: str | None = None
     schema_deviations: int = 0  # results.json schema_deviations not tolerated
+    report: Path | None = None  # the run's report folder (results.json), when it wrote one
 
     def failed(self) -> set[str]:
         return {i for i, s in self.status.items() if s == "fail"}
@@ -197,7 +203,7 @@ def run_harness(label: str, scenario: dict[str, Any], api: str, use_cases: tuple
     status = {r["id"]: r["status"] for r in doc["requirements"]}
     deviations = [d for d in doc.get("schema_deviations") or [] if not d.get("accepted")]
     return RunOutcome(label, api, seconds, done.returncode, status,
-                      schema_deviations=len(deviations))
+                      schema_deviations=len(deviations), report=results.parent)
 
 
 def read_outcome(folder: Path, label: str, api: str) -> RunOutcome | None:
@@ -242,13 +248,16 @@ def run_defect(defect: Defect, work: Path, api: str) -> Verdict:
 
 
 def run_matrix(names: list[str] | None, work: Path, jobs: int = DEFAULT_JOBS,
-               clean: bool = True) -> tuple[list[Verdict], list[RunOutcome]]:
+               clean: bool = True, strict_buyer: bool = False
+               ) -> tuple[list[Verdict], list[RunOutcome]]:
     """Every chosen defect (default: all) in each dialect that can express it and, when
-    ``clean``, the clean mock in v8 and v7: independent runs, ``jobs`` at a time, the
-    slow ones (clean, life cycle) first so the pool does not end waiting on one of them."""
+    ``clean``, the clean mock in v8 and v7 (in strict buyer-conformance mode with
+    ``strict_buyer``): independent runs, ``jobs`` at a time, the slow ones (clean, life
+    cycle) first so the pool does not end waiting on one of them."""
     defects = [d for n, d in load_defects().items() if names is None or n in names]
+    clean_scenario = {**scenario_for(), **(STRICT_BUYER if strict_buyer else {})}
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        clean_futures = [pool.submit(run_harness, "clean", scenario_for(), api, (), work)
+        clean_futures = [pool.submit(run_harness, "clean", clean_scenario, api, (), work)
                          for api in (APIS if clean else ())]
         defect_futures = [pool.submit(run_defect, d, work, api)
                           for d in sorted(defects, key=lambda d: "flow" not in d.use_cases)
@@ -359,6 +368,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default=None, help="comma separated defect names")
     parser.add_argument("--work", default=None, help="keep run folders here")
     parser.add_argument("--no-clean", action="store_true", help="skip the clean runs")
+    parser.add_argument("--strict-buyer", action="store_true",
+                        help="clean runs on a mock in strict buyer-conformance mode")
     parser.add_argument("--render-from", nargs="+", default=None, metavar="DIR",
                         help="no runs: render from kept --work folders (later ones win)")
     args = parser.parse_args(argv)
@@ -373,7 +384,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown defect(s): {', '.join(unknown)}")
     with tempfile.TemporaryDirectory(prefix="poq-matrix-") as tmp:
         work = Path(args.work) if args.work else Path(tmp)
-        verdicts, cleans = run_matrix(names, work, args.jobs, clean=not args.no_clean)
+        verdicts, cleans = run_matrix(names, work, args.jobs, clean=not args.no_clean,
+                                      strict_buyer=args.strict_buyer)
     Path(args.out).write_text(render(verdicts, cleans), "utf-8")
     for v in verdicts:
         mark = "ok  " if v.ok else "FAIL"

@@ -1,53 +1,11 @@
-"""Hostile clients of the mock seller for the end-to-end proofs: a slowloris crowd and the
-real mock process (its RSS read from /proc)."""
+"""Hostile clients of the mock seller for the end-to-end proofs: a slowloris crowd (the real
+mock process is ``mock_helpers.MockProcess``)."""
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
-from types import TracebackType
-
-READY = "POQ mock seller listening on "
-
-
-class MockProcess:
-    """``python -m mock_seller`` on a free port, stopped on exit."""
-
-    def __init__(self, *args: str) -> None:
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "mock_seller", "--port", "0", *args],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()
-        if not line.startswith(READY):
-            self.proc.kill()
-            raise RuntimeError(f"mock did not start: {line!r}")
-        self.url = line[len(READY):].strip()
-        self.port = int(self.url.rsplit(":", 1)[1])
-
-    def rss_bytes(self) -> int:
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-        raise RuntimeError("no VmRSS")
-
-    def __enter__(self) -> MockProcess:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
 
 
 class Slowloris:

@@ -7,12 +7,7 @@ Also: two server processes on one file (WAL) serve each other's POQs and subscri
 from __future__ import annotations
 
 import json
-import os
-import re
-import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -23,45 +18,11 @@ from typing import Any
 import pytest
 import requests
 import yaml
-from mock_helpers import POQ, eline_item, poq, uni_item
+from mock_helpers import POQ, MockProcess, eline_item, poq, uni_item
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT = ROOT / "schemas" / "scenarios" / "default.yaml"
-V8 = "/mefApi/sonata/productOfferingQualification/v8"
 FINAL = {"done", "rejected", "terminatedWithError"}
-
-
-class Seller:
-    """``python -m mock_seller`` as a child process on a free port."""
-
-    def __init__(self, store: str, scenario: Path) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "mock_seller", "--port", "0", "--store", store,
-             "--scenario", str(scenario)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()
-        match = re.search(r"http://[\d.]+:(\d+)", line)
-        if not match:
-            self.proc.kill()
-            raise AssertionError(f"no ready line: {line!r} {self.proc.stderr.read()!r}")
-        self.url = f"http://127.0.0.1:{match.group(1)}{V8}"
-
-    def kill(self) -> None:
-        os.kill(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
-        for stream in (self.proc.stdout, self.proc.stderr):
-            if stream is not None:
-                stream.close()
 
 
 class PortListener:
@@ -129,8 +90,8 @@ def _states(url: str, ids: list[str]) -> dict[str, dict[str, Any]]:
 
 
 @pytest.fixture(name="sellers")
-def sellers_fixture() -> Iterator[list[Seller]]:
-    started: list[Seller] = []
+def sellers_fixture() -> Iterator[list[MockProcess]]:
+    started: list[MockProcess] = []
     yield started
     for seller in started:
         seller.stop()
@@ -138,11 +99,11 @@ def sellers_fixture() -> Iterator[list[Seller]]:
 
 @pytest.mark.slow
 def test_kill_9_then_restart_finishes_timelines_and_delivers_everything(
-        tmp_path: Path, sellers: list[Seller]) -> None:
+        tmp_path: Path, sellers: list[MockProcess]) -> None:
     store = f"sqlite:///{tmp_path / 'mock.db'}"
     scenario = _scenario(tmp_path, start=1.0, step=1.0)
     port = _free_port()  # nobody listens there yet: deliveries fail and wait in the outbox
-    first = Seller(store, scenario)
+    first = MockProcess(store=store, scenario=scenario)
     sellers.append(first)
     sub = requests.post(first.url + "/hub", json={"callback": f"http://127.0.0.1:{port}"},
                         timeout=5)
@@ -163,7 +124,7 @@ def test_kill_9_then_restart_finishes_timelines_and_delivers_everything(
 
     listener = PortListener(port)
     try:
-        second = Seller(store, scenario)
+        second = MockProcess(store=store, scenario=scenario)
         sellers.append(second)
         finals = _wait(lambda: (lambda s: s if all(p["state"] in FINAL for p in s.values())
                                 else None)(_states(second.url, ids)), timeout=15)
@@ -189,10 +150,10 @@ def test_kill_9_then_restart_finishes_timelines_and_delivers_everything(
 
 
 @pytest.mark.slow
-def test_two_processes_share_one_file(tmp_path: Path, sellers: list[Seller]) -> None:
+def test_two_processes_share_one_file(tmp_path: Path, sellers: list[MockProcess]) -> None:
     store = f"sqlite:///{tmp_path / 'shared.db'}"
     scenario = _scenario(tmp_path, start=0.2, step=0.2)
-    a, b = Seller(store, scenario), Seller(store, scenario)
+    a, b = MockProcess(store=store, scenario=scenario), MockProcess(store=store, scenario=scenario)
     sellers.extend([a, b])
     listener = PortListener(_free_port())
     try:

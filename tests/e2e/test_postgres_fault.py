@@ -7,10 +7,6 @@ same eventId and body), and no buyer saw another buyer's POQ or event."""
 from __future__ import annotations
 
 import json
-import os
-import re
-import signal
-import subprocess
 import sys
 import threading
 import time
@@ -25,12 +21,12 @@ import requests
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: shared helpers
-from mock_helpers import POQ, eline_item, poq  # noqa: E402
+from mock_helpers import POQ, MockProcess, eline_item, poq  # noqa: E402
 from pg_helpers import postgres_admin_dsn_fixture, postgres_url_fixture  # noqa: E402, F401
 
 ROOT = Path(__file__).resolve().parents[2]
-V8 = "/mefApi/sonata/productOfferingQualification/v8"
 BUYERS = 16
+THREADS = ("--threads", "16")  # one per buyer
 LOAD_S = 9.0
 KILL_AT_S, RESTART_AT_S = 3.0, 5.0
 EXPECTED = Counter({("poqItemStateChangeEvent", "inProgress"): 1,
@@ -52,37 +48,6 @@ def _scenario(tmp_path: Path) -> Path:
     path = tmp_path / "fault.yaml"
     path.write_text(yaml.safe_dump(data), "utf-8")
     return path
-
-
-class Seller:
-    """``python -m mock_seller`` on the shared database, as its own process."""
-
-    def __init__(self, store: str, scenario: Path) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "mock_seller", "--port", "0", "--threads", "16",
-             "--store", store, "--scenario", str(scenario)],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
-        line = self.proc.stdout.readline()  # type: ignore[union-attr]
-        match = re.search(r"http://[\d.]+:(\d+)", line)
-        if not match:
-            self.proc.kill()
-            raise AssertionError(f"no ready line: {line!r}")
-        self.url = f"http://127.0.0.1:{match.group(1)}{V8}"
-
-    def kill(self) -> None:
-        os.kill(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
-        if self.proc.stdout is not None:
-            self.proc.stdout.close()
 
 
 class BuyerListener:
@@ -120,14 +85,14 @@ def cleanup_fixture() -> Iterator[list[Any]]:
     things: list[Any] = []
     yield things
     for thing in things:
-        (thing.stop if isinstance(thing, Seller) else thing.close)()
+        (thing.stop if isinstance(thing, MockProcess) else thing.close)()
 
 
 @pytest.mark.slow
 def test_two_processes_one_killed_every_poq_and_notification_once(
         postgres_url: str, tmp_path: Path, cleanup: list[Any]) -> None:
     scenario = _scenario(tmp_path)
-    sellers = [Seller(postgres_url, scenario), Seller(postgres_url, scenario)]
+    sellers = [MockProcess(*THREADS, store=postgres_url, scenario=scenario) for _ in range(2)]
     cleanup.extend(sellers)
     urls = [s.url for s in sellers]  # buyers read the current address of each process
     listeners = [BuyerListener() for _ in range(BUYERS)]
@@ -168,7 +133,7 @@ def test_two_processes_one_killed_every_poq_and_notification_once(
     time.sleep(KILL_AT_S)
     sellers[0].kill()
     time.sleep(max(0.0, RESTART_AT_S - (time.monotonic() - started)))
-    restarted = Seller(postgres_url, scenario)
+    restarted = MockProcess(*THREADS, store=postgres_url, scenario=scenario)
     cleanup.append(restarted)
     urls[0] = restarted.url
     for t in threads:

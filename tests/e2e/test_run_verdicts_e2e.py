@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -72,13 +73,24 @@ def mock_run(work: Path, api: str) -> Run:
 
 
 @pytest.fixture(scope="module")
-def baseline_v8(work: Path) -> Run:
-    return mock_run(work, "v8")
+def full_runs(work: Path, wrong_offering: Path) -> dict[str, Future[Run]]:
+    """The module's three full runs, started together on first use: they are independent
+    and spend most of their time waiting on deferred timelines."""
+    pool = ThreadPoolExecutor(max_workers=3)
+    runs = {"v8": pool.submit(mock_run, work, "v8"), "v7": pool.submit(mock_run, work, "v7"),
+            "wrong": pool.submit(wrong_offering_run, work, wrong_offering)}
+    pool.shutdown(wait=False)
+    return runs
 
 
 @pytest.fixture(scope="module")
-def full_v7(work: Path) -> Run:
-    return mock_run(work, "v7")
+def baseline_v8(full_runs: dict[str, Future[Run]]) -> Run:
+    return full_runs["v8"].result()
+
+
+@pytest.fixture(scope="module")
+def full_v7(full_runs: dict[str, Future[Run]]) -> Run:
+    return full_runs["v7"].result()
 
 
 def assert_conformant(run: Run) -> dict[str, Any]:
@@ -122,11 +134,15 @@ def wrong_offering(work: Path) -> Path:
                         test_data__install_offering__product__productOffering__id="FN-UNI-100G")
 
 
-@pytest.fixture(scope="module")
-def wrong_run(work: Path, wrong_offering: Path) -> Run:
+def wrong_offering_run(work: Path, wrong_offering: Path) -> Run:
     out = work / "wrong"
     return cli(["run", "--mock", "--profile", str(wrong_offering), "--report-dir", str(out)],
                work), out
+
+
+@pytest.fixture(scope="module")
+def wrong_run(full_runs: dict[str, Future[Run]]) -> Run:
+    return full_runs["wrong"].result()
 
 
 def test_refused_test_data_is_a_set_up_finding(work: Path, wrong_offering: Path,
