@@ -82,8 +82,8 @@ class _ConfigProblem(click.ClickException):
                    "text. Figures in bench/README.md.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Server processes, each with --threads threads. More than one needs a "
-                   "store the processes share (sqlite:///...); the memory store is one "
-                   "process.")
+                   "store the processes share (sqlite:///... or postgresql://...); the memory "
+                   "store is one process.")
 @click.option("--quiet", is_flag=True, default=False,
               help="No request log (by default one line per request on stderr: method, "
                    "path, status, latency, buyer, failed buyer-side requirement IDs).")
@@ -138,9 +138,13 @@ def mock(host: str, port: int, scenario: str, threads: int,
         store.close()
         click.echo(f"store {display_url(store_url)}: schema version {version or 'n/a (memory)'}")
         return
-    if workers > 1:
-        _check_workers(store, workers, loaded)
-        store = store_url  # each worker process opens its own connection to the shared store
+    if workers > 1 or server_name != "waitress":
+        try:
+            if workers > 1:
+                _check_workers(store, workers, loaded)
+        finally:  # each forked worker opens the store itself: a connection, or a pool's
+            store.close()  # threads, do not survive a fork
+        store = store_url
     try:
         serve(loaded, host=host, port=port, threads=threads, store=store, limits=limits,
               request_log=None if quiet else sys.stderr, log_format=log_format,
@@ -153,9 +157,7 @@ def mock(host: str, port: int, scenario: str, threads: int,
 
 def _check_workers(store: Any, workers: int, loaded: Any) -> None:
     """--workers N > 1: only a store the processes share; one buyer report writer."""
-    durable = getattr(store, "durable", False)
-    store.close()
-    if not durable:
+    if not getattr(store, "durable", False):
         raise _ConfigProblem(f"--workers {workers}: the memory store lives in one process; "
                              "use --store sqlite:///mock.db (or another shared store) or "
                              "--workers 1")

@@ -52,8 +52,10 @@ def test_processes_serve_one_seller_and_stop(args: list[str], tmp_path: Path) ->
     _serve_one_seller_and_stop([a.format(db=tmp_path / "mock.db") for a in args])
 
 
-def test_workers_on_postgresql_serve_one_seller_and_stop(postgres_url: str) -> None:
-    _serve_one_seller_and_stop(["--workers", "3", "--store", postgres_url])
+@pytest.mark.parametrize("args", [["--workers", "3"], ["--server", "gunicorn"]])
+def test_workers_on_postgresql_serve_one_seller_and_stop(args: list[str],
+                                                         postgres_url: str) -> None:
+    _serve_one_seller_and_stop([*args, "--store", postgres_url])
 
 
 def _serve_one_seller_and_stop(args: list[str]) -> None:
