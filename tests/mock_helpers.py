@@ -106,10 +106,12 @@ def wait_for(condition: Callable[[], Any], timeout: float = 5.0, step: float = 0
 class Listener:
     """A real buyer listener: records every POST (path, JSON body) and answers 204.
 
-    ``fail_first`` answers 503 to the first N requests; ``delay`` sleeps before answering.
+    ``fail_first`` answers 503 to the first N requests; ``delay`` sleeps before answering;
+    ``port``: a fixed port (a listener that is down first and up later), else a free one.
+    Use it as a context manager, or ``start()`` and ``close()``.
     """
 
-    def __init__(self, fail_first: int = 0, delay: float = 0.0) -> None:
+    def __init__(self, fail_first: int = 0, delay: float = 0.0, port: int = 0) -> None:
         self.received: list[tuple[str, dict[str, Any]]] = []
         self.attempts = 0
         self.fail_first = fail_first
@@ -135,19 +137,30 @@ class Listener:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
-    def __enter__(self) -> Listener:
+    def start(self) -> Listener:
         self._thread.start()
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def bodies(self) -> list[Any]:
+        """The JSON bodies received so far, duplicates included (a copy)."""
+        with self._lock:
+            return [body for _, body in self.received]
+
+    def close(self) -> None:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
+
+    def __enter__(self) -> Listener:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
 
     def events(self) -> list[dict[str, Any]]:
         with self._lock:

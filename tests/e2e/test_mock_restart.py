@@ -6,58 +6,20 @@ Also: two server processes on one file (WAL) serve each other's POQs and subscri
 
 from __future__ import annotations
 
-import json
 import socket
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 import yaml
-from mock_helpers import POQ, MockProcess, eline_item, poq, uni_item
+from mock_helpers import POQ, Listener, MockProcess, eline_item, poq, uni_item
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT = ROOT / "schemas" / "scenarios" / "default.yaml"
 FINAL = {"done", "rejected", "terminatedWithError"}
-
-
-class PortListener:
-    """A buyer listener on a fixed port, so it can be down first and up later."""
-
-    def __init__(self, port: int) -> None:
-        self.events: list[dict[str, Any]] = []
-        self._lock = threading.Lock()
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server API)
-                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
-                with outer._lock:
-                    outer.events.append(body)
-                self.send_response(204)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-
-    def received(self) -> list[dict[str, Any]]:
-        with self._lock:
-            return list(self.events)
-
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
 
 
 def _free_port() -> int:
@@ -122,7 +84,7 @@ def test_kill_9_then_restart_finishes_timelines_and_delivers_everything(
     assert before[ids[1]]["state"] == "inProgress"  # ... but not the last ones
     first.kill()
 
-    listener = PortListener(port)
+    listener = Listener(port=port).start()
     try:
         second = MockProcess(store=store, scenario=scenario)
         sellers.append(second)
@@ -135,7 +97,7 @@ def test_kill_9_then_restart_finishes_timelines_and_delivers_everything(
         # deferred POQs: per item IN_PROGRESS + final, plus POQ IN_PROGRESS + final
         expected = (1 + 1 + 2) + (3 + 3 + 2) + (2 + 2 + 2)
         events = _wait(lambda: (lambda e: e if len({x["eventId"] for x in e}) >= expected
-                                else None)(listener.received()), timeout=20)
+                                else None)(listener.bodies()), timeout=20)
         by_id: dict[str, dict[str, Any]] = {}
         for event in events:  # a duplicate is allowed only as the same event, same eventId
             assert by_id.setdefault(event["eventId"], event) == event
@@ -155,10 +117,9 @@ def test_two_processes_share_one_file(tmp_path: Path, sellers: list[MockProcess]
     scenario = _scenario(tmp_path, start=0.2, step=0.2)
     a, b = MockProcess(store=store, scenario=scenario), MockProcess(store=store, scenario=scenario)
     sellers.extend([a, b])
-    listener = PortListener(_free_port())
+    listener = Listener(port=_free_port()).start()
     try:
-        port = listener._server.server_address[1]
-        sub = requests.post(a.url + "/hub", json={"callback": f"http://127.0.0.1:{port}"},
+        sub = requests.post(a.url + "/hub", json={"callback": listener.url},
                             timeout=5).json()
         assert requests.get(f"{b.url}/hub/{sub['id']}", timeout=5).json() == sub
         ids = []
@@ -174,9 +135,9 @@ def test_two_processes_share_one_file(tmp_path: Path, sellers: list[MockProcess]
                                 else None)(_states(a.url, ids)), timeout=15)
         assert len(finals) == 10
         events = _wait(lambda: (lambda e: e if len({x["eventId"] for x in e}) >= 40
-                                else None)(listener.received()), timeout=15)
+                                else None)(listener.bodies()), timeout=15)
         time.sleep(0.5)
-        events = listener.received()
+        events = listener.bodies()
         assert len({e["eventId"] for e in events}) == 40  # 4 per POQ, no transition twice
         by_id: dict[str, dict[str, Any]] = {}
         for event in events:

@@ -6,13 +6,11 @@ same eventId and body), and no buyer saw another buyer's POQ or event."""
 
 from __future__ import annotations
 
-import json
 import sys
 import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +19,7 @@ import requests
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: shared helpers
-from mock_helpers import POQ, MockProcess, eline_item, poq  # noqa: E402
+from mock_helpers import POQ, Listener, MockProcess, eline_item, poq  # noqa: E402
 from pg_helpers import postgres_admin_dsn_fixture, postgres_url_fixture  # noqa: E402, F401
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,36 +48,6 @@ def _scenario(tmp_path: Path) -> Path:
     return path
 
 
-class BuyerListener:
-    """One buyer's notification listener (every body kept, duplicates too)."""
-
-    def __init__(self) -> None:
-        self.events: list[dict[str, Any]] = []
-        self.lock = threading.Lock()
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server API)
-                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
-                with outer.lock:
-                    outer.events.append(body)
-                self.send_response(204)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture(name="cleanup")
 def cleanup_fixture() -> Iterator[list[Any]]:
     things: list[Any] = []
@@ -95,7 +63,7 @@ def test_two_processes_one_killed_every_poq_and_notification_once(
     sellers = [MockProcess(*THREADS, store=postgres_url, scenario=scenario) for _ in range(2)]
     cleanup.extend(sellers)
     urls = [s.url for s in sellers]  # buyers read the current address of each process
-    listeners = [BuyerListener() for _ in range(BUYERS)]
+    listeners = [Listener().start() for _ in range(BUYERS)]
     cleanup.extend(listeners)
     for n, listener in enumerate(listeners):
         resp = requests.post(urls[n % 2] + "/hub", json={"callback": listener.url},
@@ -174,7 +142,7 @@ def test_two_processes_one_killed_every_poq_and_notification_once(
             "Authorization": f"Bearer {_token(n)}"}).status_code == 404
 
     def complete() -> bool:
-        return all(len({e["eventId"] for e in listeners[n].events}) >= 4 * len(acknowledged[n])
+        return all(len({e["eventId"] for e in listeners[n].bodies()}) >= 4 * len(acknowledged[n])
                    for n in range(BUYERS))
 
     deadline = time.monotonic() + 60
@@ -184,8 +152,7 @@ def test_two_processes_one_killed_every_poq_and_notification_once(
     time.sleep(1.0)  # late duplicates, if any, arrive now
     received = duplicates = 0
     for n, listener in enumerate(listeners):
-        with listener.lock:
-            events = list(listener.events)
+        events = listener.bodies()
         received += len(events)
         by_id: dict[str, dict[str, Any]] = {}
         for event in events:
