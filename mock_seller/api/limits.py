@@ -116,8 +116,14 @@ def read_body(request: Request, limits: Limits) -> bytes:
     at run time; ``install`` only set the app-wide default)."""
     request.max_content_length = limits.max_body_bytes
     raw = request.get_data(cache=False)
-    g.poq_raw_body = raw  # the buyer record keeps these bytes, not a re-serialised copy
+    g.poq_raw_body = raw
     return raw
+
+
+def body_read() -> bytes | None:
+    """The bytes ``read_body`` read for this request, if it ran (the buyer record keeps them
+    rather than a re-serialised copy)."""
+    return g.get("poq_raw_body")  # type: ignore[no-any-return]
 
 
 def _reject_constant(name: str) -> Any:
@@ -230,6 +236,7 @@ def _escape(key: str) -> str:
 
 __all__ = [
     "BodyTooLarge",
+    "body_read",
     "Limits",
     "check_content_type",
     "install",

@@ -18,6 +18,7 @@ from typing import Any
 from flask import Flask, Response, current_app, g, request
 
 from mock_seller.api.errors import ApiError, bad_request, unprocessable
+from mock_seller.api.limits import body_read
 from mock_seller.buyer.checks import MODES, Finding, hub, retrieve, run_create
 from mock_seller.buyer.checks.create import request_kinds
 from mock_seller.buyer.recorder import Recorder
@@ -70,7 +71,7 @@ def _begin(state: BuyerConformance, api: str, body: Any) -> tuple[str, str]:
     if "buyer_exchange" in g:
         return g.buyer_exchange  # type: ignore[no-any-return]
     buyer = current_buyer()
-    raw = g.get("poq_raw_body")  # api/limits.py read_body: the bytes the buyer sent
+    raw = body_read()  # the bytes the buyer sent, when the view read a body
     ex_id = state.recorder.begin(buyer, api, request.method, _request_url(), request.environ,
                                  body if raw is None else raw)
     g.buyer_exchange = (buyer, ex_id)
