@@ -76,10 +76,14 @@ class _ConfigProblem(click.ClickException):
               type=click.Choice(["json", "html", "junit", "md"]),
               help="Format of --buyer-report FILE (default: by its suffix).")
 @click.option("--server", "server_name", default="waitress", show_default=True,
-              type=click.Choice(["waitress", "gunicorn"]),
-              help="WSGI server. waitress answers its own refusals (oversized or malformed "
-                   "requests) with MEF Error bodies; gunicorn (gthread) answers those in plain "
-                   "text. Figures in bench/README.md.")
+              type=click.Choice(["granian", "waitress", "gunicorn"]),
+              help="WSGI server. waitress bounds the time to receive a whole request and the "
+                   "connections per client address, and answers its own refusals with MEF "
+                   "Error bodies: the server for a sandbox shared with untrusted buyers. "
+                   "granian (HTTP in Rust) is the fastest: the deadline covers the headers "
+                   "only and the cap per client counts requests in progress. gunicorn "
+                   "(gthread) answers its refusals in plain text. docs/sandbox.md compares "
+                   "them; figures in bench/README.md.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Server processes, each with --threads threads. More than one needs a "
                    "store the processes share (sqlite:///... or postgresql://...); the memory "

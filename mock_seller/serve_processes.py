@@ -1,5 +1,5 @@
 """Serving the mock from several processes (``--workers N``) and with another WSGI server
-(``--server gunicorn``).
+(``--server granian`` or ``gunicorn``).
 
 Several processes are one seller only when they share the store: each worker opens the store
 URL itself after the fork (a SQLite file, or any durable store), so a POQ created through one
@@ -28,7 +28,7 @@ from flask import Flask
 
 from mock_seller.sandbox.connections import ConnectionLimits
 
-SERVERS = ("waitress", "gunicorn")
+SERVERS = ("granian", "waitress", "gunicorn")
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -130,6 +130,53 @@ def run_gunicorn(make_app: Callable[[], Flask], sock: socket.socket, workers: in
             os._exit(exc.code if isinstance(exc.code, int) else 0)
         if exc.code not in (0, None):
             raise
+
+
+def run_granian(make_app: Callable[[], Flask], sock: socket.socket, workers: int,
+                threads: int, limits: ConnectionLimits) -> None:
+    """granian (HTTP in Rust, WSGI mode) with ``workers`` processes on ``sock``; returns on
+    SIGTERM/SIGINT. Each worker builds its app after the fork, behind ``RequestGuard`` (caps
+    on requests in progress per client and in all; sandbox/request_guard.py says what
+    granian cannot bound), and closes it on its way out. The headers' deadline is granian's
+    ``header_read_timeout``, which also ends idle kept-alive connections."""
+    from granian.constants import HTTPModes, Interfaces
+    from granian.http import HTTP1Settings
+    from granian.server.mp import MPServer, WorkerProcess
+
+    from mock_seller.api.limits import transport_cap
+    from mock_seller.granian_socket import OnSocket
+    from mock_seller.sandbox.request_guard import RequestGuard
+
+    def guarded_app() -> RequestGuard:
+        _die_with_parent()
+        app = make_app()
+        return RequestGuard(app, limits, transport_cap(app.config["MAX_CONTENT_LENGTH"]))
+
+    @WorkerProcess.wrap_target  # type: ignore[untyped-decorator]
+    def worker(worker_id: int, guard: RequestGuard, *args: Any) -> None:
+        try:
+            MPServer._spawn_wsgi_worker.__wrapped__(worker_id, guard, *args)
+        finally:  # the process ends with os._exit: run what atexit would
+            _close_app(guard.app)  # type: ignore[arg-type]
+            atexit._run_exitfuncs()
+            sys.stdout.flush()
+            sys.stderr.flush()
+
+    server = OnSocket(
+        sock, interface=Interfaces.WSGI, workers=workers,
+        blocking_threads=max(threads, limits.max_connections),  # started on demand
+        http=HTTPModes.http1, websockets=False, log_enabled=False,
+        http1_settings=HTTP1Settings(
+            header_read_timeout=max(1, round(limits.request_timeout * 1000))))
+    server.serve(spawn_target=worker, target_loader=guarded_app, wrap_loader=False)
+
+
+def _die_with_parent() -> None:
+    """A worker ends when its parent does, even by SIGKILL: else it would keep the port."""
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def _close_app(app: Flask) -> None:

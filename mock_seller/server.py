@@ -100,6 +100,8 @@ def _serve_processes(make_app: Any, host: str, port: int, threads: int, out: Tex
         out.flush()
         if server_name == "gunicorn":
             serve_processes.run_gunicorn(make_app, sock, workers, threads, limits)
+        elif server_name == "granian":
+            serve_processes.run_granian(make_app, sock, workers, threads, limits)
         else:
             serve_processes.run_waitress_workers(
                 make_app, sock, workers, threads,

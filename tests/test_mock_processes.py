@@ -6,6 +6,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -47,12 +48,15 @@ def test_buyer_report_needs_one_worker(tmp_path: Path) -> None:
     ["--workers", "2", "--store", "sqlite:///{db}"],
     ["--server", "gunicorn"],
     ["--server", "gunicorn", "--workers", "2", "--store", "sqlite:///{db}"],
+    ["--server", "granian"],
+    ["--server", "granian", "--workers", "2", "--store", "sqlite:///{db}"],
 ])
 def test_processes_serve_one_seller_and_stop(args: list[str], tmp_path: Path) -> None:
     _serve_one_seller_and_stop([a.format(db=tmp_path / "mock.db") for a in args])
 
 
-@pytest.mark.parametrize("args", [["--workers", "3"], ["--server", "gunicorn"]])
+@pytest.mark.parametrize("args", [["--workers", "3"], ["--server", "gunicorn"],
+                                  ["--server", "granian", "--workers", "2"]])
 def test_workers_on_postgresql_serve_one_seller_and_stop(args: list[str],
                                                          postgres_url: str) -> None:
     _serve_one_seller_and_stop([*args, "--store", postgres_url])
@@ -82,3 +86,25 @@ def _serve_one_seller_and_stop(args: list[str]) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_granian_workers_end_with_a_killed_parent(tmp_path: Path) -> None:
+    """kill -9 of the process a user started leaves no worker holding the port."""
+    proc = _mock("--server", "granian", "--workers", "2", "--store",
+                 f"sqlite:///{tmp_path / 'mock.db'}")
+    try:
+        line = proc.stdout.readline()  # type: ignore[union-attr]
+        assert line.startswith(READY), proc.stderr.read()  # type: ignore[union-attr]
+        url = line.strip().removeprefix(READY)
+        assert requests.get(url + "/health", timeout=10).status_code == 200
+    finally:
+        proc.kill()
+        proc.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            requests.get(url + "/health", timeout=1)
+        except requests.ConnectionError:
+            return
+        time.sleep(0.1)
+    pytest.fail("a worker still answers after its parent was killed")

@@ -43,19 +43,35 @@ class ConnectionLimits:
             raise ValueError("need 1 <= max_connections_per_client <= max_connections")
 
 
-def _raw_response(status: str, code: str, reason: str) -> bytes:
-    body = json.dumps({"code": code, "reason": reason}).encode()
-    head = (f"HTTP/1.1 {status}\r\nContent-Type: application/json;charset=utf-8\r\n"
-            f"Content-Length: {len(body)}\r\nConnection: close\r\n")
-    if status.startswith("503"):
-        head += "Retry-After: 1\r\n"
-    return head.encode() + b"\r\n" + body
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A MEF Error answer given before the app runs; the connection is closed after it."""
+
+    status: str
+    code: str
+    reason: str
+
+    @property
+    def body(self) -> bytes:
+        return json.dumps({"code": self.code, "reason": self.reason}).encode()
+
+    @property
+    def headers(self) -> list[tuple[str, str]]:
+        retry = [("Retry-After", "1")] if self.status.startswith("503") else []
+        return [("Content-Type", "application/json;charset=utf-8"),
+                ("Content-Length", str(len(self.body))), ("Connection", "close"), *retry]
+
+    def raw(self) -> bytes:
+        head = "".join(f"{name}: {value}\r\n" for name, value in self.headers)
+        return f"HTTP/1.1 {self.status}\r\n{head}\r\n".encode() + self.body
 
 
-TOO_MANY = _raw_response("503 Service Unavailable", "tooManyRequests",
-                         "Too many open connections from this client address")
-TOO_SLOW = _raw_response("408 Request Timeout", "invalidBody",
-                         "The request was not received in time")
+TOO_MANY_REFUSAL = Refusal("503 Service Unavailable", "tooManyRequests",
+                           "Too many open connections from this client address")
+TOO_SLOW_REFUSAL = Refusal("408 Request Timeout", "invalidBody",
+                           "The request was not received in time")
+TOO_MANY = TOO_MANY_REFUSAL.raw()
+TOO_SLOW = TOO_SLOW_REFUSAL.raw()
 
 
 class _Admission:

@@ -7,14 +7,21 @@ import socket
 import threading
 import time
 
+_LINE = (b"POST /mefApi/sonata/productOfferingQualification/v8/productOfferingQualification "
+         b"HTTP/1.1\r\nHost: x\r\n")
+_HEADER_HEAD = _LINE
+_BODY_HEAD = _LINE + b"Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"
+
 
 class Slowloris:
     """``count`` connections from ``source`` that send a request line and then one header
-    byte every ``drip`` seconds, reopening whatever the server closes."""
+    byte every ``drip`` seconds (``body=True``: whole headers announcing a body, then one
+    body byte every ``drip`` seconds), reopening whatever the server closes."""
 
     def __init__(self, port: int, count: int, source: str = "127.0.0.2",
-                 drip: float = 2.0) -> None:
+                 drip: float = 2.0, body: bool = False) -> None:
         self.port, self.count, self.source, self.drip = port, count, source, drip
+        self.head = _BODY_HEAD if body else _HEADER_HEAD
         self.opened = 0
         self.closed_by_server = 0
         self._stop = threading.Event()
@@ -26,8 +33,7 @@ class Slowloris:
         try:
             sock.bind((self.source, 0))
             sock.connect(("127.0.0.1", self.port))
-            sock.sendall(b"POST /mefApi/sonata/productOfferingQualification/v8/"
-                         b"productOfferingQualification HTTP/1.1\r\nHost: x\r\n")
+            sock.sendall(self.head)
         except OSError:
             sock.close()
             return None
