@@ -5,7 +5,9 @@ subscriptions, deliveries are retried past the memory limit with a stable eventI
 from __future__ import annotations
 
 import dataclasses
+import gc
 import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -294,3 +296,18 @@ def test_owner_filter_is_done_by_the_store(db_path: Path) -> None:
         assert "poq_owner" in plan
     finally:
         store.close()
+
+
+def test_a_thread_connection_closes_when_its_thread_ends(tmp_path: Path) -> None:
+    """granian starts and ends request threads on demand: no connection outlives its thread."""
+    db = Database(str(tmp_path / "mock.db"))
+    try:
+        for _ in range(20):
+            thread = threading.Thread(target=db.query, args=("SELECT 1",))
+            thread.start()
+            thread.join()
+        gc.collect()
+        assert len(db._all) == 1  # the opening thread's, still alive
+        assert db.query("SELECT 1") == [(1,)]
+    finally:
+        db.close()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import weakref
 from collections.abc import Sequence
 from contextlib import suppress
 from pathlib import Path
@@ -32,6 +33,18 @@ def path_from_url(url: str) -> str:
     return url[len(prefix):]
 
 
+class _ThreadConnection:
+    """A thread's connection, closed when the thread ends (its thread-local goes) rather
+    than kept until the store closes: granian starts and ends request threads on demand."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __del__(self) -> None:
+        with suppress(sqlite3.Error):
+            self.conn.close()
+
+
 class Database(SqlDatabase):
     """One SQLite file: a connection per thread, ``BEGIN IMMEDIATE`` write transactions."""
 
@@ -40,7 +53,7 @@ class Database(SqlDatabase):
     def __init__(self, path: str) -> None:
         super().__init__(path)
         self.path = path
-        self._all: list[sqlite3.Connection] = []
+        self._all: weakref.WeakSet[_ThreadConnection] = weakref.WeakSet()
         self._lock = threading.Lock()
         self._writer = threading.Lock()  # one write transaction at a time in this process
         parent = Path(path).resolve().parent
@@ -62,17 +75,17 @@ class Database(SqlDatabase):
 
     def conn(self) -> sqlite3.Connection:
         """This thread's connection."""
-        conn: sqlite3.Connection | None = getattr(self._local, "sqlite", None)
-        if conn is None:
+        held: _ThreadConnection | None = getattr(self._local, "sqlite", None)
+        if held is None:
             if self.closed:
                 raise sqlite3.ProgrammingError("store closed")
             conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
                                    check_same_thread=False)
             conn.execute("PRAGMA synchronous=NORMAL")  # WAL: survives a process kill
-            self._local.sqlite = conn
+            held = self._local.sqlite = _ThreadConnection(conn)
             with self._lock:
-                self._all.append(conn)
-        return conn
+                self._all.add(held)
+        return held.conn
 
     def _begin(self) -> sqlite3.Connection:
         conn = self.conn()
@@ -110,10 +123,10 @@ class Database(SqlDatabase):
     def close(self) -> None:
         with self._lock:
             self.closed = True
-            conns, self._all = self._all, []
-        for conn in conns:
+            held, self._all = list(self._all), weakref.WeakSet()
+        for one in held:
             with suppress(sqlite3.Error):
-                conn.close()
+                one.conn.close()
 
 
 class SqliteStore(SqlStore):
