@@ -3,6 +3,8 @@ memory store is refused in one line, and every mode stops cleanly on SIGTERM."""
 
 from __future__ import annotations
 
+import json
+import os
 import signal
 import subprocess
 import sys
@@ -19,10 +21,11 @@ V7 = "/mefApi/sonata/productOfferingQualification/v7/productOfferingQualificatio
 BODY = poq(eline_item())
 
 
-def _mock(*args: str) -> subprocess.Popen[str]:
+def _mock(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, "-m", "mock_seller", "--host", "127.0.0.1",
                              "--port", "0", "--quiet", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=None if env is None else {**os.environ, **env})
 
 
 def test_memory_store_refuses_several_workers() -> None:
@@ -108,3 +111,24 @@ def test_granian_workers_end_with_a_killed_parent(tmp_path: Path) -> None:
             return
         time.sleep(0.1)
     pytest.fail("a worker still answers after its parent was killed")
+
+
+@pytest.mark.parametrize("server", ["waitress", "granian"])
+def test_the_process_environment_never_reads_as_request_headers(server: str) -> None:
+    """granian copies the process environment into each request's environ: an operator's
+    CONTENT_TYPE or HTTP_PROXY must not stand in for what the buyer sent."""
+    proc = _mock("--server", server, env={"CONTENT_TYPE": "application/json",
+                                          "HTTP_PROXY": "http://proxy.invalid:3128"})
+    try:
+        line = proc.stdout.readline()  # type: ignore[union-attr]
+        assert line.startswith(READY), proc.stderr.read()  # type: ignore[union-attr]
+        url = line.strip().removeprefix(READY) + V7
+        sent = requests.Request("POST", url, data=json.dumps(BODY)).prepare()
+        assert "Content-Type" not in sent.headers
+        with requests.Session() as session:
+            refused = session.send(sent, timeout=10)
+        assert refused.status_code == 400, refused.text
+        assert refused.json()["reason"] == "Content-Type must be application/json"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
