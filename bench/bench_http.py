@@ -290,7 +290,8 @@ def main() -> None:
     parser.add_argument("--buyer-cost", action="store_true",
                         help="also the mock with --buyer-mode off: the buyer checks' share of "
                              "the server's CPU per request")
-    parser.add_argument("--mock-threads", type=int, default=8)
+    parser.add_argument("--mock-threads", type=int, default=None,
+                        help="--threads of every mock (default: each server's own)")
     parser.add_argument("--no-prism", action="store_true")
     parser.add_argument("--spec", default=None,
                         help="the official v7 OpenAPI for Prism (default: ../shared/mef-sdk)")

@@ -151,14 +151,16 @@ def _pct(values: list[float], pct: float) -> float:
 class MockProcess:
     """``python -m mock_seller`` on a free port (its own interpreter, like a deployment)."""
 
-    def __init__(self, threads: int, extra: list[str] | None = None,
+    def __init__(self, threads: int | None, extra: list[str] | None = None,
                  checkout: Path | None = None) -> None:
-        """``checkout``: another checkout of this repository with its own ``.venv`` (an
-        earlier version, measured in the same run)."""
+        """``threads``: None leaves the server's default; ``checkout``: another checkout of
+        this repository with its own ``.venv`` (an earlier version, measured in the same
+        run)."""
         python = str(checkout / ".venv" / "bin" / "python") if checkout else sys.executable
+        threads_args = [] if threads is None else ["--threads", str(threads)]
         self.proc = subprocess.Popen(
             [python, "-m", "mock_seller", "--host", "127.0.0.1", "--port", "0",
-             "--threads", str(threads), "--quiet", *(extra or [])],
+             *threads_args, "--quiet", *(extra or [])],
             stdout=subprocess.PIPE, text=True, cwd=checkout or REPO)
         line = self.proc.stdout.readline().strip()  # type: ignore[union-attr]
         if not line:

@@ -22,6 +22,7 @@ class OnSocket(MPServer):  # type: ignore[misc]
         self._ours = sock
 
     def _init_shared_socket(self) -> None:
+        self._ours.setblocking(False)  # as granian's own listener: its runtime polls it
         self._ssp = None
         # granian's stub omits the holder's arguments (fd, is_uds, backlog)
         self._shd = SocketHolder(  # type: ignore[call-arg,assignment]

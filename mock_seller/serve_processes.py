@@ -163,8 +163,7 @@ def run_granian(make_app: Callable[[], Flask], sock: socket.socket, workers: int
             sys.stderr.flush()
 
     server = OnSocket(
-        sock, interface=Interfaces.WSGI, workers=workers,
-        blocking_threads=max(threads, limits.max_connections),  # started on demand
+        sock, interface=Interfaces.WSGI, workers=workers, blocking_threads=threads,
         http=HTTPModes.http1, websockets=False, log_enabled=False,
         http1_settings=HTTP1Settings(
             header_read_timeout=max(1, round(limits.request_timeout * 1000))))

@@ -82,9 +82,9 @@ def _serve_one_seller_and_stop(args: list[str]) -> None:
                             headers={"Content-Type": "application/json"})
         assert bad.status_code == 400 and bad.json()["code"] == "invalidBody"
         proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=30) == 0
-        assert proc.stdout.read() == ""  # type: ignore[union-attr]
-        assert "Traceback" not in proc.stderr.read()  # type: ignore[union-attr]
+        code = proc.wait(timeout=30)
+        out, err = proc.stdout.read(), proc.stderr.read()  # type: ignore[union-attr]
+        assert code == 0 and out == "" and "Traceback" not in err, (code, out, err)
     finally:
         if proc.poll() is None:
             proc.kill()

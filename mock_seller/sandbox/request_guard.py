@@ -3,16 +3,16 @@ thread once its headers are in: the app's read of the body then holds that threa
 the last byte. Waitress reads the whole request first, so there a dripping client holds a
 socket, not a thread, and the request deadline covers the body too.
 
-``RequestGuard`` wraps the WSGI app so that no client holds the request threads others need:
-one client address has at most ``max_connections_per_client`` requests in progress, all
+``RequestGuard`` wraps the WSGI app so that no client holds the request threads others need,
+when there are more threads than one client may hold (``--threads`` above the cap): one
+client address has at most ``max_connections_per_client`` requests in progress, all
 clients at most ``max_connections`` (past either: 503 with a MEF Error body, and the
 connection is closed); a body declared larger than the cap is refused unread (413); and
 what granian copies from the process environment into every request's environ under a
 name a request uses (``HTTP_PROXY``, ``CONTENT_TYPE``...) is taken out again, so a variable
-of the operator's never reads as a header the buyer sent (httpoxy). granian
-starts request threads on demand up to ``max_connections``, so a capped client never holds
-them all. What granian cannot give: a deadline on the body (it has none, and a read cannot
-be abandoned), the 408 answer, and MEF Error bodies on its own refusals."""
+of the operator's never reads as a header the buyer sent (httpoxy). What granian cannot
+give: a deadline on the body (it has none, and a read cannot be abandoned), the 408
+answer, and MEF Error bodies on its own refusals."""
 
 from __future__ import annotations
 
@@ -64,11 +64,23 @@ class RequestGuard:
             try:
                 if _declared_length(environ) > self.body_cap:
                     return _refuse(start_response, self.too_large)
-                return self.app(environ, start_response)
+                return _whole(self.app(environ, start_response))
             finally:
                 self.in_all.leave("")
         finally:
             self.per_client.leave(client)
+
+
+def _whole(body: Iterable[bytes]) -> list[bytes]:
+    """The answer in one piece: granian writes a list at once, but walks an iterator from
+    Python chunk by chunk (measured with wrk, create at 16 connections on one request thread:
+    430 req/s with a p50 of 44 ms as an iterator, 980 req/s and 15 ms as a list)."""
+    try:
+        return [b"".join(body)]
+    finally:
+        close = getattr(body, "close", None)
+        if close is not None:
+            close()
 
 
 def _declared_length(environ: dict[str, Any]) -> int:
