@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 import requests
-
-from tests.mock_helpers import Listener, wait_for
+from mock_helpers import Listener, wait_for
 
 POQ = "/productOfferingQualification"
 V8_ORIGIN = "https://seller.example"
