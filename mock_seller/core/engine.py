@@ -195,15 +195,16 @@ class Engine:
                                 self.scenario)
         with self._lock, self.store.transaction():
             record.seq = next(self._seq)
+            untouched = True
             for hook in self.hooks.new_record:
-                hook(record)
+                untouched = hook(record) is False and untouched
             self.store.add(record)
             if timeline is not None:
                 self.store.set_timeline(record, timeline)
             generation = self._generation
             # an immediate POQ is final already: the rehearsal is the answer, unless a hook
-            # (the proving kit's defects) changed the record
-            response = rehearsed if immediate and not self.hooks.new_record else \
+            # (the proving kit's defects) may have changed the record
+            response = rehearsed if immediate and untouched else \
                 poq_to_wire(record, body, dialect, self.scenario)
             if dialect.has_create_event and self.scenario.v7_create_event:
                 self._emit(record, POQ_CREATE, now)
