@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
+from werkzeug.sansio.utils import get_current_url
 
 from mock_seller.api.errors import (
     ApiError,
@@ -72,7 +74,8 @@ def create(api: str, family: str) -> Response:
     immediate_failures = _immediate_failures(plans) if eng.is_immediate(body) else []
     if immediate_failures:
         raise unprocessable(immediate_failures)
-    href_base = request.host_url.rstrip("/") + request.script_root + _base(api, family)
+    href_base = _host_url(request.scheme, request.host).rstrip("/") + request.script_root \
+        + _base(api, family)
     response = eng.create(api, body, href_base, owner=current_owner(), plans=plans)
     return json_response(response, 201, {"Location": response["href"]})
 
@@ -88,6 +91,12 @@ def _immediate_failures(plans: list[ItemPlan]) -> list[dict[str, Any]]:
             out.append({"code": "otherIssue", "reason": reason[:255],
                         "propertyPath": f"/productOfferingQualificationItem/{i}"})
     return out
+
+
+@functools.lru_cache(maxsize=64)
+def _host_url(scheme: str, host: str) -> str:
+    """``request.host_url``, which werkzeug rebuilds (and IRI-decodes) on every request."""
+    return get_current_url(scheme, host)
 
 
 def _base(api: str, family: str) -> str:
