@@ -20,6 +20,7 @@ controls from Python.
 
 from __future__ import annotations
 
+import functools
 import hmac
 import json
 import time
@@ -38,12 +39,13 @@ from mock_seller.buyer.hooks import state_of as buyer_state_of
 from mock_seller.core.context import engine_of
 from mock_seller.core.hooks import ScenarioHook
 from mock_seller.core.scenario import Scenario, ScenarioError, load_scenario
-from mock_seller.core.timeutil import format_datetime, utcnow
+from mock_seller.core.timeutil import utcnow
 from mock_seller.sandbox.faults import VIEW_ENDPOINTS, FaultConfigError, Faults
 from mock_seller.sandbox.health import PATH as HEALTH_PATH
 from mock_seller.sandbox.request_log import (
     MAX_BYTES,
     MAX_ENTRIES,
+    ApiRequest,
     RequestLog,
     bounded_path,
     bounded_query,
@@ -211,9 +213,16 @@ def redeliver_outbox() -> Response:
 # -- hooks on the API ---------------------------------------------------------------------
 def _api_endpoint() -> str | None:
     """Fault/log name of the API view serving this request (None for non-API requests)."""
-    if not request.blueprint or not request.blueprint.startswith(("poq_", "hub_")):
+    return _api_endpoint_of(request.endpoint)
+
+
+@functools.lru_cache(maxsize=256)
+def _api_endpoint_of(endpoint: str | None) -> str | None:
+    """``_api_endpoint`` of a Flask endpoint name (blueprint.view): a few dozen of them."""
+    blueprint = endpoint.rpartition(".")[0] if endpoint and "." in endpoint else None
+    if not blueprint or not blueprint.startswith(("poq_", "hub_")):
         return None
-    return VIEW_ENDPOINTS.get((request.endpoint or "").rsplit(".", 1)[-1])
+    return VIEW_ENDPOINTS.get((endpoint or "").rsplit(".", 1)[-1])
 
 
 def _start_clock() -> None:
@@ -246,22 +255,16 @@ def _log_request(response: Response) -> Response:
         return response
     party = g.get("poq_party")
     shown_path, cut_path = bounded_path(path)
-    query, cut_query = bounded_query(request.args.lists())
+    query: dict[str, Any] = {}
+    cut_query = False
+    if request.environ.get("QUERY_STRING"):  # else no arguments: do not parse them
+        query, cut_query = bounded_query(request.args.lists())
     t0 = g.get("poq_mock_t0")
-    entry = {
-        "time": format_datetime(utcnow()),
-        "method": request.method[:16],
-        "path": shown_path,
-        "query": query,
-        "status": response.status_code,
-        "endpoint": endpoint,
-        "buyer": getattr(party, "buyer", None),
-        "seller": getattr(party, "seller", None),
-        "latency_ms": None if t0 is None else round((time.monotonic() - t0) * 1000, 3),
-    }
-    if cut_path or cut_query:
-        entry["truncated"] = True
-    log.add(entry)
+    log.add(ApiRequest(
+        utcnow(), request.method[:16], shown_path, query, response.status_code, endpoint,
+        getattr(party, "buyer", None), getattr(party, "seller", None),
+        None if t0 is None else round((time.monotonic() - t0) * 1000, 3),
+        cut_path or cut_query))
     return response
 
 
