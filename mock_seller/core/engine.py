@@ -10,7 +10,6 @@ transition order.
 from __future__ import annotations
 
 import itertools
-import json
 import logging
 import threading
 import time
@@ -310,7 +309,7 @@ class Engine:
             record = self.store.get(api, poq_id)
             if record is None or (owner is not None and (record.buyer, record.seller) != owner):
                 return None
-            request = json.loads(record.request_json)
+            request = wire_json.loads(record.request_json)
             return poq_to_wire(record, request, get_dialect(api), self.scenario)
 
     def list(self, api: str, query: ListQuery, offset: int, limit: int | None,
