@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request
 from werkzeug.sansio.utils import get_current_url
 
+from mock_seller.api.current import current_request
 from mock_seller.api.errors import (
     ApiError,
     bad_request,
@@ -43,9 +44,10 @@ def engine() -> Engine:
 
 def read_json_body() -> Any:
     """The request body as JSON, or a 400 invalidBody that says what is wrong."""
-    check_content_type(request)  # mock_seller/api/limits.py: strict JSON, size/depth/string caps
+    req = current_request()
+    check_content_type(req)  # mock_seller/api/limits.py: strict JSON, size/depth/string caps
     limits = engine().scenario.limits
-    return parse_json(read_body(request, limits), limits)
+    return parse_json(read_body(req, limits), limits)
 
 
 def _structure_error(violations: list[tuple[str, str]]) -> ApiError:
@@ -74,8 +76,8 @@ def create(api: str, family: str) -> Response:
     immediate_failures = _immediate_failures(plans) if eng.is_immediate(body) else []
     if immediate_failures:
         raise unprocessable(immediate_failures)
-    href_base = _host_url(request.scheme, request.host).rstrip("/") + request.script_root \
-        + _base(api, family)
+    req = current_request()
+    href_base = _host_url(req.scheme, req.host).rstrip("/") + req.script_root + _base(api, family)
     response = eng.create(api, body, href_base, owner=current_owner(), plans=plans)
     return json_response(response, 201, {"Location": response["href"]})
 

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Request, Response, current_app, g, request
 
+from mock_seller.api.current import current_g, current_request
 from mock_seller.api.errors import ApiError, bad_request, unprocessable
 from mock_seller.api.limits import body_read
 from mock_seller.buyer.checks import MODES, Finding, hub, retrieve, run_create
@@ -68,24 +69,27 @@ def _active() -> BuyerConformance | None:
 
 
 def _begin(state: BuyerConformance, api: str, body: Any) -> tuple[str, str]:
-    if "buyer_exchange" in g:
-        return g.buyer_exchange  # type: ignore[no-any-return]
+    request_g = current_g()
+    pending: tuple[str, str] | None = request_g.get("buyer_exchange")
+    if pending is not None:
+        return pending
     buyer = current_buyer()
     raw = body_read()  # the bytes the buyer sent, when the view read a body
-    ex_id = state.recorder.begin(buyer, api, request.method, _request_url(), request.environ,
+    req = current_request()
+    ex_id = state.recorder.begin(buyer, api, req.method, _request_url(req), req.environ,
                                  body if raw is None else raw)
-    g.buyer_exchange = (buyer, ex_id)
+    request_g.buyer_exchange = (buyer, ex_id)
     return buyer, ex_id
 
 
-def _request_url() -> str:
+def _request_url(req: Request) -> str:
     """``request.url`` without its IRI decoding pass when there is nothing to decode (a plain
     ASCII path and no query: the usual create and retrieve)."""
-    env = request.environ
+    env = req.environ
     path = env.get("SCRIPT_NAME", "") + env.get("PATH_INFO", "")
     host = env.get("HTTP_HOST")
     if not host or env.get("QUERY_STRING") or "%" in path or not path.isascii():
-        return request.url
+        return req.url
     return f"{env['wsgi.url_scheme']}://{host}{path}"
 
 

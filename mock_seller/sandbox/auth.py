@@ -176,7 +176,8 @@ def unauthorized(auth: AuthSettings, code: str) -> Response:
 
 def _guard_api() -> Response | None:
     """before_request on the POQ and hub blueprints: authenticate, then resolve the party."""
-    if not request.blueprint or not request.blueprint.startswith(("poq_", "hub_")):
+    blueprint = request.blueprint
+    if not blueprint or not blueprint.startswith(("poq_", "hub_")):
         return None
     auth = settings()
     if auth is None:

@@ -34,6 +34,7 @@ import requests
 import yaml
 from flask import Blueprint, Flask, Response, current_app, g, request
 
+from mock_seller.api.current import current_g, current_request
 from mock_seller.api.errors import error, json_response
 from mock_seller.buyer.hooks import state_of as buyer_state_of
 from mock_seller.core.context import engine_of
@@ -245,23 +246,25 @@ def _inject_faults() -> Response | None:
 
 
 def _log_request(response: Response) -> Response:
-    path = request.path
+    req = current_request()
+    path = req.path
     if path in (URL_PREFIX, HEALTH_PATH) or path.startswith(URL_PREFIX + "/"):
         return response
     log = state_of(current_app).log
-    endpoint = _api_endpoint()
+    endpoint = _api_endpoint_of(req.endpoint)
     if endpoint is None or response.status_code == 401:  # noise: counted, not kept
         log.count()
         return response
-    party = g.get("poq_party")
+    request_g = current_g()
+    party = request_g.get("poq_party")
     shown_path, cut_path = bounded_path(path)
     query: dict[str, Any] = {}
     cut_query = False
-    if request.environ.get("QUERY_STRING"):  # else no arguments: do not parse them
-        query, cut_query = bounded_query(request.args.lists())
-    t0 = g.get("poq_mock_t0")
+    if req.environ.get("QUERY_STRING"):  # else no arguments: do not parse them
+        query, cut_query = bounded_query(req.args.lists())
+    t0 = request_g.get("poq_mock_t0")
     log.add(ApiRequest(
-        utcnow(), request.method[:16], shown_path, query, response.status_code, endpoint,
+        utcnow(), req.method[:16], shown_path, query, response.status_code, endpoint,
         getattr(party, "buyer", None), getattr(party, "seller", None),
         None if t0 is None else round((time.monotonic() - t0) * 1000, 3),
         cut_path or cut_query))
