@@ -15,9 +15,10 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, Request, g
+from flask import Flask, Request
 from werkzeug.http import parse_options_header
 
+from mock_seller.api.current import current_g
 from mock_seller.api.errors import ApiError, bad_request
 
 #: Defaults: generous for real POQs (a 1,000-item request is ~1 MB), tight for abuse.
@@ -127,14 +128,14 @@ def read_body(request: Request, limits: Limits) -> bytes:
     at run time; ``install`` only set the app-wide default)."""
     request.max_content_length = limits.max_body_bytes
     raw = request.get_data(cache=False)
-    g.poq_raw_body = raw
+    current_g().poq_raw_body = raw
     return raw
 
 
 def body_read() -> bytes | None:
     """The bytes ``read_body`` read for this request, if it ran (the buyer record keeps them
     rather than a re-serialised copy)."""
-    return g.get("poq_raw_body")  # type: ignore[no-any-return]
+    return current_g().get("poq_raw_body")  # type: ignore[no-any-return]
 
 
 def _reject_constant(name: str) -> Any:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 from werkzeug.sansio.utils import get_current_url
 
-from mock_seller.api.current import current_request
+from mock_seller.api.current import current_flask, current_request
 from mock_seller.api.errors import (
     ApiError,
     bad_request,
@@ -39,7 +39,7 @@ bp = Blueprint("poq", __name__)
 
 
 def engine() -> Engine:
-    return engine_of(current_app)
+    return engine_of(current_flask())
 
 
 def read_json_body() -> Any:

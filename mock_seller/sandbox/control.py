@@ -32,9 +32,9 @@ from typing import Any
 import jsonschema
 import requests
 import yaml
-from flask import Blueprint, Flask, Response, current_app, g, request
+from flask import Blueprint, Flask, Response, current_app, request
 
-from mock_seller.api.current import current_g, current_request
+from mock_seller.api.current import current_flask, current_g, current_request
 from mock_seller.api.errors import error, json_response
 from mock_seller.buyer.hooks import state_of as buyer_state_of
 from mock_seller.core.context import engine_of
@@ -214,7 +214,7 @@ def redeliver_outbox() -> Response:
 # -- hooks on the API ---------------------------------------------------------------------
 def _api_endpoint() -> str | None:
     """Fault/log name of the API view serving this request (None for non-API requests)."""
-    return _api_endpoint_of(request.endpoint)
+    return _api_endpoint_of(current_request().endpoint)
 
 
 @functools.lru_cache(maxsize=256)
@@ -227,14 +227,14 @@ def _api_endpoint_of(endpoint: str | None) -> str | None:
 
 
 def _start_clock() -> None:
-    g.poq_mock_t0 = time.monotonic()
+    current_g().poq_mock_t0 = time.monotonic()
 
 
 def _inject_faults() -> Response | None:
     endpoint = _api_endpoint()
     if endpoint is None:
         return None
-    fault = state_of(current_app).faults.for_request(endpoint)
+    fault = state_of(current_flask()).faults.for_request(endpoint)
     if fault.latency:
         time.sleep(fault.latency)
     if fault.status is None:
@@ -250,7 +250,7 @@ def _log_request(response: Response) -> Response:
     path = req.path
     if path in (URL_PREFIX, HEALTH_PATH) or path.startswith(URL_PREFIX + "/"):
         return response
-    log = state_of(current_app).log
+    log = state_of(current_flask()).log
     endpoint = _api_endpoint_of(req.endpoint)
     if endpoint is None or response.status_code == 401:  # noise: counted, not kept
         log.count()
