@@ -3,9 +3,9 @@ writes it, with the host's conversion done once per origin."""
 
 from __future__ import annotations
 
+from flask import Response
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from flask import Response
 from werkzeug.test import create_environ
 from werkzeug.urls import iri_to_uri
 
