@@ -4,7 +4,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from flask import Flask
@@ -34,6 +35,27 @@ class Extension(Protocol):
     def install(self, app: Flask, engine: Engine) -> None: ...
 
 
+class SellerFlask(Flask):
+    """Flask that asks once per function whether it is a coroutine: Flask asks ``inspect``
+    on every request for every hook and view (a dozen of them here, none async)."""
+
+    SYNC_CACHE = 512  # functions remembered (hooks and views are a few dozen)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._sync: dict[Callable[..., Any], Callable[..., Any]] = {}
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        try:
+            return self._sync[func]
+        except (KeyError, TypeError):  # not seen yet, or not hashable
+            sync = super().ensure_sync(func)
+        if len(self._sync) < self.SYNC_CACHE:
+            with contextlib.suppress(TypeError):
+                self._sync[func] = sync
+        return sync
+
+
 def default_extensions() -> tuple[Extension, ...]:
     """What ``create_app`` installs unless told otherwise: the proving kit (so a scenario's
     ``defects``/``variants`` and ``PUT /_mock/defects`` work; docs/defects.md)."""
@@ -46,7 +68,7 @@ def create_app(config: dict[str, Any] | None = None,
     Scenario; default "default"), ENGINE (an Engine to reuse), MAX_CONTENT_LENGTH, STORE
     ("memory" (default), "sqlite:///path.db" or a Store; see docs/sandbox.md).
     ``extensions``: plug-ins to install (default: ``default_extensions()``; ``()``: none)."""
-    app = Flask("mock_seller")
+    app = SellerFlask("mock_seller")
     app.config.from_mapping(SCENARIO="default", ENGINE=None, MAX_CONTENT_LENGTH=2 * 1024 * 1024,
                             JSON_SORT_KEYS=False)
     if config:
@@ -79,4 +101,4 @@ def create_app(config: dict[str, Any] | None = None,
     return app
 
 
-__all__ = ["Extension", "create_app", "default_extensions", "engine_of"]
+__all__ = ["Extension", "SellerFlask", "create_app", "default_extensions", "engine_of"]

@@ -277,14 +277,16 @@ def _too_deep(instance: object) -> str | None:
     """Pointer of the first node below MAX_DEPTH, or None (iterative: no recursion)."""
     if not isinstance(instance, (dict, list)):
         return None
-    stack: list[tuple[dict[Any, Any] | list[Any], int]] = [(instance, 0)]
-    while stack:
-        node, depth = stack.pop()
-        if depth >= MAX_DEPTH:
-            return _deep_pointer(instance)
-        children = node.values() if isinstance(node, dict) else node
-        stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
-    return None
+    level: list[dict[Any, Any] | list[Any]] = [instance]  # the containers at one depth
+    for _ in range(MAX_DEPTH):
+        below: list[dict[Any, Any] | list[Any]] = []
+        for node in level:
+            below += [c for c in (node.values() if isinstance(node, dict) else node)
+                      if isinstance(c, (dict, list))]
+        if not below:
+            return None
+        level = below
+    return _deep_pointer(instance)  # a container at depth MAX_DEPTH
 
 
 def _deep_pointer(instance: object) -> str:

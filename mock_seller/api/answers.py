@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask, Response, request
 
+from mock_seller.api.current import current_request
 from mock_seller.core.hooks import Answer, Hooks
 from schemas.dialect import APIS
 
@@ -24,7 +25,7 @@ def install(app: Flask, hooks: Hooks, engine: Any) -> None:
     def _keep_body() -> None:
         """Keep a POST body for the hooks that judge the request (the mock itself reads it
         uncached), within the scenario's body cap."""
-        if request.method != "POST" or not any(hook.active() for hook in hooks.answer):
+        if current_request().method != "POST" or not any(hook.active() for hook in hooks.answer):
             return
         size = request.content_length
         if size is not None and size <= engine.scenario.limits.max_body_bytes:

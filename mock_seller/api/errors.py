@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
 
+from mock_seller.api.location import SellerResponse
 from mock_seller.core import wire_json
 
 log = logging.getLogger(__name__)
@@ -25,8 +26,8 @@ class ApiError(Exception):
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(wire_json.dumps(body), status=status, content_type=JSON_TYPE,
-                    headers=headers)
+    return SellerResponse(wire_json.dumps(body), status=status, content_type=JSON_TYPE,
+                          headers=headers)
 
 
 def error(code: str, reason: str, message: str | None = None) -> dict[str, Any]:

@@ -9,13 +9,16 @@ traceback or an HTML page. The caps come from the scenario's optional ``limits``
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, Request, g
+from flask import Flask, Request
+from werkzeug.http import parse_options_header
 
+from mock_seller.api.current import current_g
 from mock_seller.api.errors import ApiError, bad_request
 
 #: Defaults: generous for real POQs (a 1,000-item request is ~1 MB), tight for abuse.
@@ -101,14 +104,23 @@ _JSON_SUBTYPES = ("application/json",)
 
 def check_content_type(request: Request) -> None:
     """JSON media type, and UTF-8 if a charset is given (RFC 8259 section 8.1)."""
-    mimetype = (request.mimetype or "").lower()
+    problem = _content_type_problem(request.headers.get("Content-Type"))
+    if problem is not None:
+        raise bad_request("invalidBody", *problem)
+
+
+@functools.lru_cache(maxsize=64)
+def _content_type_problem(content_type: str | None) -> tuple[str, str] | None:
+    """(reason, message) of a refused Content-Type, parsed as ``request.mimetype`` and
+    ``mimetype_params`` parse it; cached, as clients send the same few headers over and over."""
+    parsed, params = parse_options_header(content_type or "")
+    mimetype = parsed.lower()
     if mimetype not in _JSON_SUBTYPES and not mimetype.endswith("+json"):
-        raise bad_request("invalidBody", "Content-Type must be application/json",
-                          f"got {request.content_type or 'no Content-Type'}")
-    charset = (request.mimetype_params.get("charset") or "utf-8").strip().lower()
+        return "Content-Type must be application/json", f"got {content_type or 'no Content-Type'}"
+    charset = (params.get("charset") or "utf-8").strip().lower()
     if charset not in ("utf-8", "utf8"):
-        raise bad_request("invalidBody", "JSON bodies must be UTF-8",
-                          f"Content-Type names charset {charset!r}")
+        return "JSON bodies must be UTF-8", f"Content-Type names charset {charset!r}"
+    return None
 
 
 def read_body(request: Request, limits: Limits) -> bytes:
@@ -116,14 +128,14 @@ def read_body(request: Request, limits: Limits) -> bytes:
     at run time; ``install`` only set the app-wide default)."""
     request.max_content_length = limits.max_body_bytes
     raw = request.get_data(cache=False)
-    g.poq_raw_body = raw
+    current_g().poq_raw_body = raw
     return raw
 
 
 def body_read() -> bytes | None:
     """The bytes ``read_body`` read for this request, if it ran (the buyer record keeps them
     rather than a re-serialised copy)."""
-    return g.get("poq_raw_body")  # type: ignore[no-any-return]
+    return current_g().get("poq_raw_body")  # type: ignore[no-any-return]
 
 
 def _reject_constant(name: str) -> Any:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
+from werkzeug.sansio.utils import get_current_url
 
+from mock_seller.api.current import current_flask, current_request
 from mock_seller.api.errors import (
     ApiError,
     bad_request,
@@ -36,14 +39,15 @@ bp = Blueprint("poq", __name__)
 
 
 def engine() -> Engine:
-    return engine_of(current_app)
+    return engine_of(current_flask())
 
 
 def read_json_body() -> Any:
     """The request body as JSON, or a 400 invalidBody that says what is wrong."""
-    check_content_type(request)  # mock_seller/api/limits.py: strict JSON, size/depth/string caps
+    req = current_request()
+    check_content_type(req)  # mock_seller/api/limits.py: strict JSON, size/depth/string caps
     limits = engine().scenario.limits
-    return parse_json(read_body(request, limits), limits)
+    return parse_json(read_body(req, limits), limits)
 
 
 def _structure_error(violations: list[tuple[str, str]]) -> ApiError:
@@ -72,7 +76,8 @@ def create(api: str, family: str) -> Response:
     immediate_failures = _immediate_failures(plans) if eng.is_immediate(body) else []
     if immediate_failures:
         raise unprocessable(immediate_failures)
-    href_base = request.host_url.rstrip("/") + request.script_root + _base(api, family)
+    req = current_request()
+    href_base = _host_url(req.scheme, req.host).rstrip("/") + req.script_root + _base(api, family)
     response = eng.create(api, body, href_base, owner=current_owner(), plans=plans)
     return json_response(response, 201, {"Location": response["href"]})
 
@@ -88,6 +93,12 @@ def _immediate_failures(plans: list[ItemPlan]) -> list[dict[str, Any]]:
             out.append({"code": "otherIssue", "reason": reason[:255],
                         "propertyPath": f"/productOfferingQualificationItem/{i}"})
     return out
+
+
+@functools.lru_cache(maxsize=64)
+def _host_url(scheme: str, host: str) -> str:
+    """``request.host_url``, which werkzeug rebuilds (and IRI-decodes) on every request."""
+    return get_current_url(scheme, host)
 
 
 def _base(api: str, family: str) -> str:

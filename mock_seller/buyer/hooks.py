@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Request, Response, request
 
+from mock_seller.api.current import current_flask, current_g, current_request
 from mock_seller.api.errors import ApiError, bad_request, unprocessable
 from mock_seller.api.limits import body_read
 from mock_seller.buyer.checks import MODES, Finding, hub, retrieve, run_create
@@ -63,29 +64,32 @@ def current_buyer() -> str:
 
 
 def _active() -> BuyerConformance | None:
-    state = state_of(current_app)  # type: ignore[arg-type]
+    state = state_of(current_flask())
     return None if state is None or state.mode == "off" else state
 
 
 def _begin(state: BuyerConformance, api: str, body: Any) -> tuple[str, str]:
-    if "buyer_exchange" in g:
-        return g.buyer_exchange  # type: ignore[no-any-return]
+    request_g = current_g()
+    pending: tuple[str, str] | None = request_g.get("buyer_exchange")
+    if pending is not None:
+        return pending
     buyer = current_buyer()
     raw = body_read()  # the bytes the buyer sent, when the view read a body
-    ex_id = state.recorder.begin(buyer, api, request.method, _request_url(), request.environ,
+    req = current_request()
+    ex_id = state.recorder.begin(buyer, api, req.method, _request_url(req), req.environ,
                                  body if raw is None else raw)
-    g.buyer_exchange = (buyer, ex_id)
+    request_g.buyer_exchange = (buyer, ex_id)
     return buyer, ex_id
 
 
-def _request_url() -> str:
+def _request_url(req: Request) -> str:
     """``request.url`` without its IRI decoding pass when there is nothing to decode (a plain
     ASCII path and no query: the usual create and retrieve)."""
-    env = request.environ
+    env = req.environ
     path = env.get("SCRIPT_NAME", "") + env.get("PATH_INFO", "")
     host = env.get("HTTP_HOST")
     if not host or env.get("QUERY_STRING") or "%" in path or not path.isascii():
-        return request.url
+        return req.url
     return f"{env['wsgi.url_scheme']}://{host}{path}"
 
 
@@ -93,7 +97,7 @@ def _judge(state: BuyerConformance, api: str, body: Any, findings: list[Finding]
            kinds: set[str], operation: str) -> None:
     buyer, ex_id = _begin(state, api, body)
     state.recorder.add_findings(buyer, ex_id, findings, kinds)
-    g.buyer_findings = findings
+    current_g().buyer_findings = findings
     failing = [f for f in findings if not f.ok]
     if failing and state.mode == "strict":
         raise _refusal(api, operation, failing)
@@ -115,7 +119,7 @@ def gate_create(api: str, body: Any) -> None:
     state = _active()
     if state is None:
         return
-    scenario = engine_of(current_app).scenario
+    scenario = engine_of(current_flask()).scenario
     findings = run_create(api, body, scenario)
     _judge(state, api, body, findings, request_kinds(body), "create")
 
@@ -154,10 +158,10 @@ def _related(a: str, b: str) -> bool:
 
 def _waivable() -> list[str] | None:
     """Pointers of the recorded failures when lenient mode may waive refusals."""
-    state = state_of(current_app)  # type: ignore[arg-type]
+    state = state_of(current_flask())
     if state is None or state.mode != "lenient":
         return None
-    findings: list[Finding] = g.get("buyer_findings") or []
+    findings: list[Finding] = current_g().get("buyer_findings") or []
     failing = [f for f in findings if not f.ok]
     if not failing or any(f.blocking for f in failing):
         return None
@@ -184,7 +188,7 @@ def waive_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
 # -- request hooks ------------------------------------------------------------------------
 def _before() -> None:
     """DELETE /hub without an id never reaches a view: R7 is judged here."""
-    if request.method != "DELETE":
+    if current_request().method != "DELETE":
         return
     path = request.path.rstrip("/")
     for bases in (BASE_PATHS, CANTATA_BASE_PATHS):
@@ -194,8 +198,8 @@ def _before() -> None:
 
 
 def _after(response: Response) -> Response:
-    pending = g.pop("buyer_exchange", None)
-    state = state_of(current_app)  # type: ignore[arg-type]
+    pending = current_g().pop("buyer_exchange", None)
+    state = state_of(current_flask())
     if pending is None or state is None:
         return response
     buyer, ex_id = pending

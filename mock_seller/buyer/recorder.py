@@ -15,12 +15,13 @@ import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, NamedTuple
 
 from werkzeug.datastructures import EnvironHeaders
 
 from mock_seller.buyer.checks import Finding
 from mock_seller.core import wire_json
+from mock_seller.core.timeutil import format_datetime, utcnow
 
 MAX_BODY_CHARS = 8_000
 MAX_URL_CHARS = 2_048  # a 250 KB query string is kept as its first 2 KB
@@ -70,12 +71,12 @@ def _cut(text: str, length: int) -> tuple[str, bool]:
                                    "characters]", True
 
 
-@dataclass(slots=True, frozen=True)
-class Wire:
+class Wire(NamedTuple):
     """A message as it crossed the wire, kept raw and decoded only when the record is read
     (a report, ``/_mock/buyer-report``): a buyer pays for its record in copies, not in JSON
     passes. ``body`` is the wire bytes (at most ``MAX_BODY_CHARS`` characters' worth, with
-    ``size`` the full length) or a value the caller already made private (``bounded_body``)."""
+    ``size`` the full length) or a value the caller already made private (``bounded_body``).
+    A named tuple: two per request, cheaper to build than a frozen dataclass."""
 
     headers: tuple[tuple[str, str], ...]
     body: Any
@@ -89,7 +90,7 @@ class Wire:
         when read), a ``Headers`` or pairs."""
         environ = isinstance(headers, dict) and "wsgi.version" in headers
         if environ:
-            items = tuple(item for item in headers.items() if item[0].startswith(_ENVIRON))
+            items = tuple([item for item in headers.items() if item[0].startswith(_ENVIRON)])
         else:
             items = tuple(headers.items() if hasattr(headers, "items") else headers)
         items = items[:MAX_HEADERS]
@@ -122,23 +123,26 @@ def _decode(raw: bytes, size: int) -> tuple[Any, bool]:
         return text, False
 
 
-@dataclass(slots=True, frozen=True)
-class Check:
-    """One request judged under one requirement; its message is written when read."""
+class Check(NamedTuple):
+    """One request judged under one requirement. It shares the request's findings with the
+    other requirements' checks; its own are picked out, and its message written, when read."""
 
     status: str
     where: str
-    shown: tuple[Finding, ...]  # the failing findings, or all when none failed
+    requirement: str
+    findings: tuple[Finding, ...]  # every finding on the request
     ex_id: str
-    time: str
+    time: datetime
 
     def entry(self, buyer: str) -> dict[str, Any]:
-        message = "; ".join(f"{f.pointer or '/'}: {f.message}" for f in self.shown[:3])
-        if len(self.shown) > 3:
-            message += f" (and {len(self.shown) - 3} more)"
+        mine = [f for f in self.findings if f.requirement == self.requirement]
+        shown = [f for f in mine if not f.ok] or mine  # the failing ones, or all
+        message = "; ".join(f"{f.pointer or '/'}: {f.message}" for f in shown[:3])
+        if len(shown) > 3:
+            message += f" (and {len(shown) - 3} more)"
         return {"test": f"buyer:{buyer}", "status": self.status,
                 "message": f"{self.where}: {message}", "evidence": [self.ex_id],
-                "time": self.time}
+                "time": format_datetime(self.time)}
 
 
 @dataclass(slots=True)
@@ -183,8 +187,8 @@ class Recorder:
             url, truncated = url[:MAX_URL_CHARS] + "...[truncated]", True
         exchange = {"id": ex_id, "test": f"buyer:{buyer}", "method": method, "url": url,
                     "request": Wire.keep(headers, body), "response": None,
-                    "latency_ms": None, "started": now_rfc3339(), "error": None,
-                    "truncated": truncated}
+                    "latency_ms": None, "started": utcnow(), "error": None,
+                    "truncated": truncated}  # started: formatted when read
         with self._lock:
             log = self._buyer(buyer)
             log.exchanges[ex_id] = exchange
@@ -205,24 +209,34 @@ class Recorder:
                      kinds: set[str] = frozenset()) -> None:  # type: ignore[assignment]
         """Fold one request's findings into one check per requirement, and note which
         request kinds it exercised (valid when none of its findings failed)."""
-        grouped: dict[str, list[Finding]] = {}
+        passed: dict[str, bool] = {}  # requirement -> none of its findings failed
         for finding in findings:
-            grouped.setdefault(finding.requirement, []).append(finding)
-        stamp = now_rfc3339()
-        valid = not any(not f.ok for f in findings)
+            if finding.ok:
+                passed.setdefault(finding.requirement, True)
+            else:
+                passed[finding.requirement] = False
+        shared = tuple(findings)
+        stamp = utcnow()
+        valid = all(passed.values())
         with self._lock:
             log = self._buyer(buyer)
             exchange = log.exchanges.get(ex_id)
             where = f"{exchange['method']} {exchange['url']}" if exchange else ex_id
-            for requirement, group in grouped.items():
-                bad = [f for f in group if not f.ok]
-                status = "fail" if bad else "pass"
-                check = Check(status, where, tuple(bad or group), ex_id, stamp)
-                req = log.requirements.setdefault(requirement, RequirementLog())
+            requirements = log.requirements
+            for requirement, ok in passed.items():
+                status = "pass" if ok else "fail"
+                req = requirements.get(requirement)
+                if req is None:
+                    req = requirements[requirement] = RequirementLog()
                 req.counts[status] += 1
-                req.recent.setdefault(status, deque(maxlen=self.checks_per_status)).append(check)
+                recent = req.recent.get(status)
+                if recent is None:
+                    recent = req.recent[status] = deque(maxlen=self.checks_per_status)
+                recent.append(Check(status, where, requirement, shared, ex_id, stamp))
             for kind in kinds:
-                seen = log.kinds.setdefault(kind, {"valid": 0, "invalid": 0, "last": None})
+                seen = log.kinds.get(kind)
+                if seen is None:
+                    seen = log.kinds[kind] = {"valid": 0, "invalid": 0, "last": None}
                 seen["valid" if valid else "invalid"] += 1
                 seen["last_valid" if valid else "last_invalid"] = ex_id
 
@@ -291,6 +305,7 @@ class Recorder:
 def _readable(exchange: dict[str, Any]) -> dict[str, Any]:
     """An exchange (a private top-level copy) as reports show it: its messages decoded."""
     out = exchange
+    out["started"] = format_datetime(exchange["started"])
     out["request"], cut = exchange["request"].read()
     if exchange["response"] is not None:
         status, wire = exchange["response"]

@@ -10,7 +10,6 @@ transition order.
 from __future__ import annotations
 
 import itertools
-import json
 import logging
 import threading
 import time
@@ -195,15 +194,16 @@ class Engine:
                                 self.scenario)
         with self._lock, self.store.transaction():
             record.seq = next(self._seq)
+            untouched = True
             for hook in self.hooks.new_record:
-                hook(record)
+                untouched = hook(record) is False and untouched
             self.store.add(record)
             if timeline is not None:
                 self.store.set_timeline(record, timeline)
             generation = self._generation
             # an immediate POQ is final already: the rehearsal is the answer, unless a hook
-            # (the proving kit's defects) changed the record
-            response = rehearsed if immediate and not self.hooks.new_record else \
+            # (the proving kit's defects) may have changed the record
+            response = rehearsed if immediate and untouched else \
                 poq_to_wire(record, body, dialect, self.scenario)
             if dialect.has_create_event and self.scenario.v7_create_event:
                 self._emit(record, POQ_CREATE, now)
@@ -309,7 +309,7 @@ class Engine:
             record = self.store.get(api, poq_id)
             if record is None or (owner is not None and (record.buyer, record.seller) != owner):
                 return None
-            request = json.loads(record.request_json)
+            request = wire_json.loads(record.request_json)
             return poq_to_wire(record, request, get_dialect(api), self.scenario)
 
     def list(self, api: str, query: ListQuery, offset: int, limit: int | None,

@@ -7,7 +7,9 @@ the core calls them at fixed places and never learns who they are. Nothing is pa
 * ``answer``: an outgoing POQ or hub answer, parsed into an :class:`Answer` to mutate.
 * ``publish``: one event about to be queued -> the events actually queued (drop, alter, add).
 * ``subscribe`` / ``unsubscribe``: around a hub (un)registration; each gets ``proceed``.
-* ``new_record``: a new POQ record just before it is stored (may change it).
+* ``new_record``: a new POQ record just before it is stored (may change it; a hook that
+  returns ``False`` says it left the record as it was, so an immediate answer is not
+  serialized again).
 * ``shareable``: run-time settings a plug-in owns (e.g. the kit's active defects), by name, so
   that a sandbox shared by several processes can carry them to the others.
 """
@@ -29,7 +31,7 @@ Subscribe = Callable[[str, str, str, str | None], Any]  # (api, family, callback
 SubscribeHook = Callable[[Subscribe, str, str, str, str | None], Any]
 Unsubscribe = Callable[[str, str], bool]  # (api, subscription id)
 UnsubscribeHook = Callable[[Unsubscribe, str, str], bool]
-RecordHook = Callable[[Any], None]
+RecordHook = Callable[[Any], "bool | None"]  # False: the record was left untouched
 
 
 @dataclass

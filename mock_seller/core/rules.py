@@ -7,6 +7,7 @@ the keys. Works on both dialects' place shapes (v8 ``place.place`` / v7 flat ``p
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,8 +43,7 @@ def resolve_pointer(doc: Any, pointer: str) -> Any:
     if pointer == "":
         return doc
     cur = doc
-    for raw in pointer.lstrip("/").split("/"):
-        token = raw.replace("~1", "/").replace("~0", "~")
+    for token in _tokens(pointer):
         if isinstance(cur, dict):
             if token not in cur:
                 return _MISSING
@@ -57,7 +57,19 @@ def resolve_pointer(doc: Any, pointer: str) -> Any:
     return cur
 
 
+@functools.lru_cache(maxsize=256)
+def _tokens(pointer: str) -> tuple[str, ...]:
+    """A pointer's reference tokens, unescaped (the scenario's rules use a handful)."""
+    return tuple(raw.replace("~1", "/").replace("~0", "~")
+                 for raw in pointer.lstrip("/").split("/"))
+
+
+_NO_PLACE = PlaceFacts(frozenset(), frozenset(), frozenset(), frozenset(), "")
+
+
 def place_facts(scenario: Scenario, product: dict[str, Any]) -> PlaceFacts:
+    if not product.get("place"):
+        return _NO_PLACE  # the usual item: nothing to gather
     ids: set[str] = set()
     cities: set[str] = set()
     postcodes: set[str] = set()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import datetime, timedelta, timezone
 
@@ -31,8 +32,11 @@ def parse_datetime(value: object) -> datetime | None:
         return None
 
 
+@functools.lru_cache(maxsize=64)
 def format_datetime(value: datetime) -> str:
-    """UTC, millisecond precision, ``Z`` suffix (e.g. 2024-11-07T10:39:26.245Z)."""
+    """UTC, millisecond precision, ``Z`` suffix (e.g. 2024-11-07T10:39:26.245Z). Cached: one
+    answer writes the same few instants many times (creation, every state change, retrieve
+    after retrieve of the same POQ)."""
     return value.astimezone(timezone.utc).isoformat(timespec="milliseconds")[:-6] + "Z"
 
 

@@ -115,9 +115,12 @@ def install(app: Flask, engine: Any) -> Switch:
             return bool(hook(switch, engine, originals, api, sub_id))
         return proceed(api, sub_id)
 
-    def new_record(record: Any) -> None:
-        for hook in defect_hooks("store"):
+    def new_record(record: Any) -> bool:
+        """False when no active defect spoils records (the engine keeps its answer)."""
+        active = defect_hooks("store")
+        for hook in active:
             hook(switch, engine, record)
+        return bool(active)
 
     hooks.publish.append(publish)
     hooks.subscribe.append(subscribe)

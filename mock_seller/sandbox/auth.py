@@ -24,6 +24,7 @@ from urllib.parse import unquote_plus
 
 from flask import Blueprint, Flask, Response, current_app, g, request
 
+from mock_seller.api.current import current_flask, current_request
 from mock_seller.api.errors import error, json_response
 from mock_seller.core.context import engine_of
 from mock_seller.exceptions import ScenarioError
@@ -95,7 +96,7 @@ def parse_auth(raw: dict[str, Any] | None, label: str = "<dict>") -> AuthSetting
 
 def settings() -> AuthSettings | None:
     """Auth settings of the current scenario, None when auth is off."""
-    auth = getattr(engine_of(current_app).scenario, "auth", None)
+    auth = getattr(engine_of(current_flask()).scenario, "auth", None)
     return auth if auth is not None and auth.enabled else None
 
 
@@ -176,7 +177,8 @@ def unauthorized(auth: AuthSettings, code: str) -> Response:
 
 def _guard_api() -> Response | None:
     """before_request on the POQ and hub blueprints: authenticate, then resolve the party."""
-    if not request.blueprint or not request.blueprint.startswith(("poq_", "hub_")):
+    blueprint = current_request().blueprint
+    if not blueprint or not blueprint.startswith(("poq_", "hub_")):
         return None
     auth = settings()
     if auth is None:

@@ -20,6 +20,7 @@ controls from Python.
 
 from __future__ import annotations
 
+import functools
 import hmac
 import json
 import time
@@ -31,19 +32,21 @@ from typing import Any
 import jsonschema
 import requests
 import yaml
-from flask import Blueprint, Flask, Response, current_app, g, request
+from flask import Blueprint, Flask, Response, current_app, request
 
+from mock_seller.api.current import current_flask, current_g, current_request
 from mock_seller.api.errors import error, json_response
 from mock_seller.buyer.hooks import state_of as buyer_state_of
 from mock_seller.core.context import engine_of
 from mock_seller.core.hooks import ScenarioHook
 from mock_seller.core.scenario import Scenario, ScenarioError, load_scenario
-from mock_seller.core.timeutil import format_datetime, utcnow
+from mock_seller.core.timeutil import utcnow
 from mock_seller.sandbox.faults import VIEW_ENDPOINTS, FaultConfigError, Faults
 from mock_seller.sandbox.health import PATH as HEALTH_PATH
 from mock_seller.sandbox.request_log import (
     MAX_BYTES,
     MAX_ENTRIES,
+    ApiRequest,
     RequestLog,
     bounded_path,
     bounded_query,
@@ -211,20 +214,27 @@ def redeliver_outbox() -> Response:
 # -- hooks on the API ---------------------------------------------------------------------
 def _api_endpoint() -> str | None:
     """Fault/log name of the API view serving this request (None for non-API requests)."""
-    if not request.blueprint or not request.blueprint.startswith(("poq_", "hub_")):
+    return _api_endpoint_of(current_request().endpoint)
+
+
+@functools.lru_cache(maxsize=256)
+def _api_endpoint_of(endpoint: str | None) -> str | None:
+    """``_api_endpoint`` of a Flask endpoint name (blueprint.view): a few dozen of them."""
+    blueprint = endpoint.rpartition(".")[0] if endpoint and "." in endpoint else None
+    if not blueprint or not blueprint.startswith(("poq_", "hub_")):
         return None
-    return VIEW_ENDPOINTS.get((request.endpoint or "").rsplit(".", 1)[-1])
+    return VIEW_ENDPOINTS.get((endpoint or "").rsplit(".", 1)[-1])
 
 
 def _start_clock() -> None:
-    g.poq_mock_t0 = time.monotonic()
+    current_g().poq_mock_t0 = time.monotonic()
 
 
 def _inject_faults() -> Response | None:
     endpoint = _api_endpoint()
     if endpoint is None:
         return None
-    fault = state_of(current_app).faults.for_request(endpoint)
+    fault = state_of(current_flask()).faults.for_request(endpoint)
     if fault.latency:
         time.sleep(fault.latency)
     if fault.status is None:
@@ -236,32 +246,28 @@ def _inject_faults() -> Response | None:
 
 
 def _log_request(response: Response) -> Response:
-    path = request.path
+    req = current_request()
+    path = req.path
     if path in (URL_PREFIX, HEALTH_PATH) or path.startswith(URL_PREFIX + "/"):
         return response
-    log = state_of(current_app).log
-    endpoint = _api_endpoint()
+    log = state_of(current_flask()).log
+    endpoint = _api_endpoint_of(req.endpoint)
     if endpoint is None or response.status_code == 401:  # noise: counted, not kept
         log.count()
         return response
-    party = g.get("poq_party")
+    request_g = current_g()
+    party = request_g.get("poq_party")
     shown_path, cut_path = bounded_path(path)
-    query, cut_query = bounded_query(request.args.lists())
-    t0 = g.get("poq_mock_t0")
-    entry = {
-        "time": format_datetime(utcnow()),
-        "method": request.method[:16],
-        "path": shown_path,
-        "query": query,
-        "status": response.status_code,
-        "endpoint": endpoint,
-        "buyer": getattr(party, "buyer", None),
-        "seller": getattr(party, "seller", None),
-        "latency_ms": None if t0 is None else round((time.monotonic() - t0) * 1000, 3),
-    }
-    if cut_path or cut_query:
-        entry["truncated"] = True
-    log.add(entry)
+    query: dict[str, Any] = {}
+    cut_query = False
+    if req.environ.get("QUERY_STRING"):  # else no arguments: do not parse them
+        query, cut_query = bounded_query(req.args.lists())
+    t0 = request_g.get("poq_mock_t0")
+    log.add(ApiRequest(
+        utcnow(), req.method[:16], shown_path, query, response.status_code, endpoint,
+        getattr(party, "buyer", None), getattr(party, "seller", None),
+        None if t0 is None else round((time.monotonic() - t0) * 1000, 3),
+        cut_path or cut_query))
     return response
 
 

@@ -94,6 +94,9 @@ class RequestFault:
     status: int | None = None
 
 
+_NO_FAULT = RequestFault()
+
+
 class Faults:
     """The current fault configuration; thread-safe, consulted on every API request."""
 
@@ -158,7 +161,7 @@ class Faults:
         with self._lock:
             fault = self._endpoints.get(endpoint) or self._endpoints.get("*")
             if fault is None:
-                return RequestFault()
+                return _NO_FAULT
             fail = False
             if fault.error_next > 0:
                 fault.error_next -= 1

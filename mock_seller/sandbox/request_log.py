@@ -13,7 +13,12 @@ import json
 import threading
 from collections import deque
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from json.encoder import encode_basestring_ascii as _json_str
 from typing import Any
+
+from mock_seller.core.timeutil import format_datetime
 
 MAX_ENTRIES = 1000
 MAX_BYTES = 2 * 1024 * 1024
@@ -25,13 +30,67 @@ SECRET_KEYS = frozenset({"client_secret", "access_token", "token", "password", "
                          "api_key"})
 
 
+@dataclass(slots=True)
+class ApiRequest:
+    """One API request as the log keeps it: the facts, written out as a log entry (its time
+    formatted) only when the log is read, which is rare; every request adds one."""
+
+    when: datetime
+    method: str
+    path: str
+    query: dict[str, Any]
+    status: int
+    endpoint: str
+    buyer: str | None
+    seller: str | None
+    latency_ms: float | None
+    truncated: bool = False
+
+    def entry(self) -> dict[str, Any]:
+        out = {"time": format_datetime(self.when), "method": self.method, "path": self.path,
+               "query": self.query, "status": self.status, "endpoint": self.endpoint,
+               "buyer": self.buyer, "seller": self.seller, "latency_ms": self.latency_ms}
+        if self.truncated:
+            out["truncated"] = True
+        return out
+
+    def cost(self) -> int:
+        """``len(json.dumps(self.entry(), default=str))``, counted without writing it."""
+        return (_ENTRY_FRAME + _TIME_LENGTH + len(_json_str(self.method))
+                + len(_json_str(self.path)) + _json_len(self.query) + _json_len(self.status)
+                + len(_json_str(self.endpoint)) + _json_len(self.buyer)
+                + _json_len(self.seller) + _json_len(self.latency_ms)
+                + (_TRUNCATED_LENGTH if self.truncated else 0))
+
+
+#: The entry's JSON less its values: braces, the names, ": " and ", " between them.
+_ENTRY_FRAME = len(json.dumps(dict.fromkeys(("time", "method", "path", "query", "status",
+                                             "endpoint", "buyer", "seller", "latency_ms"),
+                                            0))) - 9
+_TIME_LENGTH = len('"2024-11-07T10:39:26.245Z"')  # format_datetime: always this long
+_TRUNCATED_LENGTH = len(', "truncated": true')
+
+
+def _json_len(value: Any) -> int:
+    if value is None:
+        return 4
+    if type(value) is str:
+        return len(_json_str(value))
+    if type(value) in (int, float):
+        return len(repr(value)) if value == value and abs(value) != float("inf") else \
+            len(json.dumps(value))
+    if not value and type(value) is dict:
+        return 2
+    return len(json.dumps(value, default=str))
+
+
 class RequestLog:
     """Ring buffer of the API requests served (newest last), within ``size`` entries and
     about ``max_bytes`` of JSON. ``total`` counts every request seen, ``unlogged`` those only
     counted (noise)."""
 
     def __init__(self, size: int = MAX_ENTRIES, max_bytes: int = MAX_BYTES) -> None:
-        self._entries: deque[tuple[dict[str, Any], int]] = deque()
+        self._entries: deque[tuple[dict[str, Any] | ApiRequest, int]] = deque()
         self._lock = threading.Lock()
         self.size = size
         self.max_bytes = max_bytes
@@ -39,8 +98,9 @@ class RequestLog:
         self.total = 0
         self.unlogged = 0
 
-    def add(self, entry: dict[str, Any]) -> None:
-        cost = len(json.dumps(entry, default=str))
+    def add(self, entry: dict[str, Any] | ApiRequest) -> None:
+        cost = entry.cost() if isinstance(entry, ApiRequest) else len(json.dumps(entry,
+                                                                                default=str))
         with self._lock:
             self.total += 1
             if cost > self.max_bytes:
@@ -60,7 +120,8 @@ class RequestLog:
 
     def entries(self, limit: int | None = None, buyer: str | None = None) -> list[dict[str, Any]]:
         with self._lock:
-            rows = [entry for entry, _ in self._entries]
+            kept = [entry for entry, _ in self._entries]
+        rows = [e.entry() if isinstance(e, ApiRequest) else e for e in kept]
         if buyer is not None:
             rows = [r for r in rows if r.get("buyer") == buyer]
         return rows[-limit:] if limit else rows
@@ -100,4 +161,4 @@ def bounded_path(path: str) -> tuple[str, bool]:
     return _cut(path, MAX_PATH)
 
 
-__all__ = ["MAX_BYTES", "MAX_ENTRIES", "RequestLog", "bounded_path", "bounded_query"]
+__all__ = ["MAX_BYTES", "MAX_ENTRIES", "ApiRequest", "RequestLog", "bounded_path", "bounded_query"]

@@ -25,8 +25,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import g, has_request_context
+from flask import has_request_context
 
+from mock_seller.api.current import current_g
 from mock_seller.api.errors import ApiError, error
 
 Owner = tuple["str | None", "str | None"]
@@ -96,7 +97,7 @@ def current_party() -> Party | None:
     """The party of the request being served; None when auth is off (one anonymous buyer)."""
     if not has_request_context():
         return None
-    return g.get("poq_party")  # type: ignore[no-any-return]
+    return current_g().get("poq_party")  # type: ignore[no-any-return]
 
 
 def current_buyer() -> str | None:

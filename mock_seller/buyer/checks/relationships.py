@@ -24,6 +24,10 @@ IDS = {"add": ("R23", "R24", "R25", "R26"), "modify": ("R51", "R52", "R53", "R54
 
 def check(api: str, body: dict[str, Any], scenario: Any) -> list[Finding]:
     items = as_list(body.get(ITEMS))
+    if not any(isinstance(i, dict) and (as_dict(i.get("product")).get("productRelationship")
+                                         or i.get("qualificationItemRelationship"))
+               for i in items):
+        return []  # no relationship to judge (the usual request)
     item_ids = {as_dict(i).get("id") for i in items if is_text(as_dict(i).get("id"))}
     inventory = getattr(scenario, "inventory", {})
     out: list[Finding] = []
