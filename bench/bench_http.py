@@ -5,6 +5,7 @@ standard way (wrk) and with our own load generator (bench/loadgen.py), side by s
     .venv/bin/python bench/bench_http.py [--rounds 3] [--seconds 5] [--connections 16]
                                          [--mock-args "--server waitress"] [--scale]
                                          [--buyer-cost] [--also NAME="MOCK ARGS"]...
+                                         [--before CHECKOUT [--before-args "MOCK ARGS"]]
 
 Both servers stay up for the whole run and are measured in interleaved rounds (mock, Prism,
 mock, Prism...), so a change of load on the machine hits both alike; the medians over the
@@ -172,11 +173,12 @@ def side_by_side(args: argparse.Namespace, mocks: dict[str, MockProcess], prism:
                 verdict = "meets" if ratio >= TARGET_RATIO else "MISSES"
                 print(f"ratio {name}/prism {op:8s} ({tool:6s}): {ratio:5.2f}x  ({verdict} the "
                       f"{TARGET_RATIO:.0f}x target)")
-            if "before" in mocks:
-                gain = med[("mock", op, tool)] / med[("before", op, tool)]
-                print(f"this checkout / --before {op:8s} ({tool:6s}): {gain:5.2f}x req/s, "
-                      f"server CPU {cpu[('before', op, tool)]:.3f} -> "
-                      f"{cpu[('mock', op, tool)]:.3f} ms per request")
+            for name in (m for m in mocks if "before" in mocks and m not in ("before",
+                                                                             BUYER_OFF)):
+                gain = med[(name, op, tool)] / med[("before", op, tool)]
+                print(f"{name} / --before {op:8s} ({tool:6s}): {gain:5.2f}x req/s, server CPU "
+                      f"{cpu[('before', op, tool)]:.3f} -> {cpu[(name, op, tool)]:.3f} ms per "
+                      "request")
             if "mock" in mocks and BUYER_OFF in mocks:
                 on, off = cpu[("mock", op, tool)], cpu[(BUYER_OFF, op, tool)]
                 print(f"buyer checks {op:8s} ({tool:6s}): {on - off:.3f} of {on:.3f} ms server "
@@ -237,10 +239,17 @@ def _prism(spec: str | None) -> Any:
 
 
 def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+    """Resident memory of a process and its live descendants (granian and ``--workers``
+    serve from child processes)."""
+    total = 0.0
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total = int(line.split()[1]) / 1024
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return total
+    return total + sum(rss_mb(int(child)) for child in children)
 
 
 def scale(args: argparse.Namespace, mock: MockProcess, ids: list[str]) -> None:
@@ -287,6 +296,8 @@ def main() -> None:
     parser.add_argument("--before", type=Path, default=None, metavar="CHECKOUT",
                         help="also the mock of another checkout (its own .venv), e.g. a "
                              "worktree of an earlier commit: before and after in one run")
+    parser.add_argument("--before-args", default="",
+                        help="options for the --before mock (default: that checkout's own)")
     parser.add_argument("--buyer-cost", action="store_true",
                         help="also the mock with --buyer-mode off: the buyer checks' share of "
                              "the server's CPU per request")
@@ -315,9 +326,10 @@ def main() -> None:
             print(f"{name}: python -m mock_seller {shlex.join(extra) or '(defaults)'}")
             mocks[name] = MockProcess(args.mock_threads, extra)
         if args.before is not None:
-            print(f"before: python -m mock_seller {shlex.join(configs['mock']) or '(defaults)'}"
+            before = shlex.split(args.before_args)
+            print(f"before: python -m mock_seller {shlex.join(before) or '(defaults)'}"
                   f" from {args.before}")
-            mocks["before"] = MockProcess(args.mock_threads, configs["mock"], args.before)
+            mocks["before"] = MockProcess(args.mock_threads, before, args.before)
         ids = {name: _seed_ids(mock.port, V7, 200) for name, mock in mocks.items()}
         ids["prism"] = ids["mock"]  # Prism answers any id with its example
         prism = None if args.no_prism else _prism(args.spec)
