@@ -53,6 +53,7 @@ def run_waitress_workers(make_app: Callable[[], Flask], sock: socket.socket, wor
             try:
                 signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides
                 signal.signal(signal.SIGTERM, _raise_exit)
+                _die_with_parent()
                 app = make_app()
                 server = make_server(app, threads, sockets=[sock])
                 try:
@@ -115,18 +116,14 @@ def run_gunicorn(make_app: Callable[[], Flask], sock: socket.socket, workers: in
                 self.cfg.set(key, value)
 
         def load(self) -> Flask:
-            app = make_app()
-            atexit.register(_close_app, app)
-            return app
+            return _worker_app(make_app)
 
     arbiter = os.getpid()
     try:
         _App().run()
     except SystemExit as exc:
         if os.getpid() != arbiter:  # a worker ending: never run the arbiter's code after this
-            atexit._run_exitfuncs()
-            sys.stdout.flush()
-            sys.stderr.flush()
+            _end_worker()
             os._exit(exc.code if isinstance(exc.code, int) else 0)
         if exc.code not in (0, None):
             raise
@@ -148,19 +145,15 @@ def run_granian(make_app: Callable[[], Flask], sock: socket.socket, workers: int
     from mock_seller.sandbox.request_guard import RequestGuard
 
     def guarded_app() -> RequestGuard:
-        _die_with_parent()
-        app = make_app()
+        app = _worker_app(make_app)
         return RequestGuard(app, limits, transport_cap(app.config["MAX_CONTENT_LENGTH"]))
 
     @WorkerProcess.wrap_target  # type: ignore[untyped-decorator]
     def worker(worker_id: int, guard: RequestGuard, *args: Any) -> None:
         try:
             MPServer._spawn_wsgi_worker.__wrapped__(worker_id, guard, *args)
-        finally:  # the process ends with os._exit: run what atexit would
-            _close_app(guard.app)  # type: ignore[arg-type]
-            atexit._run_exitfuncs()
-            sys.stdout.flush()
-            sys.stderr.flush()
+        finally:
+            _end_worker()
 
     server = OnSocket(
         sock, interface=Interfaces.WSGI, workers=workers, blocking_threads=threads,
@@ -168,6 +161,22 @@ def run_granian(make_app: Callable[[], Flask], sock: socket.socket, workers: int
         http1_settings=HTTP1Settings(
             header_read_timeout=max(1, round(limits.request_timeout * 1000))))
     server.serve(spawn_target=worker, target_loader=guarded_app, wrap_loader=False)
+
+
+def _worker_app(make_app: Callable[[], Flask]) -> Flask:
+    """The app of a worker another server forked: it dies with its parent, and closes its
+    app when it ends (``_end_worker``)."""
+    _die_with_parent()
+    app = make_app()
+    atexit.register(_close_app, app)
+    return app
+
+
+def _end_worker() -> None:
+    """A forked worker ends with ``os._exit``, which skips atexit: run it, then flush."""
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
 
 
 def _die_with_parent() -> None:

@@ -91,9 +91,10 @@ def _serve_one_seller_and_stop(args: list[str]) -> None:
             proc.wait()
 
 
-def test_granian_workers_end_with_a_killed_parent(tmp_path: Path) -> None:
+@pytest.mark.parametrize("server", ["waitress", "granian"])
+def test_workers_end_with_a_killed_parent(server: str, tmp_path: Path) -> None:
     """kill -9 of the process a user started leaves no worker holding the port."""
-    proc = _mock("--server", "granian", "--workers", "2", "--store",
+    proc = _mock("--server", server, "--workers", "2", "--store",
                  f"sqlite:///{tmp_path / 'mock.db'}")
     try:
         line = proc.stdout.readline()  # type: ignore[union-attr]
