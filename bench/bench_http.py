@@ -65,17 +65,26 @@ class Figure:
                 f"  socket errors {self.errors}{cpu}")
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process and its live descendants (``--workers``), from /proc."""
-    total = 0.0
+def process_tree(pid: int) -> list[int]:
+    """A process and its live descendants (``--workers`` and granian serve from children)."""
     try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-        total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
         children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     except OSError:
-        return total
-    return total + sum(cpu_seconds(int(child)) for child in children)
+        return [pid]
+    return [pid, *(p for child in children for p in process_tree(int(child)))]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its live descendants, from /proc."""
+    total = 0.0
+    for one in process_tree(pid):
+        try:
+            with open(f"/proc/{one}/stat", encoding="ascii") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def wrk_run(port: int, op: str, prefix: str, paths: list[str], seconds: float,
@@ -173,8 +182,9 @@ def side_by_side(args: argparse.Namespace, mocks: dict[str, MockProcess], prism:
                 verdict = "meets" if ratio >= TARGET_RATIO else "MISSES"
                 print(f"ratio {name}/prism {op:8s} ({tool:6s}): {ratio:5.2f}x  ({verdict} the "
                       f"{TARGET_RATIO:.0f}x target)")
-            for name in (m for m in mocks if "before" in mocks and m not in ("before",
-                                                                             BUYER_OFF)):
+            compared = [m for m in mocks if m not in ("before", BUYER_OFF)] \
+                if "before" in mocks else []
+            for name in compared:
                 gain = med[(name, op, tool)] / med[("before", op, tool)]
                 print(f"{name} / --before {op:8s} ({tool:6s}): {gain:5.2f}x req/s, server CPU "
                       f"{cpu[('before', op, tool)]:.3f} -> {cpu[(name, op, tool)]:.3f} ms per "
@@ -239,17 +249,16 @@ def _prism(spec: str | None) -> Any:
 
 
 def rss_mb(pid: int) -> float:
-    """Resident memory of a process and its live descendants (granian and ``--workers``
-    serve from child processes)."""
+    """Resident memory of a process and its live descendants."""
     total = 0.0
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                total = int(line.split()[1]) / 1024
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        return total
-    return total + sum(rss_mb(int(child)) for child in children)
+    for one in process_tree(pid):
+        try:
+            status = Path(f"/proc/{one}/status").read_text()
+        except OSError:
+            continue
+        total += next((int(line.split()[1]) / 1024 for line in status.splitlines()
+                       if line.startswith("VmRSS:")), 0.0)
+    return total
 
 
 def scale(args: argparse.Namespace, mock: MockProcess, ids: list[str]) -> None:
