@@ -28,6 +28,13 @@ def _mock(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str
                             env=None if env is None else {**os.environ, **env})
 
 
+def _root(proc: subprocess.Popen[str]) -> str:
+    """``http://host:port`` from the ready line (what the process said instead, if not)."""
+    line = proc.stdout.readline()  # type: ignore[union-attr]
+    assert line.startswith(READY), proc.stderr.read() if proc.poll() else line  # type: ignore[union-attr]
+    return line.strip().removeprefix(READY)
+
+
 def test_memory_store_refuses_several_workers() -> None:
     proc = _mock("--workers", "2")
     out, err = proc.communicate(timeout=60)
@@ -68,9 +75,7 @@ def test_workers_on_postgresql_serve_one_seller_and_stop(args: list[str],
 def _serve_one_seller_and_stop(args: list[str]) -> None:
     proc = _mock(*args)
     try:
-        line = proc.stdout.readline()  # type: ignore[union-attr]
-        assert line.startswith(READY), proc.stderr.read() if proc.poll() else line  # type: ignore[union-attr]
-        url = line.strip().removeprefix(READY) + V7
+        url = _root(proc) + V7
         with requests.Session() as first:
             created = first.post(url, json=BODY, timeout=10)
         assert created.status_code == 201, created.text
@@ -97,9 +102,7 @@ def test_workers_end_with_a_killed_parent(server: str, tmp_path: Path) -> None:
     proc = _mock("--server", server, "--workers", "2", "--store",
                  f"sqlite:///{tmp_path / 'mock.db'}")
     try:
-        line = proc.stdout.readline()  # type: ignore[union-attr]
-        assert line.startswith(READY), proc.stderr.read()  # type: ignore[union-attr]
-        url = line.strip().removeprefix(READY)
+        url = _root(proc)
         assert requests.get(url + "/health", timeout=10).status_code == 200
     finally:
         proc.kill()
@@ -121,9 +124,7 @@ def test_the_process_environment_never_reads_as_request_headers(server: str) -> 
     proc = _mock("--server", server, env={"CONTENT_TYPE": "application/json",
                                           "HTTP_PROXY": "http://proxy.invalid:3128"})
     try:
-        line = proc.stdout.readline()  # type: ignore[union-attr]
-        assert line.startswith(READY), proc.stderr.read()  # type: ignore[union-attr]
-        url = line.strip().removeprefix(READY) + V7
+        url = _root(proc) + V7
         sent = requests.Request("POST", url, data=json.dumps(BODY)).prepare()
         assert "Content-Type" not in sent.headers
         with requests.Session() as session:

@@ -25,11 +25,12 @@ def install(app: Flask, hooks: Hooks, engine: Any) -> None:
     def _keep_body() -> None:
         """Keep a POST body for the hooks that judge the request (the mock itself reads it
         uncached), within the scenario's body cap."""
-        if current_request().method != "POST" or not any(hook.active() for hook in hooks.answer):
+        req = current_request()
+        if req.method != "POST" or not any(hook.active() for hook in hooks.answer):
             return
-        size = request.content_length
+        size = req.content_length
         if size is not None and size <= engine.scenario.limits.max_body_bytes:
-            request.get_data(cache=True)
+            req.get_data(cache=True)
 
     @app.after_request
     def _answer_hooks(response: Response) -> Response:

@@ -220,10 +220,10 @@ def _api_endpoint() -> str | None:
 @functools.lru_cache(maxsize=256)
 def _api_endpoint_of(endpoint: str | None) -> str | None:
     """``_api_endpoint`` of a Flask endpoint name (blueprint.view): a few dozen of them."""
-    blueprint = endpoint.rpartition(".")[0] if endpoint and "." in endpoint else None
-    if not blueprint or not blueprint.startswith(("poq_", "hub_")):
+    blueprint, _, view = (endpoint or "").rpartition(".")
+    if not blueprint.startswith(("poq_", "hub_")):
         return None
-    return VIEW_ENDPOINTS.get((endpoint or "").rsplit(".", 1)[-1])
+    return VIEW_ENDPOINTS.get(view)
 
 
 def _start_clock() -> None:
