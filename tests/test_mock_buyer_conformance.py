@@ -552,33 +552,71 @@ def test_legal_choices_are_not_refused(servers: dict[str, MockServer]) -> None:
 
 def test_recorder_is_bounded_and_keeps_early_failures() -> None:
     from mock_seller.buyer.checks import failed, passed
-    from mock_seller.buyer.recorder import Recorder
+    from mock_seller.buyer.recorder import Recorder, Wire
 
     recorder = Recorder(max_exchanges=10, checks_per_status=3)
-    first = recorder.begin("acme", "v8", "POST", "http://x/poq", {"Authorization": "t"}, {})
-    recorder.add_findings("acme", first, [failed("R11", "/requestedPOQCompletionDate", "x")])
+    first = recorder.record("acme", "v8", "POST", "http://x/poq",
+                            Wire.keep({"Authorization": "t"}, {}),
+                            [failed("R11", "/requestedPOQCompletionDate", "x")], {"2a"}, 422)
     for _ in range(50):
-        ex = recorder.begin("acme", "v8", "POST", "http://x/poq", {}, {"a": 1})
-        recorder.add_findings("acme", ex, [passed("R11", "/requestedPOQCompletionDate", "y")])
-        recorder.finish(ex, "acme", 201, {}, {"id": "1"})
+        recorder.record("acme", "v8", "POST", "http://x/poq", Wire.keep({}, {"a": 1}),
+                        [passed("R11", "/requestedPOQCompletionDate", "y")], {"2a"}, 201,
+                        Wire.keep({}, {"id": "1"}))
     log = recorder.snapshot("acme")[0]
     assert len(log["exchanges"]) == 10
+    assert log["exchanges"][-1]["id"] == "ex-51"
+    assert log["exchanges"][-1]["response"] == {"status": 201, "headers": {}, "body": {"id": "1"}}
     r11 = log["requirements"]["R11"]
     assert r11["counts"] == {"pass": 50, "fail": 1}
-    assert [c["status"] for c in r11["checks"]].count("fail") == 1
+    [failure] = [c for c in r11["checks"] if c["status"] == "fail"]
+    assert failure["evidence"] == [first]
+    assert failure["message"] == "POST http://x/poq: /requestedPOQCompletionDate: x"
     assert len(r11["checks"]) == 4  # 3 newest passes + the one failure
     assert first not in [e["id"] for e in log["exchanges"]]  # the oldest went first
+    assert log["kinds"]["2a"] == {"valid": 50, "invalid": 1, "last": None,
+                                  "last_valid": "ex-51", "last_invalid": first}
+
+
+def test_recorder_keeps_at_most_its_total_over_all_buyers() -> None:
+    from mock_seller.buyer import recorder as module
+    from mock_seller.buyer.recorder import Recorder, Wire
+
+    recorder = Recorder(max_exchanges=module.MAX_TOTAL_EXCHANGES)
+    quiet = recorder.record("quiet", "v8", "GET", "u", Wire.keep({}, None), [])
+    for _ in range(module.MAX_TOTAL_EXCHANGES):
+        recorder.record("busy", "v8", "GET", "u", Wire.keep({}, None), [])
+    logs = {log["name"]: log for log in recorder.snapshot()}
+    assert logs["quiet"]["exchanges"] == []  # the oldest of all went first
+    assert len(logs["busy"]["exchanges"]) == module.MAX_TOTAL_EXCHANGES
+    assert quiet == "ex-1" and logs["quiet"]["apis"] == {"v8": 1}
 
 
 def test_recorded_credentials_are_masked() -> None:
-    from mock_seller.buyer.recorder import Recorder
+    from mock_seller.buyer.recorder import Recorder, Wire
 
     recorder = Recorder()
-    ex = recorder.begin("b", "v8", "GET", "u", {"Authorization": "Bearer s", "Accept": "x",
-                                               "X-Api-Key": "k"}, None)
+    ex = recorder.record("b", "v8", "GET", "u", Wire.keep(
+        {"Authorization": "Bearer s", "Accept": "x", "X-Api-Key": "k"}, None), [])
     headers = recorder.snapshot()[0]["exchanges"][0]["request"]["headers"]
     assert ex == "ex-1"
     assert headers == {"Authorization": "***", "Accept": "x", "X-Api-Key": "***"}
+
+
+def test_recorded_environ_keeps_only_the_request_headers() -> None:
+    """A server may copy its whole process environment into every WSGI environ (granian
+    does): the record keeps the request's headers, named as the buyer sent them."""
+    from mock_seller.buyer.recorder import Recorder, Wire
+
+    environ = {"wsgi.version": (1, 0), "PATH": "/usr/bin", "HOME": "/root",
+               "HTTP_ACCEPT": "application/json", "HTTP_X_API_KEY": "k",
+               "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": "2",
+               "REQUEST_METHOD": "POST"}
+    recorder = Recorder()
+    recorder.record("b", "v8", "POST", "u", Wire.keep(environ, b"{}"), [])
+    request = recorder.snapshot()[0]["exchanges"][0]["request"]
+    assert request == {"headers": {"Accept": "application/json", "X-Api-Key": "***",
+                                   "Content-Type": "application/json",
+                                   "Content-Length": "2"}, "body": {}}
 
 
 def test_control_reset_starts_a_new_buyer_session(servers: dict[str, MockServer]) -> None:

@@ -13,7 +13,8 @@ Modes (scenario ``buyer_conformance.mode``, CLI ``--buyer-mode``):
 
 from __future__ import annotations
 
-from typing import Any
+from time import perf_counter
+from typing import Any, NamedTuple
 
 from flask import Flask, Request, Response, request
 
@@ -22,7 +23,7 @@ from mock_seller.api.errors import ApiError, bad_request, unprocessable
 from mock_seller.api.limits import body_read
 from mock_seller.buyer.checks import MODES, Finding, hub, retrieve, run_create
 from mock_seller.buyer.checks.create import request_kinds
-from mock_seller.buyer.recorder import Recorder
+from mock_seller.buyer.recorder import Recorder, Wire
 from mock_seller.core.context import engine_of
 from mock_seller.sandbox.tenancy import current_buyer as buyer_of_request
 from schemas.dialect import BASE_PATHS, CANTATA_BASE_PATHS
@@ -68,20 +69,6 @@ def _active() -> BuyerConformance | None:
     return None if state is None or state.mode == "off" else state
 
 
-def _begin(state: BuyerConformance, api: str, body: Any) -> tuple[str, str]:
-    request_g = current_g()
-    pending: tuple[str, str] | None = request_g.get("buyer_exchange")
-    if pending is not None:
-        return pending
-    buyer = current_buyer()
-    raw = body_read()  # the bytes the buyer sent, when the view read a body
-    req = current_request()
-    ex_id = state.recorder.begin(buyer, api, req.method, _request_url(req), req.environ,
-                                 body if raw is None else raw)
-    request_g.buyer_exchange = (buyer, ex_id)
-    return buyer, ex_id
-
-
 def _request_url(req: Request) -> str:
     """``request.url`` without its IRI decoding pass when there is nothing to decode (a plain
     ASCII path and no query: the usual create and retrieve)."""
@@ -93,14 +80,29 @@ def _request_url(req: Request) -> str:
     return f"{env['wsgi.url_scheme']}://{host}{path}"
 
 
+class _Pending(NamedTuple):
+    """What the gates learnt of this request, recorded with the answer in ``_after``."""
+
+    api: str
+    body: Any
+    findings: list[Finding]
+    kinds: set[str]
+    t0: float
+
+
 def _judge(state: BuyerConformance, api: str, body: Any, findings: list[Finding],
            kinds: set[str], operation: str) -> None:
-    buyer, ex_id = _begin(state, api, body)
-    state.recorder.add_findings(buyer, ex_id, findings, kinds)
-    current_g().buyer_findings = findings
-    failing = [f for f in findings if not f.ok]
-    if failing and state.mode == "strict":
-        raise _refusal(api, operation, failing)
+    request_g = current_g()
+    pending: _Pending | None = request_g.get("buyer_pending")
+    if pending is not None:  # judged twice in one request: one exchange, all findings
+        findings = pending.findings + findings
+        kinds = pending.kinds | kinds
+    request_g.buyer_pending = _Pending(api, body, findings, kinds, perf_counter())
+    request_g.buyer_findings = findings
+    if state.mode == "strict":
+        failing = [f for f in findings if not f.ok]
+        if failing:
+            raise _refusal(api, operation, failing)
 
 
 def _refusal(api: str, operation: str, failing: list[Finding]) -> ApiError:
@@ -198,11 +200,17 @@ def _before() -> None:
 
 
 def _after(response: Response) -> Response:
-    pending = current_g().pop("buyer_exchange", None)
+    """Record the exchange the gates judged, now that its answer is made."""
+    pending: _Pending | None = current_g().pop("buyer_pending", None)
     state = state_of(current_flask())
     if pending is None or state is None:
         return response
-    buyer, ex_id = pending
-    body = None if response.direct_passthrough else response.get_data()
-    state.recorder.finish(ex_id, buyer, response.status_code, response.headers, body)
+    latency_ms = round((perf_counter() - pending.t0) * 1000, 3)
+    req = current_request()
+    raw = body_read()  # the bytes the buyer sent, when the view read a body
+    answer = None if response.direct_passthrough else response.get_data()
+    state.recorder.record(
+        current_buyer(), pending.api, req.method, _request_url(req),
+        Wire.keep(req.environ, pending.body if raw is None else raw), pending.findings,
+        pending.kinds, response.status_code, Wire.keep(response.headers, answer), latency_ms)
     return response

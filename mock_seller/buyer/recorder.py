@@ -4,12 +4,17 @@ Per buyer: the last ``max_exchanges`` exchanges (request, response, findings), p
 requirement the counts and the most recent checks of each status (so a failure seen early
 in a long session is still in the report), and per request kind whether a valid one was
 seen (for the capability IDs R2, D1, D2). At most ``max_buyers`` buyers are kept; the one
-seen longest ago goes first."""
+seen longest ago goes first.
+
+Every request a buyer sends pays for its record, so the record is kept as it came (wire
+bytes, findings, references shared between requirements) and written out as report entries
+only when read."""
 
 from __future__ import annotations
 
 import functools
 import itertools
+import os
 import threading
 import time
 from collections import OrderedDict, deque
@@ -21,7 +26,7 @@ from werkzeug.datastructures import EnvironHeaders
 
 from mock_seller.buyer.checks import Finding
 from mock_seller.core import wire_json
-from mock_seller.core.timeutil import format_datetime, utcnow
+from mock_seller.core.timeutil import format_datetime
 
 MAX_BODY_CHARS = 8_000
 MAX_URL_CHARS = 2_048  # a 250 KB query string is kept as its first 2 KB
@@ -90,9 +95,9 @@ class Wire(NamedTuple):
         when read), a ``Headers`` or pairs."""
         environ = isinstance(headers, dict) and "wsgi.version" in headers
         if environ:
-            items = tuple([item for item in headers.items() if item[0].startswith(_ENVIRON)])
+            items = tuple([(key, headers[key]) for key in _header_keys(headers)])
         else:
-            items = tuple(headers.items() if hasattr(headers, "items") else headers)
+            items = tuple(headers.items() if isinstance(headers, dict) else headers)
         items = items[:MAX_HEADERS]
         if isinstance(body, (bytes, bytearray)):
             return cls(items, bytes(body[:MAX_BODY_CHARS * 4]), len(body), True, environ)
@@ -108,7 +113,22 @@ class Wire(NamedTuple):
         return {"headers": mask_headers(headers), "body": body}, truncated
 
 
-_ENVIRON = ("HTTP_", "CONTENT_TYPE", "CONTENT_LENGTH")
+_HEADER_PREFIXES = ("HTTP_", "CONTENT_TYPE", "CONTENT_LENGTH")
+#: environ keys that never name a header: the CGI ones, and this process's environment,
+#: which a server may copy whole into every environ (granian does: 30-odd keys a request)
+_NOT_HEADERS = frozenset(key for key in os.environ if not key.startswith(_HEADER_PREFIXES)) | {
+    "REQUEST_METHOD", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING", "SERVER_NAME",
+    "SERVER_PORT", "SERVER_PROTOCOL", "REMOTE_ADDR", "REMOTE_PORT", "REQUEST_URI",
+    "RAW_URI", "wsgi.version", "wsgi.url_scheme", "wsgi.input", "wsgi.errors",
+    "wsgi.multithread", "wsgi.multiprocess", "wsgi.run_once", "wsgi.input_terminated",
+    "werkzeug.request"}
+
+
+def _header_keys(environ: dict[str, Any]) -> list[str]:
+    """The header entries of an environ, by name. The set difference runs in C; the few
+    keys it leaves are the headers and whatever a server adds of its own."""
+    return sorted(key for key in environ.keys() - _NOT_HEADERS
+                  if key.startswith(_HEADER_PREFIXES))
 
 
 def _decode(raw: bytes, size: int) -> tuple[Any, bool]:
@@ -123,45 +143,63 @@ def _decode(raw: bytes, size: int) -> tuple[Any, bool]:
         return text, False
 
 
-class Check(NamedTuple):
-    """One request judged under one requirement. It shares the request's findings with the
-    other requirements' checks; its own are picked out, and its message written, when read."""
+class Verdict(NamedTuple):
+    """What a requirement's recent checks keep of one judged exchange: one per exchange,
+    shared by every requirement it was judged under, and without the bodies (a failure
+    kept as evidence long after its exchange rolled out costs its findings, not its
+    messages)."""
 
-    status: str
-    where: str
-    requirement: str
-    findings: tuple[Finding, ...]  # every finding on the request
-    ex_id: str
-    time: datetime
+    number: int
+    method: str
+    url: str
+    findings: tuple[Finding, ...]
+    started: float  # time.time()
 
-    def entry(self, buyer: str) -> dict[str, Any]:
-        mine = [f for f in self.findings if f.requirement == self.requirement]
+    def entry(self, buyer: str, requirement: str, status: str) -> dict[str, Any]:
+        """The check of ``requirement`` on this exchange, as reports show it: its own
+        findings are picked out, and its message written, only now."""
+        mine = [f for f in self.findings if f.requirement == requirement]
         shown = [f for f in mine if not f.ok] or mine  # the failing ones, or all
         message = "; ".join(f"{f.pointer or '/'}: {f.message}" for f in shown[:3])
         if len(shown) > 3:
             message += f" (and {len(shown) - 3} more)"
-        return {"test": f"buyer:{buyer}", "status": self.status,
-                "message": f"{self.where}: {message}", "evidence": [self.ex_id],
-                "time": format_datetime(self.time)}
+        return {"test": f"buyer:{buyer}", "status": status,
+                "message": f"{self.method} {self.url}: {message}",
+                "evidence": [f"ex-{self.number}"], "time": _stamp(self.started)}
+
+
+class Exchange(NamedTuple):
+    """One request and its answer, recorded whole when the answer is made."""
+
+    verdict: Verdict
+    request: Wire
+    status: int
+    response: Wire | None
+    latency_ms: float
+    url_cut: bool
+
+
+_make = tuple.__new__  # the named tuples above without their Python-level __new__
 
 
 @dataclass(slots=True)
 class RequirementLog:
     counts: dict[str, int] = field(default_factory=lambda: {"pass": 0, "fail": 0})
-    recent: dict[str, deque[Check]] = field(default_factory=dict)
+    recent: dict[str, deque[Verdict]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
 class BuyerLog:
     name: str
-    exchanges: OrderedDict[str, dict[str, Any]] = field(default_factory=OrderedDict)
+    exchanges: deque[Exchange]
     requirements: dict[str, RequirementLog] = field(default_factory=dict)
     kinds: dict[str, dict[str, Any]] = field(default_factory=dict)
     apis: dict[str, int] = field(default_factory=dict)
 
 
 class Recorder:
-    """What buyers sent; ``version`` grows with every change (report writers watch it)."""
+    """What buyers sent; ``version`` grows with every change (report writers wait on
+    ``changed`` for it)."""
 
     def __init__(self, max_exchanges: int = 500, max_buyers: int = 100,
                  checks_per_status: int = 20) -> None:
@@ -170,95 +208,69 @@ class Recorder:
         self.checks_per_status = checks_per_status
         self.started = now_rfc3339()
         self.version = 0
-        self.changed = threading.Condition()
         self._lock = threading.Lock()
+        self.changed = threading.Condition(self._lock)
         self._seq = itertools.count(1)
         self._buyers: OrderedDict[str, BuyerLog] = OrderedDict()
-        self._order: deque[tuple[str, str]] = deque()  # (buyer, exchange id), oldest first
-        self._t0: dict[str, float] = {}
+        self._order: deque[tuple[BuyerLog, Exchange]] = deque()  # oldest first
 
     # -- writing --------------------------------------------------------------------------
-    def begin(self, buyer: str, api: str, method: str, url: str, headers: Any,
-              body: Any) -> str:
-        """Start an exchange; returns its id (``ex-N``)."""
-        ex_id = f"ex-{next(self._seq)}"
-        truncated = False
-        if len(url) > MAX_URL_CHARS:
-            url, truncated = url[:MAX_URL_CHARS] + "...[truncated]", True
-        exchange = {"id": ex_id, "test": f"buyer:{buyer}", "method": method, "url": url,
-                    "request": Wire.keep(headers, body), "response": None,
-                    "latency_ms": None, "started": utcnow(), "error": None,
-                    "truncated": truncated}  # started: formatted when read
-        with self._lock:
-            log = self._buyer(buyer)
-            log.exchanges[ex_id] = exchange
-            self._order.append((buyer, ex_id))
-            while len(log.exchanges) > self.max_exchanges:
-                log.exchanges.popitem(last=False)
-            while len(self._order) > MAX_TOTAL_EXCHANGES:
-                old_buyer, old_id = self._order.popleft()
-                old_log = self._buyers.get(old_buyer)
-                if old_log is not None:
-                    old_log.exchanges.pop(old_id, None)
-                self._t0.pop(old_id, None)
-            log.apis[api] = log.apis.get(api, 0) + 1
-            self._t0[ex_id] = time.perf_counter()
-        return ex_id  # the version moves when the exchange is finished
-
-    def add_findings(self, buyer: str, ex_id: str, findings: list[Finding],
-                     kinds: set[str] = frozenset()) -> None:  # type: ignore[assignment]
-        """Fold one request's findings into one check per requirement, and note which
-        request kinds it exercised (valid when none of its findings failed)."""
-        passed: dict[str, bool] = {}  # requirement -> none of its findings failed
+    def record(self, buyer: str, api: str, method: str, url: str, request: Wire,
+               findings: list[Finding], kinds: set[str] | frozenset[str] = frozenset(),
+               status: int = 0, response: Wire | None = None,
+               latency_ms: float = 0.0) -> str:
+        """Keep one exchange and fold its findings into one check per requirement and the
+        request kinds it exercised (valid when none of its findings failed). One call, one
+        lock, per request: this runs on every request a buyer sends."""
+        verdicts: dict[str, str] = {}  # requirement -> pass, or fail if any finding failed
         for finding in findings:
             if finding.ok:
-                passed.setdefault(finding.requirement, True)
+                verdicts.setdefault(finding.requirement, "pass")
             else:
-                passed[finding.requirement] = False
-        shared = tuple(findings)
-        stamp = utcnow()
-        valid = all(passed.values())
+                verdicts[finding.requirement] = "fail"
+        valid = "fail" not in verdicts.values()
+        cut = len(url) > MAX_URL_CHARS
+        if cut:
+            url = url[:MAX_URL_CHARS] + "...[truncated]"
+        number = next(self._seq)
+        verdict = _make(Verdict, (number, method, url, tuple(findings), time.time()))
+        exchange = _make(Exchange, (verdict, request, status, response, latency_ms, cut))
         with self._lock:
             log = self._buyer(buyer)
-            exchange = log.exchanges.get(ex_id)
-            where = f"{exchange['method']} {exchange['url']}" if exchange else ex_id
+            log.exchanges.append(exchange)  # a deque of max_exchanges: the oldest goes
+            order = self._order
+            order.append((log, exchange))
+            if len(order) > MAX_TOTAL_EXCHANGES:
+                old_log, old = order.popleft()
+                if old_log.exchanges and old_log.exchanges[0] is old:
+                    old_log.exchanges.popleft()
             requirements = log.requirements
-            for requirement, ok in passed.items():
-                status = "pass" if ok else "fail"
+            for requirement, status_ in verdicts.items():
                 req = requirements.get(requirement)
                 if req is None:
                     req = requirements[requirement] = RequirementLog()
-                req.counts[status] += 1
-                recent = req.recent.get(status)
+                req.counts[status_] += 1
+                recent = req.recent.get(status_)
                 if recent is None:
-                    recent = req.recent[status] = deque(maxlen=self.checks_per_status)
-                recent.append(Check(status, where, requirement, shared, ex_id, stamp))
+                    recent = req.recent[status_] = deque(maxlen=self.checks_per_status)
+                recent.append(verdict)
             for kind in kinds:
                 seen = log.kinds.get(kind)
                 if seen is None:
                     seen = log.kinds[kind] = {"valid": 0, "invalid": 0, "last": None}
                 seen["valid" if valid else "invalid"] += 1
-                seen["last_valid" if valid else "last_invalid"] = ex_id
-
-    def finish(self, ex_id: str, buyer: str, status: int, headers: Any, body: Any) -> None:
-        """The response to an exchange; ``body`` as in ``begin`` (wire bytes or a value)."""
-        wire = Wire.keep(headers, body)
-        with self._lock:
-            t0 = self._t0.pop(ex_id, None)
-            exchange = self._buyer(buyer).exchanges.get(ex_id)
-            if exchange is None:
-                return
-            exchange["response"] = (status, wire)
-            if t0 is not None:
-                exchange["latency_ms"] = round((time.perf_counter() - t0) * 1000, 3)
-        self._bump()
+                seen["last_valid" if valid else "last_invalid"] = number
+            log.apis[api] = log.apis.get(api, 0) + 1
+            self.version += 1
+            self.changed.notify_all()
+        return f"ex-{number}"
 
     def clear(self) -> None:
         with self._lock:
             self._buyers.clear()
             self._order.clear()
-            self._t0.clear()
-        self._bump()
+            self.version += 1
+            self.changed.notify_all()
 
     # -- reading --------------------------------------------------------------------------
     def buyers(self) -> list[str]:
@@ -266,51 +278,52 @@ class Recorder:
             return list(self._buyers)
 
     def snapshot(self, buyer: str | None = None) -> list[dict[str, Any]]:
-        """Deep-enough copies of the logs of one buyer (or all), safe to read unlocked."""
-        with self._lock:
-            logs = [log for name, log in self._buyers.items() if buyer in (None, name)]
-            copies: list[dict[str, Any]] = [{
-                "name": log.name,
-                # top-level copies suffice: Wire records never change and finish() replaces
-                # keys, it never edits nested values
-                "exchanges": [dict(e) for e in log.exchanges.values()],
-                "requirements": {rid: {"counts": dict(r.counts),
-                                       "checks": [c.entry(log.name) for d in r.recent.values()
-                                                  for c in d]}
-                                 for rid, r in log.requirements.items()},
-                "kinds": {k: dict(v) for k, v in log.kinds.items()},
-                "apis": dict(log.apis),
-            } for log in logs]
-        for copy in copies:  # decoded outside the lock: requests never wait for a reader
-            copy["exchanges"] = [_readable(e) for e in copy["exchanges"]]
-        return copies
+        """Copies of the logs of one buyer (or all), safe to read unlocked."""
+        with self._lock:  # only references are taken here: the records never change
+            logs = [(log.name, list(log.exchanges),
+                     {rid: (dict(r.counts), {s: list(d) for s, d in r.recent.items()})
+                      for rid, r in log.requirements.items()},
+                     {k: dict(v) for k, v in log.kinds.items()}, dict(log.apis))
+                    for name, log in self._buyers.items() if buyer in (None, name)]
+        # written out of the lock: requests never wait for a reader
+        return [{"name": name,
+                 "exchanges": [_readable(name, e) for e in exchanges],
+                 "requirements": {rid: {"counts": counts,
+                                        "checks": [v.entry(name, rid, status)
+                                                   for status, verdicts in recent.items()
+                                                   for v in verdicts]}
+                                  for rid, (counts, recent) in requirements.items()},
+                 "kinds": {k: {key: (f"ex-{v}" if key.startswith("last_") else v)
+                               for key, v in seen.items()} for k, seen in kinds.items()},
+                 "apis": apis}
+                for name, exchanges, requirements, kinds, apis in logs]
 
     # -- internals ------------------------------------------------------------------------
     def _buyer(self, name: str) -> BuyerLog:
         log = self._buyers.get(name)
         if log is None:
-            log = self._buyers[name] = BuyerLog(name)
+            log = self._buyers[name] = BuyerLog(name, deque(maxlen=self.max_exchanges))
             while len(self._buyers) > self.max_buyers:
                 self._buyers.popitem(last=False)
         else:
             self._buyers.move_to_end(name)
         return log
 
-    def _bump(self) -> None:
-        with self.changed:
-            self.version += 1
-            self.changed.notify_all()
+
+def _stamp(started: float) -> str:
+    return format_datetime(datetime.fromtimestamp(started, timezone.utc))
 
 
-def _readable(exchange: dict[str, Any]) -> dict[str, Any]:
-    """An exchange (a private top-level copy) as reports show it: its messages decoded."""
-    out = exchange
-    out["started"] = format_datetime(exchange["started"])
-    out["request"], cut = exchange["request"].read()
-    if exchange["response"] is not None:
-        status, wire = exchange["response"]
-        response, cut_response = wire.read()
-        out["response"] = {"status": status, **response}
+def _readable(buyer: str, exchange: Exchange) -> dict[str, Any]:
+    """An exchange as reports show it: its messages decoded."""
+    verdict = exchange.verdict
+    request, cut = exchange.request.read()
+    response = None
+    if exchange.response is not None:
+        answer, cut_response = exchange.response.read()
+        response = {"status": exchange.status, **answer}
         cut = cut or cut_response
-    out["truncated"] = exchange["truncated"] or cut
-    return out
+    return {"id": f"ex-{verdict.number}", "test": f"buyer:{buyer}", "method": verdict.method,
+            "url": verdict.url, "request": request, "response": response,
+            "latency_ms": exchange.latency_ms, "started": _stamp(verdict.started),
+            "error": None, "truncated": exchange.url_cut or cut}
