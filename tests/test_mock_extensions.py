@@ -65,3 +65,25 @@ def test_without_extensions_the_seller_answers_as_its_scenario_says() -> None:
     assert bare.get("/_mock/defects", headers=auth).status_code == 404  # no kit, no routes
     assert bare.get("/_mock/health", headers=auth).status_code == 200
     assert create_app(config).test_client().get("/_mock/defects", headers=auth).status_code == 200
+
+
+def test_an_event_is_built_only_when_a_subscription_can_receive_it() -> None:
+    """v7 announces every create: with no subscription nothing is built or queued, and the
+    publish hooks see the event once a buyer has registered."""
+    seen: list[str] = []
+
+    def watch(api: str, wire_type: str, body: dict[str, Any]) -> list[Event]:
+        seen.append(wire_type)
+        return [(api, wire_type, body)]
+
+    app = create_app({"SCENARIO": "default"})
+    engine_of(app).hooks.publish.append(watch)
+    client = app.test_client()
+    v7 = "/mefApi/sonata/productOfferingQualification/v7/productOfferingQualification"
+    body = poq(eline_item(), instant=True)
+    assert client.post(v7, json=body).status_code == 201
+    assert seen == []
+    engine_of(app).notifier.subscribe("v7", "sonata", "http://127.0.0.1:9/listener", None)
+    assert client.post(v7, json=body).status_code == 201
+    assert seen == ["poqCreateEvent"]
+    assert engine_of(app).notifier.outbox.backlog() == 1  # queued for the buyer

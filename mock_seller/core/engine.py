@@ -297,6 +297,8 @@ class Engine:
               item: ItemRecord | None = None) -> None:
         if mef_type != POQ_CREATE and not record.deferred:
             return  # R92: state-change notifications only for deferred responses
+        if not self.notifier.listened(record.api):
+            return  # v7 announces every create: most sessions have no subscriber
         dialect = get_dialect(record.api)
         wire_type = dialect.wire_event_type(mef_type)
         body = event_body(dialect, str(uuid.uuid4()), mef_type, now, record, item)

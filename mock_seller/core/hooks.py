@@ -5,7 +5,8 @@ the core calls them at fixed places and never learns who they are. Nothing is pa
 * ``scenario``: a scenario document before it is built: check keys the plug-in owns, rewrite
   it (raise ``ScenarioError`` naming the key).
 * ``answer``: an outgoing POQ or hub answer, parsed into an :class:`Answer` to mutate.
-* ``publish``: one event about to be queued -> the events actually queued (drop, alter, add).
+* ``publish``: one event about to be queued -> the events actually queued (drop, alter, add);
+  called only when its API has a subscription (an event nobody can receive is not built).
 * ``subscribe`` / ``unsubscribe``: around a hub (un)registration; each gets ``proceed``.
 * ``new_record``: a new POQ record just before it is stored (may change it; a hook that
   returns ``False`` says it left the record as it was, so an immediate answer is not

@@ -163,7 +163,9 @@ class Notifier:
     def _remove(self, api: str, sub_id: str) -> bool:
         return self._outbox.remove_subscription(sub_id, api)
 
-    def has_subscribers(self, api: str) -> bool:
+    def listened(self, api: str) -> bool:
+        """Whether an event of ``api`` can reach anyone: events are queued for subscriptions
+        only (publish hooks included), so one with no subscription is not worth building."""
         return bool(self._outbox.subscriptions(api))
 
     # -- publishing -----------------------------------------------------------------------

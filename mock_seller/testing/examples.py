@@ -109,6 +109,7 @@ def notification(scenario: Scenario, api: str = "v8",
         return []  # captured, not queued
 
     engine.hooks.publish.append(capture)
+    engine.notifier.subscribe(api, "sonata", "https://buyer.example", None)  # events need one
     clock = ManualClock(engine.scheduler, engine)
     engine.scheduler = clock  # type: ignore[assignment]
     try:
