@@ -138,10 +138,10 @@ def run_granian(make_app: Callable[[], Flask], sock: socket.socket, workers: int
     ``header_read_timeout``, which also ends idle kept-alive connections."""
     from granian.constants import HTTPModes, Interfaces
     from granian.http import HTTP1Settings
-    from granian.server.mp import MPServer, WorkerProcess
+    from granian.server.mp import WorkerProcess
 
     from mock_seller.api.limits import transport_cap
-    from mock_seller.granian_socket import OnSocket
+    from mock_seller.granian_socket import OnSocket, wsgi_worker
     from mock_seller.sandbox.request_guard import RequestGuard
 
     def guarded_app() -> RequestGuard:
@@ -151,7 +151,7 @@ def run_granian(make_app: Callable[[], Flask], sock: socket.socket, workers: int
     @WorkerProcess.wrap_target  # type: ignore[untyped-decorator]
     def worker(worker_id: int, guard: RequestGuard, *args: Any) -> None:
         try:
-            MPServer._spawn_wsgi_worker.__wrapped__(worker_id, guard, *args)
+            wsgi_worker(worker_id, guard, *args)
         finally:
             _end_worker()
 

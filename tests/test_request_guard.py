@@ -102,24 +102,3 @@ def test_a_failing_app_releases_its_place() -> None:
         with pytest.raises(RuntimeError):
             call(guard)
     assert guard.in_all._open == {} and guard.per_client._open == {}
-
-
-def test_the_answer_is_handed_over_whole_and_closed() -> None:
-    """granian writes a list in one go but an iterator chunk by chunk from Python (44 ms
-    p50 against 15 ms on one thread): the guard joins the app's chunks and closes them."""
-    closed = []
-
-    class Chunks:
-        def __iter__(self) -> Any:
-            return iter([b'{"a":', b"1}"])
-
-        def close(self) -> None:
-            closed.append(True)
-
-    def chunked(environ: dict[str, Any], start_response: Callable[..., Any]) -> Chunks:
-        start_response("200 OK", [("Content-Type", "application/json")])
-        return Chunks()
-
-    guard = RequestGuard(chunked, ConnectionLimits(), 100)
-    answer = guard({"REMOTE_ADDR": "10.0.0.1"}, lambda status, headers: None)
-    assert answer == [b'{"a":1}'] and closed == [True]
