@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import functools
 import itertools
-import os
 import threading
 import time
 from collections import OrderedDict, deque
@@ -114,19 +113,18 @@ class Wire(NamedTuple):
 
 
 _HEADER_PREFIXES = ("HTTP_", "CONTENT_TYPE", "CONTENT_LENGTH")
-#: environ keys that never name a header: the CGI ones, and this process's environment,
-#: which a server may copy whole into every environ (granian does: 30-odd keys a request)
-_NOT_HEADERS = frozenset(key for key in os.environ if not key.startswith(_HEADER_PREFIXES)) | {
+#: environ keys that never name a header (PEP 3333's and the servers' usual ones)
+_NOT_HEADERS = frozenset({
     "REQUEST_METHOD", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING", "SERVER_NAME",
-    "SERVER_PORT", "SERVER_PROTOCOL", "REMOTE_ADDR", "REMOTE_PORT", "REQUEST_URI",
-    "RAW_URI", "wsgi.version", "wsgi.url_scheme", "wsgi.input", "wsgi.errors",
-    "wsgi.multithread", "wsgi.multiprocess", "wsgi.run_once", "wsgi.input_terminated",
-    "werkzeug.request"}
+    "SERVER_PORT", "SERVER_PROTOCOL", "SERVER_SOFTWARE", "GATEWAY_INTERFACE", "REMOTE_ADDR",
+    "REMOTE_HOST", "REMOTE_PORT", "REQUEST_URI", "RAW_URI", "wsgi.version",
+    "wsgi.url_scheme", "wsgi.input", "wsgi.errors", "wsgi.multithread", "wsgi.multiprocess",
+    "wsgi.run_once", "wsgi.input_terminated", "wsgi.file_wrapper", "werkzeug.request"})
 
 
 def _header_keys(environ: dict[str, Any]) -> list[str]:
-    """The header entries of an environ, by name. The set difference runs in C; the few
-    keys it leaves are the headers and whatever a server adds of its own."""
+    """The header entries of an environ, by name: the set difference runs in C, and leaves
+    the headers and whatever a server adds of its own to be looked at one by one."""
     return sorted(key for key in environ.keys() - _NOT_HEADERS
                   if key.startswith(_HEADER_PREFIXES))
 
