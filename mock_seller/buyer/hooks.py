@@ -1,5 +1,5 @@
 """Flask glue of buyer-side conformance: the views call ``gate_*`` with what they parsed;
-an after-request hook completes the recorded exchange with the answer.
+an after-request hook records the exchange with its findings and its answer.
 
 Modes (scenario ``buyer_conformance.mode``, CLI ``--buyer-mode``):
 
