@@ -134,3 +134,21 @@ def test_the_process_environment_never_reads_as_request_headers(server: str) -> 
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_a_serving_process_settles_its_collector() -> None:
+    """What the start built leaves the collector's sight, and young collections run less
+    often (mock_seller.server.settle_collector, called by every server once its app is
+    built). Undone afterwards: this test process keeps Python's defaults."""
+    import gc
+
+    from mock_seller.server import GC_THRESHOLDS, settle_collector
+
+    before = gc.get_threshold()
+    try:
+        settle_collector()
+        assert gc.get_threshold() == GC_THRESHOLDS
+        assert gc.get_freeze_count() > 10_000  # the modules, at least
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
