@@ -94,10 +94,12 @@ def _judge(state: BuyerConformance, api: str, body: Any, findings: list[Finding]
            kinds: set[str], operation: str) -> None:
     request_g = current_g()
     pending: _Pending | None = request_g.get("buyer_pending")
-    if pending is not None:  # judged twice in one request: one exchange, all findings
+    if pending is None:
+        pending = _Pending(api, body, findings, kinds, perf_counter())
+    else:  # judged twice in one request: one exchange, all its findings
         findings = pending.findings + findings
-        kinds = pending.kinds | kinds
-    request_g.buyer_pending = _Pending(api, body, findings, kinds, perf_counter())
+        pending = pending._replace(findings=findings, kinds=pending.kinds | kinds)
+    request_g.buyer_pending = pending
     request_g.buyer_findings = findings
     if state.mode == "strict":
         failing = [f for f in findings if not f.ok]

@@ -143,9 +143,8 @@ def _decode(raw: bytes, size: int) -> tuple[Any, bool]:
 
 class Verdict(NamedTuple):
     """What a requirement's recent checks keep of one judged exchange: one per exchange,
-    shared by every requirement it was judged under, and without the bodies (a failure
-    kept as evidence long after its exchange rolled out costs its findings, not its
-    messages)."""
+    shared by every requirement it was judged under. It holds no message: a failure kept
+    as evidence long after its exchange rolled out costs its findings, not its bodies."""
 
     number: int
     method: str
@@ -243,14 +242,14 @@ class Recorder:
                 if old_log.exchanges and old_log.exchanges[0] is old:
                     old_log.exchanges.popleft()
             requirements = log.requirements
-            for requirement, status_ in verdicts.items():
+            for requirement, outcome in verdicts.items():
                 req = requirements.get(requirement)
                 if req is None:
                     req = requirements[requirement] = RequirementLog()
-                req.counts[status_] += 1
-                recent = req.recent.get(status_)
+                req.counts[outcome] += 1
+                recent = req.recent.get(outcome)
                 if recent is None:
-                    recent = req.recent[status_] = deque(maxlen=self.checks_per_status)
+                    recent = req.recent[outcome] = deque(maxlen=self.checks_per_status)
                 recent.append(verdict)
             for kind in kinds:
                 seen = log.kinds.get(kind)
