@@ -99,7 +99,7 @@ GC_THRESHOLDS = (10_000, 10, 10)
 
 def settle_collector() -> None:
     """Tune the cyclic garbage collector for a long-running server, once its app is built.
-    What the start built (modules, schemas, catalogue: about 80,000 objects) is frozen out of
+    What the start built (modules, schemas, catalogue: about 47,000 objects) is frozen out of
     every later collection (``gc.freeze``), and young collections run less often, so an
     object that lives for one request is mostly freed by its reference count before a
     collection looks at it. Measured through the WSGI app, 5,000 creates after 3,000: the
