@@ -18,14 +18,13 @@ import threading
 import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
 from werkzeug.datastructures import EnvironHeaders
 
 from mock_seller.buyer.checks import Finding
 from mock_seller.core import wire_json
-from mock_seller.core.timeutil import format_datetime
+from mock_seller.core.timeutil import format_timestamp
 
 MAX_BODY_CHARS = 8_000
 MAX_URL_CHARS = 2_048  # a 250 KB query string is kept as its first 2 KB
@@ -36,7 +35,13 @@ _SECRET_WORDS = ("authorization", "cookie", "token", "secret", "api-key", "apike
 
 
 def now_rfc3339() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")[:-6] + "Z"
+    return format_timestamp(time.time())
+
+
+def exchange_id(number: int) -> str:
+    """The id reports and evidence lists give the ``number``-th exchange (buyer/merge.py
+    renumbers them across processes)."""
+    return f"ex-{number}"
 
 
 @functools.lru_cache(maxsize=512)
@@ -162,7 +167,8 @@ class Verdict(NamedTuple):
             message += f" (and {len(shown) - 3} more)"
         return {"test": f"buyer:{buyer}", "status": status,
                 "message": f"{self.method} {self.url}: {message}",
-                "evidence": [f"ex-{self.number}"], "time": _stamp(self.started)}
+                "evidence": [exchange_id(self.number)],
+                "time": format_timestamp(self.started)}
 
 
 class Exchange(NamedTuple):
@@ -260,7 +266,7 @@ class Recorder:
             log.apis[api] = log.apis.get(api, 0) + 1
             self.version += 1
             self.changed.notify_all()
-        return f"ex-{number}"
+        return exchange_id(number)
 
     def clear(self) -> None:
         with self._lock:
@@ -290,7 +296,7 @@ class Recorder:
                                                    for status, verdicts in recent.items()
                                                    for v in verdicts]}
                                   for rid, (counts, recent) in requirements.items()},
-                 "kinds": {k: {key: (f"ex-{v}" if key.startswith("last_") else v)
+                 "kinds": {k: {key: (exchange_id(v) if key.startswith("last_") else v)
                                for key, v in seen.items()} for k, seen in kinds.items()},
                  "apis": apis}
                 for name, exchanges, requirements, kinds, apis in logs]
@@ -307,10 +313,6 @@ class Recorder:
         return log
 
 
-def _stamp(started: float) -> str:
-    return format_datetime(datetime.fromtimestamp(started, timezone.utc))
-
-
 def _readable(buyer: str, exchange: Exchange) -> dict[str, Any]:
     """An exchange as reports show it: its messages decoded."""
     verdict = exchange.verdict
@@ -320,7 +322,7 @@ def _readable(buyer: str, exchange: Exchange) -> dict[str, Any]:
         answer, cut_response = exchange.response.read()
         response = {"status": exchange.status, **answer}
         cut = cut or cut_response
-    return {"id": f"ex-{verdict.number}", "test": f"buyer:{buyer}", "method": verdict.method,
+    return {"id": exchange_id(verdict.number), "test": f"buyer:{buyer}", "method": verdict.method,
             "url": verdict.url, "request": request, "response": response,
-            "latency_ms": exchange.latency_ms, "started": _stamp(verdict.started),
+            "latency_ms": exchange.latency_ms, "started": format_timestamp(verdict.started),
             "error": None, "truncated": exchange.url_cut or cut}

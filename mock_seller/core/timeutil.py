@@ -37,6 +37,16 @@ def format_datetime(value: datetime) -> str:
     """UTC, millisecond precision, ``Z`` suffix (e.g. 2024-11-07T10:39:26.245Z). Cached: one
     answer writes the same few instants many times (creation, every state change, retrieve
     after retrieve of the same POQ)."""
+    return _utc_text(value)
+
+
+def format_timestamp(seconds: float) -> str:
+    """``format_datetime`` of a ``time.time()`` value, not cached: a record's instants are
+    each written once or twice, and would only push the answers' instants out of the cache."""
+    return _utc_text(datetime.fromtimestamp(seconds, timezone.utc))
+
+
+def _utc_text(value: datetime) -> str:
     return value.astimezone(timezone.utc).isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
