@@ -19,6 +19,7 @@ from mock_seller.sandbox.connections import (
     DEFAULT_REQUEST_TIMEOUT,
     ConnectionLimits,
 )
+from mock_seller.serve_processes import SERVERS, choose_server
 from mock_seller.server import serve
 from mock_seller.storage import StoreError, display_url, open_store
 
@@ -45,8 +46,9 @@ class _ConfigProblem(click.ClickException):
 @click.option("--scenario", "scenario", default="default", show_default=True,
               help="Scenario YAML file, or the name of a bundled scenario.")
 @click.option("--threads", default=None, type=click.IntRange(1, 256),
-              help="Request threads per process. Default: 8, or 1 with --server granian (one "
-                   "thread spares the GIL: about 15 % more creates per second; give a shared "
+              help="Request threads per process. Default: 8, or 1 with granian (one thread "
+                   "spares the GIL: about 15 % more creates per second, but a request that "
+                   "waits, such as an injected latency, holds the others; give a shared "
                    "granian more threads than --max-connections-per-client, docs/sandbox.md).")
 @click.option("--control-token", envvar="POQ_MOCK_CONTROL_TOKEN", expose_value=False,
               callback=lambda ctx, param, value: _enable_control(value), metavar="TOKEN",
@@ -80,15 +82,17 @@ class _ConfigProblem(click.ClickException):
 @click.option("--buyer-report-format", "buyer_report_format", default=None,
               type=click.Choice(["json", "html", "junit", "md"]),
               help="Format of --buyer-report FILE (default: by its suffix).")
-@click.option("--server", "server_name", default="waitress", show_default=True,
-              type=click.Choice(["granian", "waitress", "gunicorn"]),
-              help="WSGI server. waitress bounds the time to receive a whole request and the "
-                   "connections per client address, and answers its own refusals with MEF "
-                   "Error bodies: the server for a sandbox shared with untrusted buyers. "
-                   "granian (HTTP in Rust) is the fastest: the deadline covers the headers "
-                   "only and the cap per client counts requests in progress. gunicorn "
-                   "(gthread) answers its refusals in plain text. docs/sandbox.md compares "
-                   "them; figures in bench/README.md.")
+@click.option("--server", "server_name", default="auto", show_default=True,
+              type=click.Choice(["auto", *SERVERS]),
+              help="WSGI server. auto: granian when --host is a loopback address (only this "
+                   "machine connects: CI gates, a buyer's own client), waitress on any other "
+                   "(a sandbox shared with untrusted buyers). granian (HTTP in Rust) is the "
+                   "fastest: its deadline covers the headers only and its cap per client "
+                   "counts requests in progress. waitress bounds the time to receive a whole "
+                   "request and the connections per client address, and answers its own "
+                   "refusals with MEF Error bodies. gunicorn (gthread) answers its refusals "
+                   "in plain text. docs/sandbox.md compares them; figures in "
+                   "bench/README.md.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Server processes, each with --threads threads. More than one needs a "
                    "store the processes share (sqlite:///... or postgresql://...); the memory "
@@ -101,7 +105,8 @@ class _ConfigProblem(click.ClickException):
 @click.option("--request-timeout", default=DEFAULT_REQUEST_TIMEOUT, show_default=True,
               type=click.FloatRange(min=0.1), metavar="SECONDS",
               help="Time to receive one whole request (headers and body) once it started; "
-                   "past it 408 and the connection is closed (slowloris).")
+                   "past it 408 and the connection is closed (slowloris). granian bounds the "
+                   "headers only, and closes without an answer.")
 @click.option("--idle-timeout", default=DEFAULT_IDLE_TIMEOUT, show_default=True,
               type=click.FloatRange(min=1), metavar="SECONDS",
               help="How long a kept-alive connection may wait for its next request.")
@@ -118,8 +123,9 @@ def mock(host: str, port: int, scenario: str, threads: int | None,
          idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
          max_connections: int = DEFAULT_MAX_CONNECTIONS,
          max_per_client: int = DEFAULT_MAX_PER_CLIENT,
-         server_name: str = "waitress", workers: int = 1) -> None:
+         server_name: str = "auto", workers: int = 1) -> None:
     """Run the mock POQ seller (API v8 and v7, Sonata and Cantata paths)."""
+    server_name = choose_server(server_name, host)
     try:
         loaded = load_scenario(scenario, [ext.prepare_scenario for ext in default_extensions()])
     except ScenarioError as exc:

@@ -10,12 +10,17 @@ database (sandbox/shared.py). The memory store lives in one process and is refus
 (each runs waitress on the inherited socket, keeping its bounds and MEF Error answers) and
 stops them on SIGTERM/SIGINT. ``gunicorn`` (gthread workers): measured against waitress in
 bench/README.md; its own refusals (malformed request line, oversized headers) are its plain
-text, not MEF Error bodies, which is why waitress stays the default."""
+text, not MEF Error bodies.
+
+``auto`` (the command's default, ``choose_server``) serves with granian, the fastest, when
+only this host can connect (a loopback address), and with waitress, which bounds the time a
+body takes to arrive, when other hosts can (a shared sandbox)."""
 
 from __future__ import annotations
 
 import atexit
 import contextlib
+import ipaddress
 import math
 import os
 import signal
@@ -29,6 +34,24 @@ from flask import Flask
 from mock_seller.sandbox.connections import ConnectionLimits
 
 SERVERS = ("granian", "waitress", "gunicorn")
+
+
+def choose_server(server_name: str, host: str) -> str:
+    """``auto``: granian on a loopback address, waitress on any other (docs/sandbox.md says
+    what each bounds); any other name as it is."""
+    if server_name != "auto":
+        return server_name
+    return "granian" if _is_loopback(host) else "waitress"
+
+
+def _is_loopback(host: str) -> bool:
+    name = host.strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:  # another host name: it may resolve to an address others reach
+        return False
 
 
 def bind(host: str, port: int) -> socket.socket:

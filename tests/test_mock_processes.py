@@ -16,6 +16,8 @@ import requests
 from mock_helpers import eline_item, poq
 from pg_helpers import postgres_admin_dsn_fixture, postgres_url_fixture  # noqa: F401
 
+from mock_seller.serve_processes import choose_server
+
 READY = "POQ mock seller listening on "
 V7 = "/mefApi/sonata/productOfferingQualification/v7/productOfferingQualification"
 BODY = poq(eline_item())
@@ -152,3 +154,35 @@ def test_a_serving_process_settles_its_collector() -> None:
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)
+
+
+@pytest.mark.parametrize(("host", "expected"), [
+    ("127.0.0.1", "granian"), ("127.8.9.10", "granian"), ("::1", "granian"),
+    ("[::1]", "granian"), ("localhost", "granian"), ("LOCALHOST", "granian"),
+    ("0.0.0.0", "waitress"), ("::", "waitress"), ("192.0.2.7", "waitress"),
+    ("sandbox.example.com", "waitress"), ("localhost.example.com", "waitress"),
+])
+def test_auto_serves_with_granian_only_where_no_other_host_connects(host: str,
+                                                                    expected: str) -> None:
+    assert choose_server("auto", host) == expected
+    for named in ("granian", "waitress", "gunicorn"):
+        assert choose_server(named, host) == named
+
+
+@pytest.mark.parametrize(("host", "server"), [("127.0.0.1", "granian"),
+                                              ("0.0.0.0", "poq-mock-seller")])
+def test_the_default_server_follows_the_host(host: str, server: str) -> None:
+    """Without --server: the fastest on loopback, the one that bounds a body's time on an
+    address other hosts reach (granian names itself in the Server header; our waitress
+    says poq-mock-seller)."""
+    proc = subprocess.Popen([sys.executable, "-m", "mock_seller", "--host", host, "--port",
+                             "0", "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        port = _root(proc).rsplit(":", 1)[1]
+        answer = requests.get(f"http://127.0.0.1:{port}/health", timeout=10)
+        assert answer.status_code == 200
+        assert answer.headers["Server"] == server
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
