@@ -86,7 +86,8 @@ class _ConfigProblem(click.ClickException):
               type=click.Choice(["auto", *SERVERS]),
               help="WSGI server. auto: granian when --host is a loopback address (only this "
                    "machine connects: CI gates, a buyer's own client), waitress on any other "
-                   "(a sandbox shared with untrusted buyers). granian (HTTP in Rust) is the "
+                   "(a sandbox shared with untrusted buyers) or when the scenario seeds "
+                   "defects (docs/defects.md). granian (HTTP in Rust) is the "
                    "fastest: its deadline covers the headers only and its cap per client "
                    "counts requests in progress. waitress bounds the time to receive a whole "
                    "request and the connections per client address, and answers its own "
@@ -125,11 +126,11 @@ def mock(host: str, port: int, scenario: str, threads: int | None,
          max_per_client: int = DEFAULT_MAX_PER_CLIENT,
          server_name: str = "auto", workers: int = 1) -> None:
     """Run the mock POQ seller (API v8 and v7, Sonata and Cantata paths)."""
-    server_name = choose_server(server_name, host)
     try:
         loaded = load_scenario(scenario, [ext.prepare_scenario for ext in default_extensions()])
     except ScenarioError as exc:
         raise _ConfigProblem(str(exc)) from None
+    server_name = choose_server(server_name, host, bool(loaded.defects))
     if callback_allow:  # mock_seller/sandbox/callbacks.py
         try:
             policy = loaded.callback_policy.with_allow(callback_allow)

@@ -13,6 +13,7 @@ pinned minor version in pyproject.toml; tests/test_mock_processes.py serves thro
 
 from __future__ import annotations
 
+import json
 import socket
 import sys
 from collections.abc import Callable
@@ -74,10 +75,23 @@ def wsgi_callback(callback: Callable[..., Any], scope_opts: dict[str, Any],
             close = getattr(body, "close", None)
             if close is not None:
                 close()
+        if not 100 <= answer.status <= 999:  # granian panics on it, and its worker dies
+            proto.response_bytes(500, list(UNSENDABLE_HEADERS), unsendable(answer.status))
+            return 500
         proto.response_bytes(answer.status, answer.headers, whole)
         return answer.status
 
     return runner
+
+
+UNSENDABLE_HEADERS = (("content-type", "application/json;charset=utf-8"),)
+
+
+def unsendable(status: int) -> bytes:
+    """The answer in place of one whose status granian cannot write (a defect profile's
+    garbled status line: waitress writes it as it is)."""
+    return json.dumps({"code": "internalError", "reason": f"status {status} cannot be sent "
+                       "by granian; serve with --server waitress"}).encode()
 
 
 def wsgi_worker(worker_id: int, app: Callable[..., Any], *args: Any) -> None:

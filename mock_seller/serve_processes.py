@@ -14,7 +14,8 @@ text, not MEF Error bodies.
 
 ``auto`` (the command's default, ``choose_server``) serves with granian, the fastest, when
 only this host can connect (a loopback address), and with waitress, which bounds the time a
-body takes to arrive, when other hosts can (a shared sandbox)."""
+body takes to arrive, when other hosts can (a shared sandbox) or when the scenario seeds
+defects."""
 
 from __future__ import annotations
 
@@ -36,12 +37,13 @@ from mock_seller.sandbox.connections import ConnectionLimits
 SERVERS = ("granian", "waitress", "gunicorn")
 
 
-def choose_server(server_name: str, host: str) -> str:
+def choose_server(server_name: str, host: str, defects: bool = False) -> str:
     """``auto``: granian on a loopback address, waitress on any other (docs/sandbox.md says
-    what each bounds); any other name as it is."""
+    what each bounds) or when the scenario seeds defects (waitress writes any answer as a
+    defect made it, a garbled status line too; granian cannot); any other name as it is."""
     if server_name != "auto":
         return server_name
-    return "granian" if _is_loopback(host) else "waitress"
+    return "granian" if _is_loopback(host) and not defects else "waitress"
 
 
 def _is_loopback(host: str) -> bool:

@@ -4,6 +4,7 @@ one piece, its iterable closed. tests/test_mock_processes.py serves through it f
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -63,3 +64,20 @@ def test_the_answer_leaves_whole_and_its_iterable_is_closed() -> None:
     wsgi_callback(app, {})(proto, {"PATH_INFO": "/"})
     assert proto.sent == [(200, [("Content-Type", "application/json")], b'{"a":1}')]
     assert closed == [True]
+
+
+@pytest.mark.parametrize("status", ["1000 Garbled", "99 Too Low"])
+def test_a_status_granian_cannot_write_is_a_500_not_a_dead_worker(status: str) -> None:
+    """granian's HTTP layer panics on a status outside 100-999, and its worker with it: the
+    mock stopped answering anyone after one garbled_create_errors answer."""
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        start_response(status, [("Content-Type", "application/json")])
+        return [b"{}"]
+
+    proto = Proto()
+    assert wsgi_callback(app, {})(proto, {"PATH_INFO": "/"}) == 500
+    [(sent, headers, body)] = proto.sent
+    assert sent == 500 and dict(headers)["content-type"].startswith("application/json")
+    code = status.split()[0]
+    assert json.loads(body) == {"code": "internalError", "reason": f"status {code} cannot be "
+                                "sent by granian; serve with --server waitress"}

@@ -165,8 +165,10 @@ def test_a_serving_process_settles_its_collector() -> None:
 def test_auto_serves_with_granian_only_where_no_other_host_connects(host: str,
                                                                     expected: str) -> None:
     assert choose_server("auto", host) == expected
+    assert choose_server("auto", host, defects=True) == "waitress"  # any answer, as made
     for named in ("granian", "waitress", "gunicorn"):
         assert choose_server(named, host) == named
+        assert choose_server(named, host, defects=True) == named
 
 
 @pytest.mark.parametrize(("host", "server"), [("127.0.0.1", "granian"),

@@ -20,7 +20,7 @@ import json
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 DEFAULT_REQUEST_TIMEOUT = 10.0
@@ -50,16 +50,16 @@ class Refusal:
     status: str
     code: str
     reason: str
+    body: bytes = field(init=False)  # both made once: a refusal is answered under load
+    headers: tuple[tuple[str, str], ...] = field(init=False)
 
-    @property
-    def body(self) -> bytes:
-        return json.dumps({"code": self.code, "reason": self.reason}).encode()
-
-    @property
-    def headers(self) -> list[tuple[str, str]]:
-        retry = [("Retry-After", "1")] if self.status.startswith("503") else []
-        return [("Content-Type", "application/json;charset=utf-8"),
-                ("Content-Length", str(len(self.body))), ("Connection", "close"), *retry]
+    def __post_init__(self) -> None:
+        body = json.dumps({"code": self.code, "reason": self.reason}).encode()
+        retry = (("Retry-After", "1"),) if self.status.startswith("503") else ()
+        object.__setattr__(self, "body", body)
+        object.__setattr__(self, "headers", (
+            ("Content-Type", "application/json;charset=utf-8"),
+            ("Content-Length", str(len(body))), ("Connection", "close"), *retry))
 
     def raw(self) -> bytes:
         head = "".join(f"{name}: {value}\r\n" for name, value in self.headers)

@@ -66,7 +66,7 @@ def _declared_length(environ: dict[str, Any]) -> int:
 
 
 def _refuse(start_response: Callable[..., Any], refusal: Refusal) -> list[bytes]:
-    start_response(refusal.status, refusal.headers)
+    start_response(refusal.status, list(refusal.headers))  # PEP 3333: a list
     return [refusal.body]
 
 
