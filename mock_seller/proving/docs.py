@@ -47,6 +47,11 @@ At run time, when the mock's control routes are enabled (`/_mock`, see docs/sand
 `PUT /_mock/defects` with `{"defects": ["name", ...]}` replaces the active set (an empty list
 switches all off), `GET /_mock/defects` shows it. Switching the scenario drops the override.
 
+A scenario that seeds defects is served with waitress whatever `--host` (`--server auto`):
+waitress writes an answer as the defect made it, the `garbled_*` status lines too. granian
+cannot write a status outside 100-999; under `--server granian` such an answer (a defect
+switched on at run time) becomes a `500` MEF Error that says so.
+
 ## Measuring the harness
 
 ```sh
