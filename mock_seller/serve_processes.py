@@ -154,6 +154,12 @@ def run_gunicorn(make_app: Callable[[], Flask], sock: socket.socket, workers: in
             raise
 
 
+#: How long a granian worker has to end after SIGTERM before it is killed. On a loaded
+#: machine a worker now and then never saw its shutdown (waiting for it in granian's
+#: ``_main``, its server already stopped), and without a bound the mock never exited.
+GRANIAN_STOP_SECONDS = 10
+
+
 def run_granian(make_app: Callable[[], Flask], sock: socket.socket, workers: int,
                 threads: int, limits: ConnectionLimits) -> None:
     """granian (HTTP in Rust, WSGI mode) with ``workers`` processes on ``sock``; returns on
@@ -183,6 +189,7 @@ def run_granian(make_app: Callable[[], Flask], sock: socket.socket, workers: int
     server = OnSocket(
         sock, interface=Interfaces.WSGI, workers=workers, blocking_threads=threads,
         http=HTTPModes.http1, websockets=False, log_enabled=False,
+        workers_kill_timeout=GRANIAN_STOP_SECONDS,
         http1_settings=HTTP1Settings(
             header_read_timeout=max(1, round(limits.request_timeout * 1000))))
     server.serve(spawn_target=worker, target_loader=guarded_app, wrap_loader=False)
