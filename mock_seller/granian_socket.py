@@ -13,7 +13,6 @@ pinned minor version in pyproject.toml; tests/test_mock_processes.py serves thro
 
 from __future__ import annotations
 
-import json
 import socket
 import sys
 from collections.abc import Callable
@@ -23,6 +22,8 @@ import granian.server.mp as granian_mp
 from granian._granian import SocketHolder
 from granian.server.mp import MPServer
 from granian.wsgi import Response
+
+from mock_seller.sandbox.connections import Refusal
 
 
 class OnSocket(MPServer):  # type: ignore[misc]
@@ -76,22 +77,15 @@ def wsgi_callback(callback: Callable[..., Any], scope_opts: dict[str, Any],
             if close is not None:
                 close()
         if not 100 <= answer.status <= 999:  # granian panics on it, and its worker dies
-            proto.response_bytes(500, list(UNSENDABLE_HEADERS), unsendable(answer.status))
+            refusal = Refusal("500 Internal Server Error", "internalError",
+                              f"status {answer.status} cannot be sent by granian; serve with "
+                              "--server waitress")  # a defect's garbled status line
+            proto.response_bytes(500, list(refusal.headers), refusal.body)
             return 500
         proto.response_bytes(answer.status, answer.headers, whole)
         return answer.status
 
     return runner
-
-
-UNSENDABLE_HEADERS = (("content-type", "application/json;charset=utf-8"),)
-
-
-def unsendable(status: int) -> bytes:
-    """The answer in place of one whose status granian cannot write (a defect profile's
-    garbled status line: waitress writes it as it is)."""
-    return json.dumps({"code": "internalError", "reason": f"status {status} cannot be sent "
-                       "by granian; serve with --server waitress"}).encode()
 
 
 def wsgi_worker(worker_id: int, app: Callable[..., Any], *args: Any) -> None:

@@ -77,7 +77,7 @@ def test_a_status_granian_cannot_write_is_a_500_not_a_dead_worker(status: str) -
     proto = Proto()
     assert wsgi_callback(app, {})(proto, {"PATH_INFO": "/"}) == 500
     [(sent, headers, body)] = proto.sent
-    assert sent == 500 and dict(headers)["content-type"].startswith("application/json")
+    assert sent == 500 and dict(headers)["Content-Type"].startswith("application/json")
     code = status.split()[0]
     assert json.loads(body) == {"code": "internalError", "reason": f"status {code} cannot be "
                                 "sent by granian; serve with --server waitress"}

@@ -23,8 +23,9 @@ V7 = "/mefApi/sonata/productOfferingQualification/v7/productOfferingQualificatio
 BODY = poq(eline_item())
 
 
-def _mock(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "mock_seller", "--host", "127.0.0.1",
+def _mock(*args: str, env: dict[str, str] | None = None,
+          host: str = "127.0.0.1") -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "mock_seller", "--host", host,
                              "--port", "0", "--quiet", *args],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=None if env is None else {**os.environ, **env})
@@ -177,9 +178,7 @@ def test_the_default_server_follows_the_host(host: str, server: str) -> None:
     """Without --server: the fastest on loopback, the one that bounds a body's time on an
     address other hosts reach (granian names itself in the Server header; our waitress
     says poq-mock-seller)."""
-    proc = subprocess.Popen([sys.executable, "-m", "mock_seller", "--host", host, "--port",
-                             "0", "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    proc = _mock(host=host)
     try:
         port = _root(proc).rsplit(":", 1)[1]
         answer = requests.get(f"http://127.0.0.1:{port}/health", timeout=10)
