@@ -168,7 +168,9 @@ def pytest_args(req: RunRequest, profile: Profile, profile_path: str, results: P
     suites_dir = str(suites_path())
     args = [
         suites_dir,
-        "-p", "poq_conformance",
+        # only our plugin: a certification run must not depend on what else is installed
+        # (a plugin reordering or retrying tests), nor pay for importing it
+        "--disable-plugin-autoload", "-p", "poq_conformance",
         "-p", "no:cacheprovider",
         "--rootdir", suites_dir,
         "-q", "--no-header",

@@ -15,6 +15,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from schemas import fast_yaml
 from schemas.dialect import APIS
 
 __all__ = [
@@ -53,9 +54,6 @@ APPLIES_WHEN = (
     "v8_only",
 )
 NOT_REPRESENTABLE_V7 = "not representable in v7"
-
-# The C loader parses the 100 kB catalogue about ten times faster when libyaml is present.
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # Which levels an ID prefix may carry (section 6 of the draft: R = MUST/MUST NOT,
 # D = SHOULD, O = MAY; CR = conditional MUST).
@@ -273,14 +271,14 @@ def load_catalogue() -> Catalogue:
     text = resources.files("schemas.requirements").joinpath("catalogue.yaml").read_text(
         encoding="utf-8"
     )
-    return parse_catalogue(yaml.load(text, Loader=_Loader), source="catalogue.yaml")
+    return parse_catalogue(fast_yaml.load(text), source="catalogue.yaml")
 
 
 def load_catalogue_file(path: str | Path) -> Catalogue:
     """A catalogue from another file (tests, or a user checking an edited copy)."""
     p = Path(path)
     try:
-        data = yaml.load(p.read_text(encoding="utf-8"), Loader=_Loader)
+        data = fast_yaml.load(p.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise CatalogueError(f"{p}: cannot read catalogue: {exc}") from None
     return parse_catalogue(data, source=str(p))

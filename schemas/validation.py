@@ -19,12 +19,12 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Any
 
-import yaml
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
+from schemas import fast_yaml
 from schemas.dialect import APIS
 
 try:  # Rust validator: a fast yes for valid documents; details still come from jsonschema
@@ -85,7 +85,7 @@ def _load(api: str, kind: str) -> MappingProxyType[str, Any]:
     text = (
         resources.files("schemas").joinpath(api).joinpath(_DOCS[kind]).read_text(encoding="utf-8")
     )
-    return MappingProxyType(yaml.safe_load(text))
+    return MappingProxyType(fast_yaml.load(text))
 
 
 def _uri(api: str, kind: str) -> str:

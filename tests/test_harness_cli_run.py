@@ -4,6 +4,7 @@ and configuration errors: one readable line, exit code 2, never a traceback."""
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -119,3 +120,29 @@ class _RefusingSeller(_BrokenSeller):
 
     def do_GET(self) -> None:  # noqa: N802
         self._send(401, {"code": "invalidCredentials", "reason": "token expired"})
+
+
+def test_a_run_ignores_other_installed_pytest_plugins(tmp_path: Path) -> None:
+    """A plugin installed beside the harness (here one that breaks any session it joins)
+    must not take part in a certification run: its verdicts depend on our plugin alone."""
+    site = tmp_path / "site"
+    info = site / "breaker-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: breaker\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[pytest11]\nbreaker = breaker\n")
+    (site / "breaker.py").write_text(
+        "def pytest_configure(config):\n    raise RuntimeError('breaker plugin loaded')\n")
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    (tmp_path / "test_x.py").write_text("def test_x():\n    pass\n")
+    plain = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                            str(tmp_path / "test_x.py")], cwd=tmp_path, env=env,
+                           capture_output=True, text=True, timeout=120)
+    assert "breaker plugin loaded" in plain.stdout + plain.stderr  # it is installed
+
+    run = subprocess.run([sys.executable, "-m", "harness.cli", "run", "--mock", "-k",
+                          "test_smoke", "--report-dir", str(tmp_path / "r")], cwd=tmp_path,
+                         env=env, capture_output=True, text=True, timeout=240)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "breaker" not in run.stdout + run.stderr
+    doc = json.loads((tmp_path / "r" / "results.json").read_text("utf-8"))
+    assert doc["summary"]["pass"] > 0

@@ -9,8 +9,6 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from mock_seller.exceptions import ConfigError
 from mock_seller.proving import (  # noqa: F401  (registration)
     failure_paths,
@@ -18,6 +16,7 @@ from mock_seller.proving import (  # noqa: F401  (registration)
     responses,
 )
 from mock_seller.proving.hookpoints import NOTIFIER_HOOKS, RESPONSE_HOOKS
+from schemas import fast_yaml
 
 
 class DefectError(ConfigError):
@@ -57,7 +56,7 @@ def _implemented() -> set[str]:
 def load_defects() -> dict[str, Defect]:
     """Every defect of the data file, in file order (checked against the implementations)."""
     text = resources.files("mock_seller.proving").joinpath("defects.yaml").read_text("utf-8")
-    raw = yaml.safe_load(text)
+    raw = fast_yaml.load(text)
     out: dict[str, Defect] = {}
     for entry in raw["defects"]:
         name = entry["name"]
