@@ -55,17 +55,17 @@ switched on at run time) becomes a `500` MEF Error that says so.
 ## Measuring the harness
 
 ```sh
-python -m mock_seller.proving.matrix                  # all defects + clean v8/v7, 2 jobs
+python -m mock_seller.proving.matrix                  # all defects + clean v8/v7, 6 jobs
 python -m mock_seller.proving.matrix --only no_abandonment,unknown_id_500 --no-clean \
     --out /tmp/m.md --work /tmp/runs                  # a few, keeping every run's reports
 python -m mock_seller.proving.matrix --render-from /tmp/runs --out docs/detection-matrix.md
 python -m mock_seller.proving.docs                    # regenerate this page
-pytest tests/test_detection_matrix.py tests/test_legal_variants.py   # the CI form (slow)
+pytest -m slow tests/e2e/test_detection_matrix_e2e.py tests/e2e/test_legal_variants_e2e.py
 ```
 
 Each run is `poq-conformance run --mock --scenario <default + defect> --uc <its use
 cases>` in a subprocess (generated-request robustness tests left out of defect runs);
-`POQ_MATRIX_JOBS` sets the parallel runs of the tests (default 2). A defect the harness
+`POQ_MATRIX_JOBS` sets the parallel runs of those tests (default 6). A defect the harness
 misses is a harness bug: fix the check, add a unit test, and list it in `FIXES` of
 `mock_seller/proving/matrix.py`.
 
