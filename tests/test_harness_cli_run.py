@@ -20,10 +20,11 @@ from harness.cli import main
 BASE_PATH = "/mefApi/sonata/productOfferingQualification/v8"
 
 
-def run_cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+def run_cli(args: list[str], cwd: Path, env: dict[str, str] | None = None
+            ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "harness.cli", "run", *args],
-        cwd=cwd, capture_output=True, text=True, timeout=240,
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=240,
     )
 
 
@@ -139,9 +140,8 @@ def test_a_run_ignores_other_installed_pytest_plugins(tmp_path: Path) -> None:
                            capture_output=True, text=True, timeout=120)
     assert "breaker plugin loaded" in plain.stdout + plain.stderr  # it is installed
 
-    run = subprocess.run([sys.executable, "-m", "harness.cli", "run", "--mock", "-k",
-                          "test_smoke", "--report-dir", str(tmp_path / "r")], cwd=tmp_path,
-                         env=env, capture_output=True, text=True, timeout=240)
+    run = run_cli(["--mock", "-k", "test_smoke", "--report-dir", str(tmp_path / "r")],
+                  tmp_path, env)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "breaker" not in run.stdout + run.stderr
     doc = json.loads((tmp_path / "r" / "results.json").read_text("utf-8"))
