@@ -619,6 +619,31 @@ def test_recorded_environ_keeps_only_the_request_headers() -> None:
                                    "Content-Length": "2"}, "body": {}}
 
 
+def test_recorded_environs_of_one_shape_keep_their_own_headers() -> None:
+    """The header names are picked out once per set of environ keys: requests with the same
+    keys keep their own values, and a request with other keys its own names."""
+    from mock_seller.buyer.recorder import Recorder, Wire
+
+    def environ(agent: str, **more: str) -> dict[str, object]:
+        return {"wsgi.version": (1, 0), "REQUEST_METHOD": "GET", "HTTP_USER_AGENT": agent,
+                "HTTP_ACCEPT": "application/json", **more}
+
+    recorder = Recorder()
+    for sent in (environ("first"), environ("second"), environ("third", HTTP_X_TRACE="t"),
+                 environ("fourth", HTTP_X_TRACE="u", HTTP_ACCEPT_LANGUAGE="fr")):
+        recorder.record("b", "v8", "GET", "u", Wire.keep(sent, None), [])
+    kept = [e["request"]["headers"] for e in recorder.snapshot()[0]["exchanges"]]
+    assert kept == [
+        {"Accept": "application/json", "User-Agent": "first"},
+        {"Accept": "application/json", "User-Agent": "second"},
+        {"Accept": "application/json", "User-Agent": "third", "X-Trace": "t"},
+        {"Accept": "application/json", "Accept-Language": "fr", "User-Agent": "fourth",
+         "X-Trace": "u"}]
+    alone = {"wsgi.version": (1, 0), "HTTP_HOST": "h"}  # one header: no itemgetter of one
+    recorder.record("b", "v8", "GET", "u", Wire.keep(alone, None), [])
+    assert recorder.snapshot()[0]["exchanges"][-1]["request"]["headers"] == {"Host": "h"}
+
+
 def test_control_reset_starts_a_new_buyer_session(servers: dict[str, MockServer]) -> None:
     server = servers["lenient"]
     _fresh(server)

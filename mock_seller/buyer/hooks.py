@@ -90,12 +90,15 @@ class _Pending(NamedTuple):
     t0: float
 
 
+_make = tuple.__new__  # a _Pending without the Python-level __new__ of named tuples
+
+
 def _judge(state: BuyerConformance, api: str, body: Any, findings: list[Finding],
            kinds: set[str], operation: str) -> None:
     request_g = current_g()
     pending: _Pending | None = request_g.get("buyer_pending")
     if pending is None:
-        pending = _Pending(api, body, findings, kinds, perf_counter())
+        pending = _make(_Pending, (api, body, findings, kinds, perf_counter()))
     else:  # judged twice in one request: one exchange, all its findings
         findings = pending.findings + findings
         pending = pending._replace(findings=findings, kinds=pending.kinds | kinds)
@@ -120,11 +123,11 @@ def _refusal(api: str, operation: str, failing: list[Finding]) -> ApiError:
 
 def gate_create(api: str, body: Any) -> None:
     """Check and record a create request; raises the strict 422."""
-    state = _active()
-    if state is None:
+    app = current_flask()
+    state = state_of(app)
+    if state is None or state.mode == "off":
         return
-    scenario = engine_of(current_flask()).scenario
-    findings = run_create(api, body, scenario)
+    findings = run_create(api, body, engine_of(app).scenario)
     _judge(state, api, body, findings, request_kinds(body), "create")
 
 
@@ -210,7 +213,11 @@ def _after(response: Response) -> Response:
     latency_ms = round((perf_counter() - pending.t0) * 1000, 3)
     req = current_request()
     raw = body_read()  # the bytes the buyer sent, when the view read a body
-    answer = None if response.direct_passthrough else response.get_data()
+    answer = None
+    if not response.direct_passthrough:
+        body: Any = response.response  # our JSON answers hold their bytes whole
+        whole = type(body) is list and len(body) == 1 and type(body[0]) is bytes
+        answer = body[0] if whole else response.get_data()
     state.recorder.record(
         current_buyer(), pending.api, req.method, _request_url(req),
         Wire.keep(req.environ, pending.body if raw is None else raw), pending.findings,

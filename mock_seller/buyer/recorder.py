@@ -17,7 +17,9 @@ import itertools
 import threading
 import time
 from collections import OrderedDict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from werkzeug.datastructures import EnvironHeaders
@@ -87,7 +89,7 @@ class Wire(NamedTuple):
     ``size`` the full length) or a value the caller already made private (``bounded_body``).
     A named tuple: two per request, cheaper to build than a frozen dataclass."""
 
-    headers: tuple[tuple[str, str], ...]
+    headers: tuple[Any, ...]  # (name, value) pairs; for an environ (names, values)
     body: Any
     size: int = 0
     raw: bool = False
@@ -99,21 +101,25 @@ class Wire(NamedTuple):
         when read), a ``Headers`` or pairs."""
         environ = isinstance(headers, dict) and "wsgi.version" in headers
         if environ:
-            items = tuple([(key, headers[key]) for key in _header_keys(headers)])
+            names, values = _header_names(headers)
+            items: tuple[Any, ...] = (names, values(headers))
         else:
             items = tuple(headers.items() if isinstance(headers, dict) else headers)
-        items = items[:MAX_HEADERS]
+            items = items[:MAX_HEADERS]
         if isinstance(body, (bytes, bytearray)):
-            return cls(items, bytes(body[:MAX_BODY_CHARS * 4]), len(body), True, environ)
+            return _make(cls, (items, bytes(body[:MAX_BODY_CHARS * 4]), len(body), True,
+                               environ))
         recorded, truncated = bounded_body(body)
-        return cls(items, recorded, -1 if truncated else 0, False, environ)
+        return _make(cls, (items, recorded, -1 if truncated else 0, False, environ))
 
     def read(self) -> tuple[dict[str, Any], bool]:
         """The message as reports show it, and whether its body was cut."""
         body, truncated = self.body, self.size < 0
         if self.raw:
             body, truncated = _decode(self.body, self.size)
-        headers = EnvironHeaders(dict(self.headers)) if self.environ else self.headers
+        headers: Any = self.headers
+        if self.environ:
+            headers = EnvironHeaders(dict(zip(*headers, strict=True)))
         return {"headers": mask_headers(headers), "body": body}, truncated
 
 
@@ -127,11 +133,32 @@ _NOT_HEADERS = frozenset({
     "wsgi.run_once", "wsgi.input_terminated", "wsgi.file_wrapper", "werkzeug.request"})
 
 
-def _header_keys(environ: dict[str, Any]) -> list[str]:
-    """The header entries of an environ, by name: the set difference runs in C, and leaves
-    the headers and whatever a server adds of its own to be looked at one by one."""
-    return sorted(key for key in environ.keys() - _NOT_HEADERS
-                  if key.startswith(_HEADER_PREFIXES))
+#: environ keys in a request's order -> its header entries, and a getter of their values;
+#: one client sends the same headers on every request, so the names are picked out once per
+#: client, not per request
+_SHAPES: dict[tuple[str, ...], tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]]]] = {}
+
+
+def _header_names(environ: dict[str, Any],
+                  ) -> tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]]]:
+    """The header entries of an environ, by name (at most MAX_HEADERS), and a getter of
+    their values (one C call for all)."""
+    shape = tuple(environ)
+    known = _SHAPES.get(shape)
+    if known is None:
+        names = tuple(sorted(key for key in environ.keys() - _NOT_HEADERS
+                             if key.startswith(_HEADER_PREFIXES)))[:MAX_HEADERS]
+        known = (names, _getter(names))
+        if len(_SHAPES) >= 256:  # many clients, or a client that varies its headers
+            _SHAPES.clear()
+        _SHAPES[shape] = known
+    return known
+
+
+def _getter(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
+    if len(names) > 1:
+        return itemgetter(*names)
+    return lambda env: tuple(env[name] for name in names)  # itemgetter of one: a bare value
 
 
 def _decode(raw: bytes, size: int) -> tuple[Any, bool]:
@@ -201,8 +228,8 @@ class BuyerLog:
 
 
 class Recorder:
-    """What buyers sent; ``version`` grows with every change (report writers wait on
-    ``changed`` for it)."""
+    """What buyers sent; ``version`` grows with every change (report writers wait for it
+    in ``wait_for_change``)."""
 
     def __init__(self, max_exchanges: int = 500, max_buyers: int = 100,
                  checks_per_status: int = 20) -> None:
@@ -212,7 +239,8 @@ class Recorder:
         self.started = now_rfc3339()
         self.version = 0
         self._lock = threading.Lock()
-        self.changed = threading.Condition(self._lock)
+        self._changed = threading.Condition(self._lock)
+        self._waiting = 0  # readers in wait_for_change
         self._seq = itertools.count(1)
         self._buyers: OrderedDict[str, BuyerLog] = OrderedDict()
         self._order: deque[tuple[BuyerLog, Exchange]] = deque()  # oldest first
@@ -227,10 +255,11 @@ class Recorder:
         lock, per request: this runs on every request a buyer sends."""
         verdicts: dict[str, str] = {}  # requirement -> pass, or fail if any finding failed
         for finding in findings:
-            if finding.ok:
-                verdicts.setdefault(finding.requirement, "pass")
-            else:
-                verdicts[finding.requirement] = "fail"
+            requirement = finding[0]
+            if not finding[1]:
+                verdicts[requirement] = "fail"
+            elif requirement not in verdicts:
+                verdicts[requirement] = "pass"
         valid = "fail" not in verdicts.values()
         cut = len(url) > MAX_URL_CHARS
         if cut:
@@ -239,7 +268,11 @@ class Recorder:
         verdict = _make(Verdict, (number, method, url, tuple(findings), time.time()))
         exchange = _make(Exchange, (verdict, request, status, response, latency_ms, cut))
         with self._lock:
-            log = self._buyer(buyer)
+            log = self._buyers.get(buyer)
+            if log is None:
+                log = self._new_buyer(buyer)
+            else:
+                self._buyers.move_to_end(buyer)
             log.exchanges.append(exchange)  # a deque of max_exchanges: the oldest goes
             order = self._order
             order.append((log, exchange))
@@ -265,7 +298,8 @@ class Recorder:
                 seen["last_valid" if valid else "last_invalid"] = number
             log.apis[api] = log.apis.get(api, 0) + 1
             self.version += 1
-            self.changed.notify_all()
+            if self._waiting:  # notify_all is four Python calls: only for a waiting reader
+                self._changed.notify_all()
         return exchange_id(number)
 
     def clear(self) -> None:
@@ -273,9 +307,26 @@ class Recorder:
             self._buyers.clear()
             self._order.clear()
             self.version += 1
-            self.changed.notify_all()
+            self._changed.notify_all()
 
     # -- reading --------------------------------------------------------------------------
+    def wait_for_change(self, version: int, timeout: float) -> int:
+        """Block until ``version`` is no longer current (or ``timeout`` seconds pass, or
+        ``wake`` is called); returns the version now current."""
+        with self._lock:
+            if self.version == version:
+                self._waiting += 1
+                try:
+                    self._changed.wait(timeout)
+                finally:
+                    self._waiting -= 1
+            return self.version
+
+    def wake(self) -> None:
+        """End every ``wait_for_change`` now (a writer stopping)."""
+        with self._lock:
+            self._changed.notify_all()
+
     def buyers(self) -> list[str]:
         with self._lock:
             return list(self._buyers)
@@ -302,14 +353,10 @@ class Recorder:
                 for name, exchanges, requirements, kinds, apis in logs]
 
     # -- internals ------------------------------------------------------------------------
-    def _buyer(self, name: str) -> BuyerLog:
-        log = self._buyers.get(name)
-        if log is None:
-            log = self._buyers[name] = BuyerLog(name, deque(maxlen=self.max_exchanges))
-            while len(self._buyers) > self.max_buyers:
-                self._buyers.popitem(last=False)
-        else:
-            self._buyers.move_to_end(name)
+    def _new_buyer(self, name: str) -> BuyerLog:
+        log = self._buyers[name] = BuyerLog(name, deque(maxlen=self.max_exchanges))
+        while len(self._buyers) > self.max_buyers:
+            self._buyers.popitem(last=False)
         return log
 
 

@@ -205,9 +205,7 @@ class ReportWriter:
             return
         recorder = state.recorder
         while not self._stop.is_set():
-            with recorder.changed:
-                if recorder.version == self._written:
-                    recorder.changed.wait(timeout=1.0)
+            recorder.wait_for_change(self._written, timeout=1.0)
             if self._stop.wait(self.interval):
                 break
             if recorder.version != self._written:
@@ -224,8 +222,7 @@ class ReportWriter:
         self._stop.set()
         state = state_of(self.app)
         if state is not None:
-            with state.recorder.changed:
-                state.recorder.changed.notify_all()
+            state.recorder.wake()
         if self._thread.is_alive() and self._thread is not threading.current_thread():
             self._thread.join(timeout=5)
         self._safe_write()

@@ -4,7 +4,6 @@ number and an email address."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from mock_seller.buyer.checks.findings import (
@@ -13,7 +12,7 @@ from mock_seller.buyer.checks.findings import (
     as_dict,
     as_list,
     failed,
-    is_text,
+    item_pointers,
     passed,
 )
 from schemas.dialect import get_dialect
@@ -21,32 +20,56 @@ from schemas.dialect import get_dialect
 REQUIRED = ("name", "number", "emailAddress")
 
 
-def contacts_of(api: str, body: dict[str, Any]) -> Iterator[tuple[str, Any]]:
-    """(pointer, contact) for every contact in a create request."""
-    for k, contact in enumerate(as_list(body.get("relatedContactInformation"))):
-        yield f"/relatedContactInformation/{k}", contact
-    for i, item in enumerate(as_list(body.get(ITEMS))):
-        at = f"/{ITEMS}/{i}"
-        item = as_dict(item)
-        if get_dialect(api).item_place_shape == "flat":  # on-site contact on the item
-            for k, contact in enumerate(as_list(item.get("relatedContactInformation"))):
-                yield f"{at}/relatedContactInformation/{k}", contact
-        for j, place in enumerate(as_list(as_dict(item.get("product")).get("place"))):
-            for k, contact in enumerate(as_list(as_dict(place).get("contact"))):
-                yield f"{at}/product/place/{j}/contact/{k}", contact
-
-
 def check(api: str, body: dict[str, Any]) -> list[Finding]:
+    """R22 on every contact of a create request: the request's relatedContactInformation,
+    then per item its own contacts (v7: the on-site contact) and its places' contacts."""
     out: list[Finding] = []
-    for pointer, contact in contacts_of(api, body):
-        if not isinstance(contact, dict):
-            out.append(failed("R22", pointer, "a contact must be an object with name, number "
-                              "and emailAddress"))
+    contacts = body.get("relatedContactInformation")
+    if isinstance(contacts, list):
+        for k, contact in enumerate(contacts):
+            _judge(out, _REQUEST_CONTACTS[k] if k < 8 else f"/relatedContactInformation/{k}",
+                   contact)
+    items = body.get(ITEMS)
+    if not isinstance(items, list):
+        return out
+    flat = get_dialect(api).item_place_shape == "flat"
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
             continue
-        missing = [key for key in REQUIRED if not is_text(contact.get(key))]
-        for key in missing:
+        at = item_pointers(i)
+        own = item.get("relatedContactInformation") if flat else None
+        if isinstance(own, list):
+            for k, contact in enumerate(own):
+                _judge(out, f"{at.contacts}/{k}", contact)
+        product = item.get("product")
+        places = product.get("place") if isinstance(product, dict) else None
+        if isinstance(places, list):
+            for j, place in enumerate(places):
+                for k, contact in enumerate(as_list(as_dict(place).get("contact"))):
+                    _judge(out, f"{at.place}/{j}/contact/{k}", contact)
+    return out
+
+
+def _judge(out: list[Finding], pointer: str, contact: Any) -> None:
+    if not isinstance(contact, dict):
+        out.append(failed("R22", pointer, "a contact must be an object with name, number "
+                          "and emailAddress"))
+        return
+    complete = True
+    for key in REQUIRED:
+        value = contact.get(key)
+        if not (isinstance(value, str) and value.strip()):  # is_text, without its call
+            complete = False
             out.append(failed("R22", f"{pointer}/{key}", f"a contact gives its {key} (name, "
                               "number and emailAddress are required)", "missingProperty"))
-        if not missing:
-            out.append(passed("R22", pointer, "contact with name, number and emailAddress"))
-    return out
+    if complete:
+        finding = _COMPLETE.get(pointer)
+        if finding is None:
+            finding = passed("R22", pointer, "contact with name, number and emailAddress")
+            if len(_COMPLETE) < 512:  # the pointers of the first contacts of the first items
+                _COMPLETE[pointer] = finding
+        out.append(finding)
+
+
+_REQUEST_CONTACTS = [f"/relatedContactInformation/{k}" for k in range(8)]
+_COMPLETE: dict[str, Finding] = {}  # R22's pass per pointer

@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from mock_seller.buyer.checks.findings import ITEMS, Finding, as_dict, failed, is_text, passed
+from mock_seller.buyer.checks.findings import (
+    ITEMS,
+    Finding,
+    ItemPointers,
+    as_dict,
+    failed,
+    is_text,
+    item_pointers,
+    passed,
+)
 from mock_seller.core.timeutil import parse_datetime
 from schemas.dialect import get_dialect
 
@@ -21,34 +30,40 @@ def check(api: str, body: Any, scenario: Any) -> list[Finding]:
     if not isinstance(body, dict):
         return [failed("R12", "", "the request body must be a JSON object with POQ items",
                        blocking=True)]
-    out = _flags(api, body) + _contact(body) + _completion_date(api, body)
-    out += _optional(body)
+    out = _flags(api, body)
+    out.append(_contact(body))
+    out += _completion_date(body)
+    optional = _optional(body)
+    if optional is not None:
+        out.append(optional)
     items = body.get(ITEMS)
     if not isinstance(items, list) or not items:
         out.append(failed("R12", f"/{ITEMS}", "at least one POQ item is required",
                           "missingProperty", blocking=True))
         return out
-    out.append(passed("R12", f"/{ITEMS}", f"{len(items)} POQ item(s)"))
+    count = len(items)
+    out.append(_ITEM_COUNTS[count] if count < len(_ITEM_COUNTS)
+               else passed("R12", f"/{ITEMS}", f"{count} POQ item(s)"))
     seen: set[str] = set()
     for i, item in enumerate(items):
-        at = f"/{ITEMS}/{i}"
+        at = item_pointers(i)
         if not isinstance(item, dict):
-            out.append(failed("R17", at, "a POQ item must be an object", blocking=True))
+            out.append(failed("R17", at.at, "a POQ item must be an object", blocking=True))
             continue
         item_id = item.get("id")
-        if isinstance(item_id, str) and item_id in seen:
-            requirement = "R48" if item.get("action") == "modify" else "R17"
-            out.append(failed(requirement, f"{at}/id", f"duplicate item id {item_id!r}: item "
-                              "ids are unique within the POQ", blocking=True))
-        if isinstance(item_id, str):
-            seen.add(item_id)
         action = item.get("action")
+        if isinstance(item_id, str):
+            if item_id in seen:
+                out.append(failed("R48" if action == "modify" else "R17", at.id,
+                                  f"duplicate item id {item_id!r}: item ids are unique "
+                                  "within the POQ", blocking=True))
+            seen.add(item_id)
         if action == "modify":
             out += _change_item(item, at, scenario)
         elif action == "add":
             out += _install_item(body, item, at)
         else:
-            out.append(failed("R17", f"{at}/action", f"action {action!r} is neither add "
+            out.append(failed("R17", at.action, f"action {action!r} is neither add "
                               "(INSTALL) nor modify (CHANGE)", blocking=True))
     return out
 
@@ -58,12 +73,12 @@ def request_kinds(body: Any) -> set[str]:
     specification), 2c (modify)."""
     kinds: set[str] = set()
     items = body.get(ITEMS) if isinstance(body, dict) else None
-    for item in items if isinstance(items, list) else []:
-        item = as_dict(item)
-        product = as_dict(item.get("product"))
-        if item.get("action") == "modify":
+    for item in items if isinstance(items, list) else ():
+        action = item.get("action") if isinstance(item, dict) else None
+        if action == "modify":
             kinds.add("2c")
-        elif item.get("action") == "add":
+        elif action == "add":
+            product = as_dict(item.get("product"))
             if as_dict(product.get("productOffering")).get("id") is not None:
                 kinds.add("2a")
             elif as_dict(product.get("productSpecification")).get("id") is not None:
@@ -71,17 +86,29 @@ def request_kinds(body: Any) -> set[str]:
     return kinds
 
 
+_FLAGS = (("instantSyncQualification", "Immediate Response Only"),
+          ("provideAlternative", "Provide Alternate"))
+#: the passing R9 finding of each flag and value: a create names both flags
+_FLAG_PASSES = {(key, value): passed("R9", f"/{key}", f"{key} = {str(value).lower()}")
+                for key, _ in _FLAGS for value in (True, False)}
+_ITEM_COUNTS = [passed("R12", f"/{ITEMS}", f"{n} POQ item(s)") for n in range(33)]
+_BUYER_CONTACT = passed("R9", "/relatedContactInformation", "buyer contact given")
+_NO_BUYER_CONTACT = failed("R9", "/relatedContactInformation",
+                           f"a contact with role {BUYER_ROLE} is required", "missingProperty")
+_V7_NO_ALTERNATIVE = passed("R9", "/provideAlternative", "provideAlternative omitted; v7 "
+                            "defaults it to false (accepted, see the catalogue's R9 reading)")
+_OPTIONAL_USED: dict[tuple[str, ...], Finding] = {}  # at most 2**5 combinations
+
+
 def _flags(api: str, body: dict[str, Any]) -> list[Finding]:
     out = []
-    for key, what in (("instantSyncQualification", "Immediate Response Only"),
-                      ("provideAlternative", "Provide Alternate")):
+    for key, what in _FLAGS:
         value = body.get(key)
-        if isinstance(value, bool):
-            out.append(passed("R9", f"/{key}", f"{key} = {str(value).lower()}"))
+        if value is True or value is False:
+            out.append(_FLAG_PASSES[key, value])
         elif (key not in body and key == "provideAlternative"
               and not get_dialect(api).provide_alternative_required):
-            out.append(passed("R9", f"/{key}", "provideAlternative omitted; v7 defaults it "
-                              "to false (accepted, see the catalogue's R9 reading)"))
+            out.append(_V7_NO_ALTERNATIVE)
         elif key not in body:
             out.append(failed("R9", f"/{key}", f"{key} ({what}) is required",
                               "missingProperty"))
@@ -90,23 +117,22 @@ def _flags(api: str, body: dict[str, Any]) -> list[Finding]:
     return out
 
 
-def _contact(body: dict[str, Any]) -> list[Finding]:
+def _contact(body: dict[str, Any]) -> Finding:
     contacts = body.get("relatedContactInformation")
-    roles = [c.get("role") for c in contacts if isinstance(c, dict)] \
-        if isinstance(contacts, list) else []
-    if BUYER_ROLE in roles:
-        return [passed("R9", "/relatedContactInformation", "buyer contact given")]
-    return [failed("R9", "/relatedContactInformation",
-                   f"a contact with role {BUYER_ROLE} is required", "missingProperty")]
+    if isinstance(contacts, list):
+        for contact in contacts:
+            if isinstance(contact, dict) and contact.get("role") == BUYER_ROLE:
+                return _BUYER_CONTACT
+    return _NO_BUYER_CONTACT
 
 
-def _completion_date(api: str, body: dict[str, Any]) -> list[Finding]:
+def _completion_date(body: dict[str, Any]) -> list[Finding]:
     # an omitted flag reads as false (v7's default; in v8 R9 fails as well)
     deferred_ok = body.get("instantSyncQualification") in (False, None)
-    raw = body.get("requestedPOQCompletionDate")
-    pointer = "/requestedPOQCompletionDate"
     if not deferred_ok:
         return []
+    raw = body.get("requestedPOQCompletionDate")
+    pointer = "/requestedPOQCompletionDate"
     if raw is None:
         return [failed("R11", pointer, "requestedPOQCompletionDate is required when "
                        "instantSyncQualification is false", "missingProperty")]
@@ -123,111 +149,139 @@ def _is_datetime(raw: Any) -> bool:
         return False
 
 
-def _optional(body: dict[str, Any]) -> list[Finding]:
-    used = [key for key in _OPTIONAL if key in body]
+def _optional(body: dict[str, Any]) -> Finding | None:
+    used: tuple[str, ...] = ()
+    for key in _OPTIONAL:
+        if key in body:
+            used += (key,)
     if body.get("instantSyncQualification") is True and "requestedPOQCompletionDate" in body:
-        used.append("requestedPOQCompletionDate")
+        used += ("requestedPOQCompletionDate",)
     if not used:
-        return []
-    return [passed("O1", "", "optional attributes used: " + ", ".join(used))]
+        return None
+    finding = _OPTIONAL_USED.get(used)
+    if finding is None:
+        finding = _OPTIONAL_USED[used] = passed("O1", "", "optional attributes used: "
+                                                + ", ".join(used))
+    return finding
 
 
-def _install_item(body: dict[str, Any], item: dict[str, Any], at: str) -> list[Finding]:
-    out = _item_id(item, at, "R17")
+def _install_item(body: dict[str, Any], item: dict[str, Any], at: ItemPointers,
+                  ) -> list[Finding]:
+    out = [_item_id(item, at, "R17")]
     product = item.get("product")
     if not isinstance(product, dict):
-        return out + [failed("R17", f"{at}/product", "product is required",
-                             "missingProperty", blocking=True)]
+        out.append(failed("R17", at.product, "product is required", "missingProperty",
+                          blocking=True))
+        return out
     offering = product.get("productOffering")
     spec = product.get("productSpecification")
     if offering is None and spec is None:
-        out.append(failed("R17", f"{at}/product/productOffering", "an INSTALL item names a "
+        out.append(failed("R17", f"{at.product}/productOffering", "an INSTALL item names a "
                           "productOffering (2a) or a productSpecification (2b)",
                           "missingProperty", blocking=True))
     elif offering is not None and spec is not None:
-        out.append(failed("R17", f"{at}/product/productSpecification", "give exactly one of "
+        out.append(failed("R17", f"{at.product}/productSpecification", "give exactly one of "
                           "productOffering or productSpecification"))
     else:
         key = "productOffering" if offering is not None else "productSpecification"
-        if not is_text(as_dict(product[key]).get("id")):
-            out.append(failed("R17", f"{at}/product/{key}/id", f"{key}.id is required",
+        named = offering if offering is not None else spec
+        named_id = named.get("id") if isinstance(named, dict) else None
+        if not (isinstance(named_id, str) and named_id.strip()):  # is_text, without its call
+            out.append(failed("R17", f"{at.product}/{key}/id", f"{key}.id is required",
                               "missingProperty", blocking=True))
         else:
-            out.append(passed("R17", f"{at}/product/{key}/id", f"{key} named"))
+            out.append(_named(at, key))
         if key == "productSpecification":
             if body.get("provideAlternative") is True:
-                out.append(passed("R10", "/provideAlternative",
-                                  "provideAlternative is true for a qualification by "
-                                  "specification"))
+                out.append(_R10_PASS)
             else:
-                out.append(failed("R10", "/provideAlternative", "provideAlternative must be "
-                                  "true when an item names a productSpecification (2b)"))
+                out.append(_R10_FAIL)
     if "id" in product:
-        out.append(failed("R17", f"{at}/product/id", "product.id must not be given when "
+        out.append(failed("R17", at.product_id, "product.id must not be given when "
                           "action is add", "unexpectedProperty"))
-    out += _configuration(product, at, "R17")
+    out.append(_configuration(product, at, "R17"))
     return out
 
 
-def _change_item(item: dict[str, Any], at: str, scenario: Any) -> list[Finding]:
-    out = _item_id(item, at, "R48")
+_R10_PASS = passed("R10", "/provideAlternative", "provideAlternative is true for a "
+                   "qualification by specification")
+_R10_FAIL = failed("R10", "/provideAlternative", "provideAlternative must be true when an "
+                   "item names a productSpecification (2b)")
+
+
+def _named(at: ItemPointers, key: str) -> Finding:
+    """R17's pass for an INSTALL item naming its offering or its specification."""
+    finding = at.passes.get(key)
+    if finding is None:
+        finding = at.passes[key] = passed("R17", f"{at.product}/{key}/id", f"{key} named")
+    return finding
+
+
+def _change_item(item: dict[str, Any], at: ItemPointers, scenario: Any) -> list[Finding]:
+    out = [_item_id(item, at, "R48")]
     product = item.get("product")
     if not isinstance(product, dict):
-        return out + [failed("R48", f"{at}/product", "product is required",
-                             "missingProperty", blocking=True)]
+        out.append(failed("R48", at.product, "product is required", "missingProperty",
+                          blocking=True))
+        return out
     inventory = getattr(scenario, "inventory", {})
     offerings = getattr(scenario, "offerings", {})
     product_id = product.get("id")
     offering_id = as_dict(product.get("productOffering")).get("id")
     known_product = isinstance(product_id, str) and product_id in inventory
+    offering_at = f"{at.product}/productOffering"
     if not is_text(product_id):
         for requirement in ("R50", "R48"):
-            out.append(failed(requirement, f"{at}/product/id", "product.id of the existing "
+            out.append(failed(requirement, at.product_id, "product.id of the existing "
                               "product is required when action is modify", "missingProperty",
                               blocking=not is_text(offering_id)))
     else:
-        out.append(passed("R50", f"{at}/product/id", f"product {product_id!r} named"))
+        out.append(passed("R50", at.product_id, f"product {product_id!r} named"))
         if known_product:
-            out.append(passed("R48", f"{at}/product/id", f"product {product_id!r} is in "
+            out.append(passed("R48", at.product_id, f"product {product_id!r} is in "
                               "the seller's inventory"))
         else:
-            out.append(failed("R48", f"{at}/product/id", f"no product {product_id!r} in the "
+            out.append(failed("R48", at.product_id, f"no product {product_id!r} in the "
                               "seller's inventory", "referenceNotFound",
                               blocking=not is_text(offering_id)))
     if not is_text(offering_id):
-        out.append(failed("R48", f"{at}/product/productOffering", "productOffering.id is "
-                          "required when action is modify", "missingProperty",
-                          blocking=not known_product))
+        out.append(failed("R48", offering_at, "productOffering.id is required when action "
+                          "is modify", "missingProperty", blocking=not known_product))
     else:
-        out.append(passed("R48", f"{at}/product/productOffering/id", "offering named"))
+        out.append(passed("R48", f"{offering_at}/id", "offering named"))
         if known_product and offering_id in offerings:
             current = offerings[inventory[product_id]].specification
             wanted = offerings[offering_id].specification
             if current == wanted:
-                out.append(passed("R49", f"{at}/product/productOffering/id", f"offering "
+                out.append(passed("R49", f"{offering_at}/id", f"offering "
                                   f"{offering_id} is of the product's specification {current}"))
             else:
-                out.append(failed("R49", f"{at}/product/productOffering/id", f"offering "
+                out.append(failed("R49", f"{offering_at}/id", f"offering "
                                   f"{offering_id} is of specification {wanted}, the product "
                                   f"{product_id} of {current}"))
-    out += _configuration(product, at, "R48")
+    out.append(_configuration(product, at, "R48"))
     return out
 
 
-def _item_id(item: dict[str, Any], at: str, requirement: str) -> list[Finding]:
-    if is_text(item.get("id")):
-        return [passed(requirement, f"{at}/id", "item id and action given")]
-    return [failed(requirement, f"{at}/id", "the POQ item id is required", "missingProperty",
-                   blocking=True)]
+def _item_id(item: dict[str, Any], at: ItemPointers, requirement: str) -> Finding:
+    item_id = item.get("id")
+    if isinstance(item_id, str) and item_id.strip():  # is_text, without its call
+        finding = at.passes.get(requirement)
+        if finding is None:
+            finding = at.passes[requirement] = passed(requirement, at.id,
+                                                      "item id and action given")
+        return finding
+    return failed(requirement, at.id, "the POQ item id is required", "missingProperty",
+                  blocking=True)
 
 
-def _configuration(product: dict[str, Any], at: str, requirement: str) -> list[Finding]:
-    pointer = f"{at}/product/productConfiguration"
+def _configuration(product: dict[str, Any], at: ItemPointers, requirement: str) -> Finding:
     conf = product.get("productConfiguration")
     if conf is None:
-        return [failed(requirement, pointer, "productConfiguration (the product-specific "
-                       "attributes) is required", "missingProperty")]
-    if not isinstance(conf, dict) or not is_text(conf.get("@type")):
-        return [failed(requirement, pointer, "productConfiguration must be an object whose "
-                       "@type names the product schema")]
-    return [passed(requirement, pointer, f"product-specific attributes of {conf['@type']}")]
+        return failed(requirement, at.configuration, "productConfiguration (the "
+                      "product-specific attributes) is required", "missingProperty")
+    kind = conf.get("@type") if isinstance(conf, dict) else None
+    if not (isinstance(kind, str) and kind.strip()):  # is_text, without its call
+        return failed(requirement, at.configuration, "productConfiguration must be an object "
+                      "whose @type names the product schema")
+    return passed(requirement, at.configuration, f"product-specific attributes of {kind}")

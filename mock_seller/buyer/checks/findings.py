@@ -44,6 +44,35 @@ def failed(requirement: str, pointer: str, message: str, code: str = "invalidVal
     return _make(Finding, (requirement, False, pointer, message, code, blocking))
 
 
+class ItemPointers:
+    """The JSON Pointers of item ``i`` and of its parts, written once per index (a create's
+    checks name them a dozen times), and the passing findings that depend on nothing but
+    the index (``passes``, filled as the checks meet them)."""
+
+    __slots__ = ("at", "id", "action", "product", "product_id", "configuration", "place",
+                 "contacts", "passes")
+
+    def __init__(self, i: int) -> None:
+        at = f"/{ITEMS}/{i}"
+        self.at = at
+        self.id = f"{at}/id"
+        self.action = f"{at}/action"
+        self.product = f"{at}/product"
+        self.product_id = f"{at}/product/id"
+        self.configuration = f"{at}/product/productConfiguration"
+        self.place = f"{at}/product/place"
+        self.contacts = f"{at}/relatedContactInformation"
+        self.passes: dict[str, Finding] = {}
+
+
+_ITEM_POINTERS = [ItemPointers(i) for i in range(32)]
+
+
+def item_pointers(i: int) -> ItemPointers:
+    """The pointers of item ``i`` (shared for the first 32 items, fresh beyond)."""
+    return _ITEM_POINTERS[i] if i < 32 else ItemPointers(i)
+
+
 def is_text(value: Any) -> bool:
     """A non-empty string that is not only whitespace."""
     return isinstance(value, str) and bool(value.strip())
@@ -57,4 +86,5 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-__all__ = ["ITEMS", "MODES", "Finding", "as_dict", "as_list", "failed", "is_text", "passed"]
+__all__ = ["ITEMS", "MODES", "Finding", "ItemPointers", "as_dict", "as_list", "failed",
+           "is_text", "item_pointers", "passed"]

@@ -15,10 +15,12 @@ from typing import Any
 from mock_seller.buyer.checks.findings import (
     ITEMS,
     Finding,
+    ItemPointers,
     as_dict,
     as_list,
     failed,
     is_text,
+    item_pointers,
     passed,
 )
 from schemas.dialect import get_dialect
@@ -32,7 +34,8 @@ def place_policy(scenario: Any, product: dict[str, Any]) -> str:
     """required | forbidden | optional for this product, from the scenario's catalogue."""
     offerings = getattr(scenario, "offerings", {})
     specs = getattr(scenario, "specifications", {})
-    offering = offerings.get(_key(as_dict(product.get("productOffering")).get("id")))
+    named = product.get("productOffering")
+    offering = offerings.get(_key(named.get("id") if isinstance(named, dict) else None))
     if offering is not None:
         if offering.place != "optional":
             return str(offering.place)
@@ -56,23 +59,26 @@ def _key(value: Any) -> str:
 
 def check(api: str, body: dict[str, Any], scenario: Any) -> list[Finding]:
     out: list[Finding] = []
-    for i, item in enumerate(as_list(body.get(ITEMS))):
+    items = body.get(ITEMS)
+    if not isinstance(items, list):
+        return out
+    for i, item in enumerate(items):
         if not isinstance(item, dict) or item.get("action") != "add":
             continue
         product = item.get("product")
         if isinstance(product, dict):
-            out += _item(api, item, product, f"/{ITEMS}/{i}", scenario)
+            out += _item(api, item, product, item_pointers(i), scenario)
     return out
 
 
-def _item(api: str, item: dict[str, Any], product: dict[str, Any], at: str,
+def _item(api: str, item: dict[str, Any], product: dict[str, Any], at: ItemPointers,
           scenario: Any) -> list[Finding]:
     out: list[Finding] = []
     policy = place_policy(scenario, product)
     places = product.get("place")
     given = isinstance(places, list) and len(places) > 0 or (
         places is not None and not isinstance(places, list))
-    pointer = f"{at}/product/place"
+    pointer = at.place
     if policy == "required":
         if not given:
             out.append(failed("R18", pointer, "this product's specification mandates a place; "
@@ -80,18 +86,23 @@ def _item(api: str, item: dict[str, Any], product: dict[str, Any], at: str,
         else:
             out.append(passed("R18", pointer, "place given where the specification "
                               "mandates one"))
-            out += _required_parts(api, item, as_list(places), pointer, at)
+            out += _required_parts(api, item, as_list(places), pointer, at.at)
     elif policy == "forbidden":
         if given:
             out.append(failed("R20", pointer, "this product's specification rules places out; "
                               "send no product.place", "unexpectedProperty"))
         else:
-            out.append(passed("R20", pointer, "no place where the specification rules "
-                              "places out"))
-    for j, entry in enumerate(as_list(places)):
-        out += _form(api, entry, f"{pointer}/{j}")
-        if _has_sub_units(api, entry):
-            out.append(passed("O4", f"{pointer}/{j}", "sub-units used to pin down the place"))
+            finding = at.passes.get("R20")
+            if finding is None:
+                finding = at.passes["R20"] = passed("R20", pointer, "no place where the "
+                                                    "specification rules places out")
+            out.append(finding)
+    if isinstance(places, list):
+        for j, entry in enumerate(places):
+            out += _form(api, entry, f"{pointer}/{j}")
+            if _has_sub_units(api, entry):
+                out.append(passed("O4", f"{pointer}/{j}", "sub-units used to pin down the "
+                                  "place"))
     return out
 
 

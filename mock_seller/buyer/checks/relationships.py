@@ -24,9 +24,7 @@ IDS = {"add": ("R23", "R24", "R25", "R26"), "modify": ("R51", "R52", "R53", "R54
 
 def check(api: str, body: dict[str, Any], scenario: Any) -> list[Finding]:
     items = as_list(body.get(ITEMS))
-    if not any(isinstance(i, dict) and (as_dict(i.get("product")).get("productRelationship")
-                                         or i.get("qualificationItemRelationship"))
-               for i in items):
+    if not _any_relationship(items):
         return []  # no relationship to judge (the usual request)
     item_ids = {as_dict(i).get("id") for i in items if is_text(as_dict(i).get("id"))}
     inventory = getattr(scenario, "inventory", {})
@@ -46,6 +44,17 @@ def check(api: str, body: dict[str, Any], scenario: Any) -> list[Finding]:
             out += _item_link(rel, f"{at}/qualificationItemRelationship/{k}", ids,
                               item.get("id"), item_ids, inventory)
     return out
+
+
+def _any_relationship(items: list[Any]) -> bool:
+    for item in items:
+        if isinstance(item, dict):
+            if item.get("qualificationItemRelationship"):
+                return True
+            product = item.get("product")
+            if isinstance(product, dict) and product.get("productRelationship"):
+                return True
+    return False
 
 
 def _attributes(rel: Any, here: str, requirement: str, what: str) -> list[Finding]:
