@@ -17,6 +17,8 @@ from typing import TextIO
 
 from flask import Flask, Response, g, request
 
+from mock_seller.api.current import started_ms_ago
+
 FORMATS = ("text", "json")
 
 
@@ -29,8 +31,8 @@ class RequestLog:
         self._lock = threading.Lock()
 
     def line(self, response: Response) -> str:
-        t0 = g.get("poq_mock_t0")  # mock_seller/control.py starts the clock
-        latency = None if t0 is None else round((time.monotonic() - t0) * 1000, 1)
+        latency = started_ms_ago(request.environ, time.monotonic())
+        latency = None if latency is None else round(latency, 1)
         party = g.get("poq_party")
         buyer = getattr(party, "buyer", None) or "anonymous"
         failing = [f for f in g.get("buyer_findings") or () if not f.ok]

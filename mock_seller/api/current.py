@@ -4,8 +4,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, Request, current_app, g, request
 from flask.ctx import _AppCtxGlobals
+
+#: environ key of the instant (``time.monotonic()``) the app took the request
+#: (``mock_seller.app.SellerFlask``): the request log's and console log's latency
+STARTED = "poq.started"
 
 
 def current_flask() -> Flask:
@@ -23,4 +29,10 @@ def current_g() -> _AppCtxGlobals:
     return g._get_current_object()  # type: ignore[attr-defined, no-any-return]
 
 
-__all__ = ["current_flask", "current_g", "current_request"]
+def started_ms_ago(environ: dict[str, Any], now: float) -> float | None:
+    """Milliseconds since the app took the request of ``environ`` (None: not stamped)."""
+    t0 = environ.get(STARTED)
+    return None if t0 is None else (now - t0) * 1000
+
+
+__all__ = ["STARTED", "current_flask", "current_g", "current_request", "started_ms_ago"]

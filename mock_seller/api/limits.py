@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, Request
+from flask.ctx import _AppCtxGlobals
 from werkzeug.http import parse_options_header
 
 from mock_seller.api.current import current_g
@@ -132,10 +133,12 @@ def read_body(request: Request, limits: Limits) -> bytes:
     return raw
 
 
-def body_read() -> bytes | None:
+def body_read(request_g: _AppCtxGlobals | None = None) -> bytes | None:
     """The bytes ``read_body`` read for this request, if it ran (the buyer record keeps them
-    rather than a re-serialised copy)."""
-    return current_g().get("poq_raw_body")  # type: ignore[no-any-return]
+    rather than a re-serialised copy). ``request_g``: the request's ``g``, when the caller
+    holds it already."""
+    return (current_g() if request_g is None else request_g).get(  # type: ignore[no-any-return]
+        "poq_raw_body")
 
 
 def _reject_constant(name: str) -> Any:

@@ -17,6 +17,7 @@ from time import perf_counter
 from typing import Any, NamedTuple
 
 from flask import Flask, Request, Response, request
+from flask.ctx import _AppCtxGlobals
 
 from mock_seller.api.current import current_flask, current_g, current_request
 from mock_seller.api.errors import ApiError, bad_request, unprocessable
@@ -59,9 +60,9 @@ def state_of(app: Flask) -> BuyerConformance | None:
     return app.extensions.get(EXTENSION)  # type: ignore[no-any-return]
 
 
-def current_buyer() -> str:
+def current_buyer(request_g: _AppCtxGlobals | None = None) -> str:
     """The buyer of this request: the access layer's identity, "anonymous" when auth is off."""
-    return buyer_of_request() or "anonymous"
+    return buyer_of_request(request_g) or "anonymous"
 
 
 def _active() -> BuyerConformance | None:
@@ -83,6 +84,7 @@ def _request_url(req: Request) -> str:
 class _Pending(NamedTuple):
     """What the gates learnt of this request, recorded with the answer in ``_after``."""
 
+    state: BuyerConformance
     api: str
     body: Any
     findings: list[Finding]
@@ -98,7 +100,7 @@ def _judge(state: BuyerConformance, api: str, body: Any, findings: list[Finding]
     request_g = current_g()
     pending: _Pending | None = request_g.get("buyer_pending")
     if pending is None:
-        pending = _make(_Pending, (api, body, findings, kinds, perf_counter()))
+        pending = _make(_Pending, (state, api, body, findings, kinds, perf_counter()))
     else:  # judged twice in one request: one exchange, all its findings
         findings = pending.findings + findings
         pending = pending._replace(findings=findings, kinds=pending.kinds | kinds)
@@ -206,20 +208,20 @@ def _before() -> None:
 
 def _after(response: Response) -> Response:
     """Record the exchange the gates judged, now that its answer is made."""
-    pending: _Pending | None = current_g().pop("buyer_pending", None)
-    state = state_of(current_flask())
-    if pending is None or state is None:
+    request_g = current_g()
+    pending: _Pending | None = request_g.pop("buyer_pending", None)
+    if pending is None:
         return response
     latency_ms = round((perf_counter() - pending.t0) * 1000, 3)
     req = current_request()
-    raw = body_read()  # the bytes the buyer sent, when the view read a body
+    raw = body_read(request_g)  # the bytes the buyer sent, when the view read a body
     answer = None
     if not response.direct_passthrough:
         body: Any = response.response  # our JSON answers hold their bytes whole
         whole = type(body) is list and len(body) == 1 and type(body[0]) is bytes
         answer = body[0] if whole else response.get_data()
-    state.recorder.record(
-        current_buyer(), pending.api, req.method, _request_url(req),
+    pending.state.recorder.record(
+        current_buyer(request_g), pending.api, req.method, _request_url(req),
         Wire.keep(req.environ, pending.body if raw is None else raw), pending.findings,
         pending.kinds, response.status_code, Wire.keep(response.headers, answer), latency_ms)
     return response

@@ -106,6 +106,8 @@ class Wire(NamedTuple):
         else:
             items = tuple(headers.items() if isinstance(headers, dict) else headers)
             items = items[:MAX_HEADERS]
+        if body is None:  # a GET
+            return _make(cls, (items, None, 0, False, environ))
         if isinstance(body, (bytes, bytearray)):
             return _make(cls, (items, bytes(body[:MAX_BODY_CHARS * 4]), len(body), True,
                                environ))

@@ -13,13 +13,13 @@ import itertools
 import logging
 import threading
 import time
-import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from mock_seller.core import wire_json
 from mock_seller.core.hooks import Hooks, UnableCounter
+from mock_seller.core.ids import uuid4
 from mock_seller.core.model import ItemRecord, PoqRecord, derive_poq_state
 from mock_seller.core.notifier import Notifier
 from mock_seller.core.rules import ItemPlan, plan_item
@@ -154,7 +154,7 @@ class Engine:
         requested = parse_datetime(body.get("requestedPOQCompletionDate"))
         forced = not immediate and self.unable.take()
         record = PoqRecord(
-            id=str(uuid.uuid4()), api=api, seq=0, created=now, deferred=not immediate,
+            id=uuid4(), api=api, seq=0, created=now, deferred=not immediate,
             state=READY if immediate else ACKNOWLEDGED, history=[], items=[],
             request_json=wire_json.dumps_to_keep(body),
             href_base=href_base,
@@ -301,7 +301,7 @@ class Engine:
             return  # v7 announces every create: most sessions have no subscriber
         dialect = get_dialect(record.api)
         wire_type = dialect.wire_event_type(mef_type)
-        body = event_body(dialect, str(uuid.uuid4()), mef_type, now, record, item)
+        body = event_body(dialect, uuid4(), mef_type, now, record, item)
         self.notifier.publish(record.api, wire_type, body, owner=(record.buyer, record.seller))
 
     # -- read -----------------------------------------------------------------------------

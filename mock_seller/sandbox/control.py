@@ -34,7 +34,7 @@ import requests
 import yaml
 from flask import Blueprint, Flask, Response, current_app, request
 
-from mock_seller.api.current import current_flask, current_g, current_request
+from mock_seller.api.current import current_flask, current_g, current_request, started_ms_ago
 from mock_seller.api.errors import error, json_response
 from mock_seller.buyer.hooks import state_of as buyer_state_of
 from mock_seller.core.context import engine_of
@@ -226,10 +226,6 @@ def _api_endpoint_of(endpoint: str | None) -> str | None:
     return VIEW_ENDPOINTS.get(view)
 
 
-def _start_clock() -> None:
-    current_g().poq_mock_t0 = time.monotonic()
-
-
 def _inject_faults() -> Response | None:
     endpoint = _api_endpoint()
     if endpoint is None:
@@ -262,12 +258,11 @@ def _log_request(response: Response) -> Response:
     cut_query = False
     if req.environ.get("QUERY_STRING"):  # else no arguments: do not parse them
         query, cut_query = bounded_query(req.args.lists())
-    t0 = request_g.get("poq_mock_t0")
+    latency = started_ms_ago(req.environ, time.monotonic())
     log.add(ApiRequest(
         utcnow(), req.method[:16], shown_path, query, response.status_code, endpoint,
         getattr(party, "buyer", None), getattr(party, "seller", None),
-        None if t0 is None else round((time.monotonic() - t0) * 1000, 3),
-        cut_path or cut_query))
+        None if latency is None else round(latency, 3), cut_path or cut_query))
     return response
 
 
@@ -278,7 +273,6 @@ def install(app: Flask) -> None:
         int(app.config.get("REQUEST_LOG_BYTES") or MAX_BYTES)))
     app.extensions[_EXTENSION] = state
     app.register_blueprint(control_bp, url_prefix=URL_PREFIX)
-    app.before_request_funcs.setdefault(None, []).insert(0, _start_clock)
     app.before_request(_inject_faults)
     app.after_request(_log_request)
     engine = engine_of(app)

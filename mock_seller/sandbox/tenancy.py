@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import has_request_context
+from flask.ctx import _AppCtxGlobals
 
 from mock_seller.api.current import current_g
 from mock_seller.api.errors import ApiError, error
@@ -93,16 +94,19 @@ def resolve_party(entity: Any, args: Any) -> Party:
     return Party(buyer, seller, buyer_id, seller_id)
 
 
-def current_party() -> Party | None:
-    """The party of the request being served; None when auth is off (one anonymous buyer)."""
-    if not has_request_context():
-        return None
-    return current_g().get("poq_party")  # type: ignore[no-any-return]
+def current_party(request_g: _AppCtxGlobals | None = None) -> Party | None:
+    """The party of the request being served; None when auth is off (one anonymous buyer).
+    ``request_g``: the request's ``g``, when the caller holds it already."""
+    if request_g is None:
+        if not has_request_context():
+            return None
+        request_g = current_g()
+    return request_g.get("poq_party")  # type: ignore[no-any-return]
 
 
-def current_buyer() -> str | None:
+def current_buyer(request_g: _AppCtxGlobals | None = None) -> str | None:
     """The buyer the request acts for (None when auth is off or outside a request)."""
-    party = current_party()
+    party = current_party(request_g)
     return None if party is None else party.buyer
 
 
