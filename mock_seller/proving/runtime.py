@@ -54,6 +54,16 @@ class Switch:
     def variants(self) -> tuple[str, ...]:
         return tuple(getattr(self._engine.scenario, "variants", ()))
 
+    def engaged(self) -> bool:
+        """Whether any defect or variant is active: asked on every request, so answered
+        without building the tuples ``defects`` and ``variants`` give."""
+        scenario = self._engine.scenario
+        if scenario is not self._seen:
+            return bool(self.defects or self.variants)  # notices the switch
+        override = self._override
+        return bool(getattr(scenario, "defects", ()) if override is None else override) \
+            or bool(getattr(scenario, "variants", ()))
+
     def set(self, defects: Iterable[str]) -> tuple[str, ...]:
         """Replace the active defects (DefectError naming an unknown one), and tell the
         watchers (a sandbox shared by several processes carries it to the others)."""
@@ -90,8 +100,7 @@ def install(app: Flask, engine: Any) -> Switch:
     hooks: Hooks = engine.hooks
     hooks.shareable["defects"] = Shareable(apply=switch._replace,  # type: ignore[arg-type]
                                            watch=switch._watchers.append)
-    hooks.answer.append(AnswerHook(lambda answer: _mutate(switch, answer),
-                                   lambda: bool(switch.defects or switch.variants)))
+    hooks.answer.append(AnswerHook(lambda answer: _mutate(switch, answer), switch.engaged))
 
     def defect_hooks(kind: str) -> list[Callable[..., Any]]:
         return [NOTIFIER_HOOKS[n][kind] for n in switch.defects
