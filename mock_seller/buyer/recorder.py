@@ -209,6 +209,7 @@ class Exchange(NamedTuple):
     response: Wire | None
     latency_ms: float
     url_cut: bool
+    buyer: str  # whose log keeps it (the oldest exchange overall goes first)
 
 
 _make = tuple.__new__  # the named tuples above without their Python-level __new__
@@ -245,7 +246,7 @@ class Recorder:
         self._waiting = 0  # readers in wait_for_change
         self._seq = itertools.count(1)
         self._buyers: OrderedDict[str, BuyerLog] = OrderedDict()
-        self._order: deque[tuple[BuyerLog, Exchange]] = deque()  # oldest first
+        self._order: deque[Exchange] = deque()  # oldest first, over all buyers
 
     # -- writing --------------------------------------------------------------------------
     def record(self, buyer: str, api: str, method: str, url: str, request: Wire,
@@ -268,7 +269,8 @@ class Recorder:
             url = url[:MAX_URL_CHARS] + "...[truncated]"
         number = next(self._seq)
         verdict = _make(Verdict, (number, method, url, tuple(findings), time.time()))
-        exchange = _make(Exchange, (verdict, request, status, response, latency_ms, cut))
+        exchange = _make(Exchange, (verdict, request, status, response, latency_ms, cut,
+                                    buyer))
         with self._lock:
             log = self._buyers.get(buyer)
             if log is None:
@@ -277,10 +279,11 @@ class Recorder:
                 self._buyers.move_to_end(buyer)
             log.exchanges.append(exchange)  # a deque of max_exchanges: the oldest goes
             order = self._order
-            order.append((log, exchange))
+            order.append(exchange)
             if len(order) > MAX_TOTAL_EXCHANGES:
-                old_log, old = order.popleft()
-                if old_log.exchanges and old_log.exchanges[0] is old:
+                old = order.popleft()
+                old_log = self._buyers.get(old.buyer)
+                if old_log is not None and old_log.exchanges and old_log.exchanges[0] is old:
                     old_log.exchanges.popleft()
             requirements = log.requirements
             for requirement, outcome in verdicts.items():

@@ -227,10 +227,13 @@ def _api_endpoint_of(endpoint: str | None) -> str | None:
 
 
 def _inject_faults() -> Response | None:
+    faults = state_of(current_flask()).faults
+    if not faults.on_requests:
+        return None
     endpoint = _api_endpoint()
     if endpoint is None:
         return None
-    fault = state_of(current_flask()).faults.for_request(endpoint)
+    fault = faults.for_request(endpoint)
     if fault.latency:
         time.sleep(fault.latency)
     if fault.status is None:

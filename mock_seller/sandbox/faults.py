@@ -104,6 +104,8 @@ class Faults:
         self._lock = threading.Lock()
         self._raw: dict[str, Any] = {}
         self._endpoints: dict[str, _EndpointFault] = {}
+        #: whether any endpoint has a fault: every API request asks, most often of none
+        self.on_requests = False
         self._drop_rate = 0.0
         self._drop_next = 0
         self._delay = 0.0
@@ -130,6 +132,7 @@ class Faults:
         with self._lock:
             self._raw = {k: v for k, v in raw.items() if k != "unable_to_meet_time_next"}
             self._endpoints = endpoints
+            self.on_requests = bool(endpoints)
             self._drop_rate = float(notes.get("drop_rate", 0))
             self._drop_next = int(notes.get("drop_next", 0))
             self._delay = float(notes.get("delay", 0))

@@ -47,7 +47,7 @@ def failed(requirement: str, pointer: str, message: str, code: str = "invalidVal
 class ItemPointers:
     """The JSON Pointers of item ``i`` and of its parts, written once per index (a create's
     checks name them a dozen times), and the passing findings that depend on nothing but
-    the index (``passes``, filled as the checks meet them)."""
+    the index and a name (``passes``, filled as the checks meet them)."""
 
     __slots__ = ("at", "id", "action", "product", "product_id", "configuration", "place",
                  "contacts", "passes")
@@ -62,7 +62,7 @@ class ItemPointers:
         self.configuration = f"{at}/product/productConfiguration"
         self.place = f"{at}/product/place"
         self.contacts = f"{at}/relatedContactInformation"
-        self.passes: dict[str, Finding] = {}
+        self.passes: dict[str | tuple[str, str], Finding] = {}
 
 
 _ITEM_POINTERS = [ItemPointers(i) for i in range(32)]
