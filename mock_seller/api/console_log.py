@@ -31,7 +31,7 @@ class RequestLog:
         self._lock = threading.Lock()
 
     def line(self, response: Response) -> str:
-        latency = started_ms_ago(request.environ, time.monotonic())
+        latency = started_ms_ago(request.environ)
         latency = None if latency is None else round(latency, 1)
         party = g.get("poq_party")
         buyer = getattr(party, "buyer", None) or "anonymous"

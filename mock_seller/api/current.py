@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flask import Flask, Request, current_app, g, request
@@ -29,10 +30,10 @@ def current_g() -> _AppCtxGlobals:
     return g._get_current_object()  # type: ignore[attr-defined, no-any-return]
 
 
-def started_ms_ago(environ: dict[str, Any], now: float) -> float | None:
+def started_ms_ago(environ: dict[str, Any]) -> float | None:
     """Milliseconds since the app took the request of ``environ`` (None: not stamped)."""
     t0 = environ.get(STARTED)
-    return None if t0 is None else (now - t0) * 1000
+    return None if t0 is None else (time.monotonic() - t0) * 1000
 
 
 __all__ = ["STARTED", "current_flask", "current_g", "current_request", "started_ms_ago"]

@@ -65,8 +65,8 @@ def current_buyer(request_g: _AppCtxGlobals | None = None) -> str:
     return buyer_of_request(request_g) or "anonymous"
 
 
-def _active() -> BuyerConformance | None:
-    state = state_of(current_flask())
+def _active(app: Flask | None = None) -> BuyerConformance | None:
+    state = state_of(current_flask() if app is None else app)
     return None if state is None or state.mode == "off" else state
 
 
@@ -126,8 +126,8 @@ def _refusal(api: str, operation: str, failing: list[Finding]) -> ApiError:
 def gate_create(api: str, body: Any) -> None:
     """Check and record a create request; raises the strict 422."""
     app = current_flask()
-    state = state_of(app)
-    if state is None or state.mode == "off":
+    state = _active(app)
+    if state is None:
         return
     findings = run_create(api, body, engine_of(app).scenario)
     _judge(state, api, body, findings, request_kinds(body), "create")

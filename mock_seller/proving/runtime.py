@@ -13,7 +13,7 @@ The active set can change at run time (``Switch.set``, used by ``PUT /_mock/defe
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from flask import Flask
@@ -41,6 +41,11 @@ class Switch:
 
     @property
     def defects(self) -> tuple[str, ...]:
+        return tuple(self._defects())
+
+    def _defects(self) -> Sequence[str]:
+        """The replacement, else the scenario's defects (a switch of scenario drops the
+        replacement and the defects' memory)."""
         scenario = self._engine.scenario
         if scenario is not self._seen:
             with self._lock:
@@ -48,7 +53,7 @@ class Switch:
                 self.state.clear()
         if self._override is not None:
             return self._override
-        return tuple(getattr(scenario, "defects", ()))
+        return getattr(scenario, "defects", ())  # type: ignore[no-any-return]
 
     @property
     def variants(self) -> tuple[str, ...]:
@@ -57,12 +62,7 @@ class Switch:
     def engaged(self) -> bool:
         """Whether any defect or variant is active: asked on every request, so answered
         without building the tuples ``defects`` and ``variants`` give."""
-        scenario = self._engine.scenario
-        if scenario is not self._seen:
-            return bool(self.defects or self.variants)  # notices the switch
-        override = self._override
-        return bool(getattr(scenario, "defects", ()) if override is None else override) \
-            or bool(getattr(scenario, "variants", ()))
+        return bool(self._defects()) or bool(getattr(self._engine.scenario, "variants", ()))
 
     def set(self, defects: Iterable[str]) -> tuple[str, ...]:
         """Replace the active defects (DefectError naming an unknown one), and tell the

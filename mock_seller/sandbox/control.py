@@ -261,7 +261,7 @@ def _log_request(response: Response) -> Response:
     cut_query = False
     if req.environ.get("QUERY_STRING"):  # else no arguments: do not parse them
         query, cut_query = bounded_query(req.args.lists())
-    latency = started_ms_ago(req.environ, time.monotonic())
+    latency = started_ms_ago(req.environ)
     log.add(ApiRequest(
         utcnow(), req.method[:16], shown_path, query, response.status_code, endpoint,
         getattr(party, "buyer", None), getattr(party, "seller", None),

@@ -58,25 +58,17 @@ class ApiRequest:
         """``len(json.dumps(self.entry(), default=str))``, counted without writing it.
         JSON escapes a string character by character, so the strings are escaped joined,
         in one call: an entry is added on every request."""
-        buyer, seller = self.buyer, self.seller
         strings = self.method + self.path + self.endpoint
-        if buyer is None and seller is None:  # auth off
-            more = 4 + 8  # the quotes of two more strings, and two nulls
-        elif type(buyer) is str and type(seller) is str:
-            strings += buyer + seller
-            more = 8  # the quotes of four more strings
-        else:
-            return self._cost_field_by_field()
+        more = 4  # the quotes of two of those three
+        for party in (self.buyer, self.seller):
+            if type(party) is str:
+                strings += party
+                more += 2
+            else:
+                more += 4 if party is None else _json_len(party)
         return (_ENTRY_FRAME + _TIME_LENGTH + more + len(_json_str(strings))
                 + (2 if not self.query else _json_len(self.query)) + _json_len(self.status)
                 + _json_len(self.latency_ms) + (_TRUNCATED_LENGTH if self.truncated else 0))
-
-    def _cost_field_by_field(self) -> int:
-        return (_ENTRY_FRAME + _TIME_LENGTH + len(_json_str(self.method))
-                + len(_json_str(self.path)) + _json_len(self.query) + _json_len(self.status)
-                + len(_json_str(self.endpoint)) + _json_len(self.buyer)
-                + _json_len(self.seller) + _json_len(self.latency_ms)
-                + (_TRUNCATED_LENGTH if self.truncated else 0))
 
 
 #: The entry's JSON less its values: braces, the names, ": " and ", " between them.
