@@ -577,6 +577,55 @@ def test_recorder_is_bounded_and_keeps_early_failures() -> None:
                                   "last_valid": "ex-51", "last_invalid": first}
 
 
+def test_recorder_counts_batches_of_mixed_outcomes_as_one_by_one() -> None:
+    """The record counts in batches grouped by outcome: what it reports equals counting
+    each exchange in turn, across batch boundaries and interleaved outcomes."""
+    import random
+
+    from mock_seller.buyer import recorder as module
+    from mock_seller.buyer.checks import failed, passed
+    from mock_seller.buyer.recorder import Recorder, Wire
+
+    rng = random.Random(7)
+    recorder = Recorder(checks_per_status=5)
+    counts: dict[str, dict[str, int]] = {}
+    recent: dict[tuple[str, str], list[str]] = {}
+    kinds: dict[str, dict[str, object]] = {}
+    apis: dict[str, int] = {}
+    for _ in range(module.FOLD_EVERY * 2 + 37):
+        findings = [rng.choice([passed, failed])(req, "/x", "m")
+                    for req in rng.sample(["R9", "R11", "R17"], rng.randint(0, 3))]
+        kind = set(rng.sample(["2a", "2b"], rng.randint(0, 2)))
+        api = rng.choice(["v7", "v8"])
+        ex = recorder.record("acme", api, "POST", "u", Wire.keep({}, None), findings, kind)
+        outcome: dict[str, str] = {}
+        for f in findings:
+            outcome[f.requirement] = "fail" if not f.ok or outcome.get(f.requirement) == \
+                "fail" else "pass"
+        for req, status in outcome.items():
+            counts.setdefault(req, {"pass": 0, "fail": 0})[status] += 1
+            recent.setdefault((req, status), []).append(ex)
+        valid = "fail" not in outcome.values()
+        for k in kind:
+            seen = kinds.setdefault(k, {"valid": 0, "invalid": 0, "last": None})
+            seen["valid" if valid else "invalid"] += 1  # type: ignore[operator]
+            seen["last_valid" if valid else "last_invalid"] = ex
+        apis[api] = apis.get(api, 0) + 1
+    log = recorder.snapshot("acme")[0]
+    assert {r: v["counts"] for r, v in log["requirements"].items()} == counts
+    for req, row in log["requirements"].items():
+        for status in ("pass", "fail"):
+            shown = [c["evidence"][0] for c in row["checks"] if c["status"] == status]
+            assert shown == recent.get((req, status), [])[-5:]
+    assert log["kinds"] == kinds and log["apis"] == apis
+    # the newest exchange of a kind sits in the group met first
+    again = Recorder()
+    for requirement in ("R9", "R11", "R9"):
+        last = again.record("b", "v8", "GET", "u", Wire.keep({}, None),
+                            [passed(requirement, "", "")], {"2a"})
+    assert again.snapshot()[0]["kinds"]["2a"]["last_valid"] == last
+
+
 def test_recorder_keeps_at_most_its_total_over_all_buyers() -> None:
     from mock_seller.buyer import recorder as module
     from mock_seller.buyer.recorder import Recorder, Wire

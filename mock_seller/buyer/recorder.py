@@ -7,8 +7,8 @@ seen (for the capability IDs R2, D1, D2). At most ``max_buyers`` buyers are kept
 seen longest ago goes first.
 
 Every request a buyer sends pays for its record, so the record is kept as it came (wire
-bytes, findings, references shared between requirements) and written out as report entries
-only when read."""
+bytes, findings, references shared between requirements), counted in batches of requests
+with the same outcome, and written out as report entries only when read."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any, NamedTuple
 
 from werkzeug.datastructures import EnvironHeaders
@@ -215,6 +215,24 @@ class Exchange(NamedTuple):
 _make = tuple.__new__  # the named tuples above without their Python-level __new__
 
 
+#: exchanges a buyer log keeps uncounted before it counts them all (``Recorder._fold``)
+FOLD_EVERY = 256
+
+
+def _outcomes(findings: tuple[Finding, ...]) -> dict[str, str]:
+    """Requirement -> pass, or fail if any of its findings failed."""
+    outcomes: dict[str, str] = {}
+    for finding in findings:
+        if not finding.ok:
+            outcomes[finding.requirement] = "fail"
+        elif finding.requirement not in outcomes:
+            outcomes[finding.requirement] = "pass"
+    return outcomes
+
+
+_number = attrgetter("number")
+
+
 @dataclass(slots=True)
 class RequirementLog:
     counts: dict[str, int] = field(default_factory=lambda: {"pass": 0, "fail": 0})
@@ -228,6 +246,8 @@ class BuyerLog:
     requirements: dict[str, RequirementLog] = field(default_factory=dict)
     kinds: dict[str, dict[str, Any]] = field(default_factory=dict)
     apis: dict[str, int] = field(default_factory=dict)
+    #: (verdict, request kinds, api) of the exchanges not counted yet, oldest first
+    unfolded: list[tuple[Verdict, Any, str]] = field(default_factory=list)
 
 
 class Recorder:
@@ -253,17 +273,10 @@ class Recorder:
                findings: list[Finding], kinds: set[str] | frozenset[str] = frozenset(),
                status: int = 0, response: Wire | None = None,
                latency_ms: float = 0.0) -> str:
-        """Keep one exchange and fold its findings into one check per requirement and the
-        request kinds it exercised (valid when none of its findings failed). One call, one
-        lock, per request: this runs on every request a buyer sends."""
-        verdicts: dict[str, str] = {}  # requirement -> pass, or fail if any finding failed
-        for finding in findings:
-            requirement = finding[0]
-            if not finding[1]:
-                verdicts[requirement] = "fail"
-            elif requirement not in verdicts:
-                verdicts[requirement] = "pass"
-        valid = "fail" not in verdicts.values()
+        """Keep one exchange; its findings are counted per requirement, and the request
+        kinds it exercised (valid when none of its findings failed), in batches
+        (``_fold``). One call, one lock, per request: this runs on every request a buyer
+        sends."""
         cut = len(url) > MAX_URL_CHARS
         if cut:
             url = url[:MAX_URL_CHARS] + "...[truncated]"
@@ -285,23 +298,10 @@ class Recorder:
                 old_log = self._buyers.get(old.buyer)
                 if old_log is not None and old_log.exchanges and old_log.exchanges[0] is old:
                     old_log.exchanges.popleft()
-            requirements = log.requirements
-            for requirement, outcome in verdicts.items():
-                req = requirements.get(requirement)
-                if req is None:
-                    req = requirements[requirement] = RequirementLog()
-                req.counts[outcome] += 1
-                recent = req.recent.get(outcome)
-                if recent is None:
-                    recent = req.recent[outcome] = deque(maxlen=self.checks_per_status)
-                recent.append(verdict)
-            for kind in kinds:
-                seen = log.kinds.get(kind)
-                if seen is None:
-                    seen = log.kinds[kind] = {"valid": 0, "invalid": 0, "last": None}
-                seen["valid" if valid else "invalid"] += 1
-                seen["last_valid" if valid else "last_invalid"] = number
-            log.apis[api] = log.apis.get(api, 0) + 1
+            unfolded = log.unfolded
+            unfolded.append((verdict, kinds, api))
+            if len(unfolded) >= FOLD_EVERY:
+                self._fold(log)
             self.version += 1
             if self._waiting:  # notify_all is four Python calls: only for a waiting reader
                 self._changed.notify_all()
@@ -339,6 +339,9 @@ class Recorder:
     def snapshot(self, buyer: str | None = None) -> list[dict[str, Any]]:
         """Copies of the logs of one buyer (or all), safe to read unlocked."""
         with self._lock:  # only references are taken here: the records never change
+            for log in self._buyers.values():
+                if log.unfolded and buyer in (None, log.name):
+                    self._fold(log)
             logs = [(log.name, list(log.exchanges),
                      {rid: (dict(r.counts), {s: list(d) for s, d in r.recent.items()})
                       for rid, r in log.requirements.items()},
@@ -358,6 +361,47 @@ class Recorder:
                 for name, exchanges, requirements, kinds, apis in logs]
 
     # -- internals ------------------------------------------------------------------------
+    def _fold(self, log: BuyerLog) -> None:
+        """Count the unfolded exchanges of ``log`` (lock held). A buyer's requests mostly
+        repeat a few outcomes (the same passing findings, request kinds and API), so they are
+        grouped by outcome first and each requirement is updated once per group, not once
+        per request."""
+        groups: dict[tuple[Any, ...], list[Verdict]] = {}
+        for verdict, kinds, api in log.unfolded:
+            key = (verdict.findings, frozenset(kinds), api)
+            group = groups.get(key)
+            if group is None:
+                groups[key] = [verdict]
+            else:
+                group.append(verdict)
+        log.unfolded = []
+        keep = self.checks_per_status
+        newest: dict[tuple[str, str], list[list[Verdict]]] = {}  # (requirement, outcome)
+        for (findings, kinds, api), verdicts in groups.items():
+            outcomes = _outcomes(findings)
+            valid = "fail" not in outcomes.values()
+            times = len(verdicts)
+            for requirement, outcome in outcomes.items():
+                req = log.requirements.get(requirement)
+                if req is None:
+                    req = log.requirements[requirement] = RequirementLog()
+                req.counts[outcome] += times
+                newest.setdefault((requirement, outcome), []).append(verdicts[-keep:])
+            for kind in kinds:
+                seen = log.kinds.get(kind)
+                if seen is None:
+                    seen = log.kinds[kind] = {"valid": 0, "invalid": 0, "last": None}
+                seen["valid" if valid else "invalid"] += times
+                last = "last_valid" if valid else "last_invalid"
+                seen[last] = max(seen.get(last) or 0, verdicts[-1].number)
+            log.apis[api] = log.apis.get(api, 0) + times
+        for (requirement, outcome), lists in newest.items():
+            recent = log.requirements[requirement].recent.get(outcome)
+            if recent is None:
+                recent = log.requirements[requirement].recent[outcome] = deque(maxlen=keep)
+            recent.extend(lists[0] if len(lists) == 1 else
+                          sorted(itertools.chain.from_iterable(lists), key=_number)[-keep:])
+
     def _new_buyer(self, name: str) -> BuyerLog:
         log = self._buyers[name] = BuyerLog(name, deque(maxlen=self.max_exchanges))
         while len(self._buyers) > self.max_buyers:
