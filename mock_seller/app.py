@@ -9,13 +9,15 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from flask import Flask
+from flask import Flask, Request
+from werkzeug.routing import MapAdapter
 
 from mock_seller.api import answers, limits
 from mock_seller.api import hub as blueprint_hub
 from mock_seller.api import poq as blueprint_poq
 from mock_seller.api.current import STARTED
 from mock_seller.api.errors import register_error_handlers
+from mock_seller.api.url_adapter import HostCache
 from mock_seller.buyer.report import install as install_buyer_conformance
 from mock_seller.core.context import ENGINE_KEY, engine_of
 from mock_seller.core.engine import Engine
@@ -41,17 +43,24 @@ class SellerFlask(Flask):
     """Flask that asks once per function whether it is a coroutine: Flask asks ``inspect``
     on every request for every hook and view (a dozen of them here, none async); and that
     stamps each request's environ with the instant it took it (``STARTED``: the logs'
-    latency), cheaper than a hook that reaches the request's ``g``."""
+    latency), cheaper than a hook that reaches the request's ``g``; and that binds its URL
+    map to a request with the host worked out once per client (``url_adapter``)."""
 
     SYNC_CACHE = 512  # functions remembered (hooks and views are a few dozen)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._sync: dict[Callable[..., Any], Callable[..., Any]] = {}
+        self._hosts = HostCache()
 
     def wsgi_app(self, environ: dict[str, Any], start_response: Any) -> Any:
         environ[STARTED] = time.monotonic()
         return super().wsgi_app(environ, start_response)
+
+    def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
+        if request is None:
+            return super().create_url_adapter(None)
+        return self._hosts.adapter(self, request, super().create_url_adapter)
 
     def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
         try:
