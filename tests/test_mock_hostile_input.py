@@ -265,3 +265,23 @@ def test_the_cap_follows_a_scenario_switched_at_run_time() -> None:
                                               limits=Limits(max_body_bytes=1024 * 1024))
         resp = requests.post(url, data=raw, headers=JSON, timeout=10)
         assert resp.status_code == 201, resp.text
+
+
+@pytest.mark.parametrize("path", [POQ, "/hub"])
+def test_a_body_the_limits_allow_but_validation_cannot_take_is_refused(path: str) -> None:
+    """A scenario may allow bodies nested deeper than schema validation goes (64 levels):
+    validation then walks the depth itself and refuses with a MEF Error, as with the
+    default limits, where the parser alone bounds the depth and the walk is skipped."""
+    deep = _with('"x":' + "[" * 100 + "]" * 100)
+    scenario = _default()
+    scenario["limits"] = {"max_depth": 200}
+    with MockServer(scenario) as server:
+        resp = requests.post(server.base_url("v8") + path, data=deep, headers=JSON, timeout=30)
+        _assert_mef_error(resp, "v8", (400,), "nested deeper than 64 levels")
+    with MockServer(_default()) as server:
+        resp = requests.post(server.base_url("v8") + path, data=deep, headers=JSON, timeout=30)
+        _assert_mef_error(resp, "v8", (400,), "nested deeper than 64 levels")
+        ok = requests.post(server.base_url("v8") + POQ, data=_with('"x":' + "[" * 60 +
+                                                                   "]" * 60), headers=JSON,
+                           timeout=30)
+        assert ok.status_code == 201, ok.text[:300]

@@ -30,9 +30,10 @@ def _require_enabled() -> None:
 @bp.post("/hub")
 def register(api: str, family: str) -> Response:
     _require_enabled()
-    body = read_json_body()
+    limits = engine().scenario.limits
+    body = read_json_body(limits)
     gate_hub_register(api, body)  # R7
-    violations = structural_violations(api, "EventSubscriptionInput", body)
+    violations = structural_violations(api, "EventSubscriptionInput", body, limits.max_depth)
     if violations:
         pointer, message = violations[0]
         raise bad_request("invalidBody", f"{pointer or '/'}: {message}")

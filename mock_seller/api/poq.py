@@ -17,7 +17,7 @@ from mock_seller.api.errors import (
     not_found,
     unprocessable,
 )
-from mock_seller.api.limits import check_content_type, parse_json, read_body
+from mock_seller.api.limits import Limits, check_content_type, parse_json, read_body
 from mock_seller.api.processable import shape_violations, unanswerable_items
 from mock_seller.api.validation import business_errors, structural_violations
 from mock_seller.buyer.hooks import (
@@ -42,11 +42,11 @@ def engine() -> Engine:
     return engine_of(current_flask())
 
 
-def read_json_body() -> Any:
-    """The request body as JSON, or a 400 invalidBody that says what is wrong."""
+def read_json_body(limits: Limits) -> Any:
+    """The request body as JSON, nested less than ``limits.max_depth`` deep, or a 400
+    invalidBody that says what is wrong."""
     req = current_request()
     check_content_type(req)  # mock_seller/api/limits.py: strict JSON, size/depth/string caps
-    limits = engine().scenario.limits
     return parse_json(read_body(req, limits), limits)
 
 
@@ -58,22 +58,25 @@ def _structure_error(violations: list[tuple[str, str]]) -> ApiError:
 
 @bp.post("/productOfferingQualification")
 def create(api: str, family: str) -> Response:
-    body = read_json_body()
+    eng = engine()
+    limits = eng.scenario.limits
+    body = read_json_body(limits)
     gate_create(api, body)  # buyer-side conformance: records; strict mode refuses (422)
-    violations = structural_violations(api, "ProductOfferingQualification_Create", body)
+    violations = structural_violations(api, "ProductOfferingQualification_Create", body,
+                                       limits.max_depth)
     violations = waive_violations(violations)  # lenient buyer mode waives what it recorded
     if violations:
         raise _structure_error(violations)
     violations = shape_violations(api, body)  # never waived: what the engine must read
     if violations:
         raise _structure_error(violations)
-    eng = engine()
-    problems = business_errors(api, body, eng.scenario, eng.is_immediate(body))
+    immediate = eng.is_immediate(body)
+    problems = business_errors(api, body, eng.scenario, immediate)
     problems = waive_errors(problems) or unanswerable_items(body, eng.scenario)
     if problems:
         raise unprocessable(problems)
     plans = eng.plan(body)  # once: the immediate check and the engine share them
-    immediate_failures = _immediate_failures(plans) if eng.is_immediate(body) else []
+    immediate_failures = _immediate_failures(plans) if immediate else []
     if immediate_failures:
         raise unprocessable(immediate_failures)
     req = current_request()

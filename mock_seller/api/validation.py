@@ -17,9 +17,11 @@ ITEMS = "productOfferingQualificationItem"
 Violation = tuple[str, str]  # (JSON Pointer, message)
 
 
-def structural_violations(api: str, type_name: str, instance: Any) -> list[Violation]:
-    """Every structural violation of ``instance`` against our schema ``type_name`` of ``api``."""
-    return [(v.pointer, v.message) for v in validate(api, type_name, instance)]
+def structural_violations(api: str, type_name: str, instance: Any,
+                          max_depth: int | None = None) -> list[Violation]:
+    """Every structural violation of ``instance`` against our schema ``type_name`` of ``api``
+    (``max_depth``: what ``instance`` is known to nest under, see ``validate``)."""
+    return [(v.pointer, v.message) for v in validate(api, type_name, instance, max_depth)]
 
 
 def _e422(code: str, pointer: str, reason: str) -> dict[str, str]:
