@@ -1,5 +1,6 @@
 """Flask glue of buyer-side conformance: the views call ``gate_*`` with what they parsed;
-an after-request hook records the exchange with its findings and its answer.
+an after-request hook records the exchange with its findings and its answer (no
+before-request hook: every request would pay for it).
 
 Modes (scenario ``buyer_conformance.mode``, CLI ``--buyer-mode``):
 
@@ -16,11 +17,11 @@ from __future__ import annotations
 from time import perf_counter
 from typing import Any, NamedTuple
 
-from flask import Flask, Request, Response, request
+from flask import Flask, Request, Response
 from flask.ctx import _AppCtxGlobals
 
 from mock_seller.api.current import current_flask, current_g, current_request
-from mock_seller.api.errors import ApiError, bad_request, unprocessable
+from mock_seller.api.errors import ApiError, bad_request, json_response, unprocessable
 from mock_seller.api.limits import body_read
 from mock_seller.buyer.checks import MODES, Finding, hub, retrieve, run_create
 from mock_seller.buyer.checks.create import request_kinds
@@ -51,7 +52,6 @@ def install(app: Flask, settings: dict[str, Any] | None = None) -> BuyerConforma
     state = BuyerConformance(merged.get("mode") or "default",
                              int(merged.get("max_exchanges") or 500))
     app.extensions[EXTENSION] = state
-    app.before_request(_before)
     app.after_request(_after)
     return state
 
@@ -194,16 +194,22 @@ def waive_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
             if not any(_related(str(e.get("propertyPath", "")), p) for p in pointers)]
 
 
-# -- request hooks ------------------------------------------------------------------------
-def _before() -> None:
-    """DELETE /hub without an id never reaches a view: R7 is judged here."""
-    if current_request().method != "DELETE":
-        return
-    path = request.path.rstrip("/")
+# -- request hook -------------------------------------------------------------------------
+def _unregister_without_id(response: Response) -> Response:
+    """DELETE /hub without an id never reaches a view (routing answers 405): R7 is judged
+    here, and strict mode answers with its refusal instead."""
+    req = current_request()
+    if req.method != "DELETE":
+        return response
+    path = req.path.rstrip("/")
     for bases in (BASE_PATHS, CANTATA_BASE_PATHS):
         for api, base in bases.items():
             if path == base + "/hub":
-                gate_hub_unregister(str(api), None)
+                try:
+                    gate_hub_unregister(str(api), None)
+                except ApiError as refusal:
+                    return json_response(refusal.body, refusal.status)
+    return response
 
 
 def _after(response: Response) -> Response:
@@ -211,7 +217,12 @@ def _after(response: Response) -> Response:
     request_g = current_g()
     pending: _Pending | None = request_g.pop("buyer_pending", None)
     if pending is None:
-        return response
+        if response.status_code != 405:
+            return response
+        response = _unregister_without_id(response)
+        pending = request_g.pop("buyer_pending", None)
+        if pending is None:
+            return response
     latency_ms = round((perf_counter() - pending.t0) * 1000, 3)
     req = current_request()
     raw = body_read(request_g)  # the bytes the buyer sent, when the view read a body
