@@ -8,6 +8,7 @@ only the request's own path, method and query are bound each time."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Request
@@ -27,19 +28,21 @@ class HostCache:
         self._known: dict[tuple[Any, ...], tuple[str, str, str, str | None, str]] = {}
 
     def adapter(self, app: Flask, request: Request,
-                bind: Any) -> MapAdapter | None:
+                bind: Callable[[Request], MapAdapter | None]) -> MapAdapter | None:
         """``bind``: Flask's own ``create_url_adapter`` (used where the app routes by host
         or by subdomain, trusts only some hosts or names its server, and for a client not
         seen yet)."""
         config = app.config
         if (config["TRUSTED_HOSTS"] is not None or config["SERVER_NAME"] is not None
                 or app.url_map.host_matching or app.subdomain_matching):
-            return bind(request)  # type: ignore[no-any-return]
+            return bind(request)
         env = request.environ
         key = tuple([env.get(name) for name in _HOST_KEYS])
         known = self._known.get(key)
         if known is None:
-            adapter: MapAdapter = bind(request)  # a bad Host raises here, as it always did
+            adapter = bind(request)  # a bad Host raises here, as it always did
+            if adapter is None:
+                return None
             if len(self._known) >= MAX_HOSTS:
                 self._known.clear()
             self._known[key] = (request.host, adapter.server_name, adapter.script_name,
