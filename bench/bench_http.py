@@ -208,18 +208,12 @@ def buyer_cost_in_process(op: str, rounds: int = 7, requests: int = 1000) -> flo
     """CPU (ms) the buyer checks add to one request, through the Flask app in this process
     (``test_client``: no sockets, no threads), mode default against off, in interleaved
     rounds: steadier than the difference of two servers' CPU under load."""
-    from importlib.resources import files
-
-    import yaml
-
     from mock_seller.app import create_app
 
-    scenario = yaml.safe_load((files("schemas") / "scenarios" / "default.yaml").read_text())
     body = json.dumps(BODY, separators=(",", ":"))
     clients = {}
     for mode in ("default", "off"):
-        chosen = dict(scenario, buyer_conformance={"mode": mode}) if mode == "off" else scenario
-        client = create_app({"SCENARIO": chosen}).test_client()
+        client = create_app({"BUYER_CONFORMANCE": {"mode": mode}}).test_client()
         created = client.post(V7 + POQ, data=body, content_type="application/json")
         clients[mode] = (client, created.get_json()["id"])
     per: dict[str, list[float]] = {"default": [], "off": []}

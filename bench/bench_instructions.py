@@ -4,10 +4,11 @@ by valgrind (cachegrind), with the buyer checks on (default mode) and off.
     .venv/bin/python bench/bench_instructions.py [--requests 1000] [--before CHECKOUT]
 
 Timings over HTTP move by 10-20 % from round to round on a shared 2-core machine; an
-instruction count is the same from run to run within about half a percent, whatever else the
-machine does, so it is what tells whether a change made a request cheaper, and what share of
-a request the buyer checks take. Each figure is (the count of a process serving ``--requests``
-requests minus that of one serving none) / ``--requests``: start-up cancels out. The app is
+instruction count is the same from run to run within about 0.6 % (the POQ ids are random),
+whatever else the machine does, so it is what tells whether a change made a request cheaper,
+and what share of a request the buyer checks take. Each figure is (the count of a process
+serving ``--requests`` requests minus that of one serving none) / ``--requests``: start-up
+cancels out. The app is
 called in process with the environ a server hands it (the body of ``bench_prism.BODY``,
 retrieve rotating over 200 stored POQs), after the collector settings of a serving process
 (``mock_seller.server.settle_collector``). What it leaves out: the server (granian's Rust
@@ -37,20 +38,13 @@ MODES = ("default", "off")
 
 def serve_in_process(mode: str, op: str, requests: int) -> None:
     """The child: build the app, store 200 POQs, settle the collector, serve ``requests``."""
-    from importlib.resources import files
-
-    import yaml
-
     sys.path.insert(0, str(HERE))
     from bench_prism import BODY, POQ, V7
 
     from mock_seller.app import create_app
     from mock_seller.server import settle_collector
 
-    scenario = yaml.safe_load((files("schemas") / "scenarios" / "default.yaml").read_text())
-    if mode == "off":
-        scenario = dict(scenario, buyer_conformance={"mode": "off"})
-    app = create_app({"SCENARIO": scenario})
+    app = create_app({"BUYER_CONFORMANCE": {"mode": mode}})  # the default scenario
     body = json.dumps(BODY, separators=(",", ":")).encode()
     statuses: list[str] = []
 

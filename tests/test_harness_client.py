@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import copy
+import http.client
 import json
 import socket
 import threading
@@ -239,23 +240,10 @@ class _RawServer:
 def _read_request(conn: socket.socket) -> None:
     """The whole request, body included: a socket closed with unread data sends a reset,
     which the client rightly reports as a reset, not as a close without a response."""
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = conn.recv(65536)
-        if not chunk:
-            return
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    length = 0
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(value)
-    while len(body) < length:
-        chunk = conn.recv(65536)
-        if not chunk:
-            return
-        body += chunk
+    with conn.makefile("rb") as stream:
+        stream.readline()  # the request line
+        headers = http.client.parse_headers(stream)
+        stream.read(int(headers.get("Content-Length") or 0))
 
 
 @pytest.fixture

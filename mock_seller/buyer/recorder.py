@@ -399,8 +399,7 @@ class Recorder:
             recent = log.requirements[requirement].recent.get(outcome)
             if recent is None:
                 recent = log.requirements[requirement].recent[outcome] = deque(maxlen=keep)
-            recent.extend(lists[0] if len(lists) == 1 else
-                          sorted(itertools.chain.from_iterable(lists), key=_number)[-keep:])
+            recent.extend(sorted(itertools.chain.from_iterable(lists), key=_number)[-keep:])
 
     def _new_buyer(self, name: str) -> BuyerLog:
         log = self._buyers[name] = BuyerLog(name, deque(maxlen=self.max_exchanges))
