@@ -552,16 +552,16 @@ def test_legal_choices_are_not_refused(servers: dict[str, MockServer]) -> None:
 
 def test_recorder_is_bounded_and_keeps_early_failures() -> None:
     from mock_seller.buyer.checks import failed, passed
-    from mock_seller.buyer.recorder import Recorder, Wire
+    from mock_seller.buyer.recorder import Recorder, exchange_id
 
     recorder = Recorder(max_exchanges=10, checks_per_status=3)
-    first = recorder.record("acme", "v8", "POST", "http://x/poq",
-                            Wire.keep({"Authorization": "t"}, {}),
-                            [failed("R11", "/requestedPOQCompletionDate", "x")], {"2a"}, 422)
+    first = exchange_id(recorder.record(
+        "acme", "v8", "POST", "http://x/poq", {"Authorization": "t"}, {},
+        [failed("R11", "/requestedPOQCompletionDate", "x")], {"2a"}, 422))
     for _ in range(50):
-        recorder.record("acme", "v8", "POST", "http://x/poq", Wire.keep({}, {"a": 1}),
+        recorder.record("acme", "v8", "POST", "http://x/poq", {}, {"a": 1},
                         [passed("R11", "/requestedPOQCompletionDate", "y")], {"2a"}, 201,
-                        Wire.keep({}, {"id": "1"}))
+                        {}, {"id": "1"})
     log = recorder.snapshot("acme")[0]
     assert len(log["exchanges"]) == 10
     assert log["exchanges"][-1]["id"] == "ex-51"
@@ -584,7 +584,7 @@ def test_recorder_counts_batches_of_mixed_outcomes_as_one_by_one() -> None:
 
     from mock_seller.buyer import recorder as module
     from mock_seller.buyer.checks import failed, passed
-    from mock_seller.buyer.recorder import Recorder, Wire
+    from mock_seller.buyer.recorder import Recorder, exchange_id
 
     rng = random.Random(7)
     recorder = Recorder(checks_per_status=5)
@@ -597,7 +597,7 @@ def test_recorder_counts_batches_of_mixed_outcomes_as_one_by_one() -> None:
                     for req in rng.sample(["R9", "R11", "R17"], rng.randint(0, 3))]
         kind = set(rng.sample(["2a", "2b"], rng.randint(0, 2)))
         api = rng.choice(["v7", "v8"])
-        ex = recorder.record("acme", api, "POST", "u", Wire.keep({}, None), findings, kind)
+        ex = exchange_id(recorder.record("acme", api, "POST", "u", {}, None, findings, kind))
         outcome: dict[str, str] = {}
         for f in findings:
             outcome[f.requirement] = "fail" if not f.ok or outcome.get(f.requirement) == \
@@ -621,57 +621,156 @@ def test_recorder_counts_batches_of_mixed_outcomes_as_one_by_one() -> None:
     # the newest exchange of a kind sits in the group met first
     again = Recorder()
     for requirement in ("R9", "R11", "R9"):
-        last = again.record("b", "v8", "GET", "u", Wire.keep({}, None),
-                            [passed(requirement, "", "")], {"2a"})
+        last = exchange_id(again.record("b", "v8", "GET", "u", {}, None,
+                                        [passed(requirement, "", "")], {"2a"}))
     assert again.snapshot()[0]["kinds"]["2a"]["last_valid"] == last
 
 
 def test_recorder_keeps_at_most_its_total_over_all_buyers() -> None:
     from mock_seller.buyer import recorder as module
-    from mock_seller.buyer.recorder import Recorder, Wire
+    from mock_seller.buyer.recorder import Recorder
 
     recorder = Recorder(max_exchanges=module.MAX_TOTAL_EXCHANGES)
-    quiet = recorder.record("quiet", "v8", "GET", "u", Wire.keep({}, None), [])
+    quiet = recorder.record("quiet", "v8", "GET", "u", {}, None, [])
     for _ in range(module.MAX_TOTAL_EXCHANGES):
-        recorder.record("busy", "v8", "GET", "u", Wire.keep({}, None), [])
+        recorder.record("busy", "v8", "GET", "u", {}, None, [])
     logs = {log["name"]: log for log in recorder.snapshot()}
     assert logs["quiet"]["exchanges"] == []  # the oldest of all went first
     assert len(logs["busy"]["exchanges"]) == module.MAX_TOTAL_EXCHANGES
-    assert quiet == "ex-1" and logs["quiet"]["apis"] == {"v8": 1}
+    assert quiet == 1 and logs["quiet"]["apis"] == {"v8": 1}
 
 
 def test_recorded_credentials_are_masked() -> None:
-    from mock_seller.buyer.recorder import Recorder, Wire
+    from mock_seller.buyer.recorder import Recorder
 
     recorder = Recorder()
-    ex = recorder.record("b", "v8", "GET", "u", Wire.keep(
-        {"Authorization": "Bearer s", "Accept": "x", "X-Api-Key": "k"}, None), [])
+    ex = recorder.record("b", "v8", "GET", "u",
+                         {"Authorization": "Bearer s", "Accept": "x", "X-Api-Key": "k"}, None, [])
     headers = recorder.snapshot()[0]["exchanges"][0]["request"]["headers"]
-    assert ex == "ex-1"
+    assert ex == 1
     assert headers == {"Authorization": "***", "Accept": "x", "X-Api-Key": "***"}
 
 
 def test_recorded_environ_keeps_only_the_request_headers() -> None:
     """A server may copy its whole process environment into every WSGI environ (granian
     does): the record keeps the request's headers, named as the buyer sent them."""
-    from mock_seller.buyer.recorder import Recorder, Wire
+    from mock_seller.buyer.recorder import Recorder
 
     environ = {"wsgi.version": (1, 0), "PATH": "/usr/bin", "HOME": "/root",
                "HTTP_ACCEPT": "application/json", "HTTP_X_API_KEY": "k",
                "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": "2",
                "REQUEST_METHOD": "POST"}
     recorder = Recorder()
-    recorder.record("b", "v8", "POST", "u", Wire.keep(environ, b"{}"), [])
+    recorder.record("b", "v8", "POST", "u", environ, b"{}", [])
     request = recorder.snapshot()[0]["exchanges"][0]["request"]
     assert request == {"headers": {"Accept": "application/json", "X-Api-Key": "***",
                                    "Content-Type": "application/json",
                                    "Content-Length": "2"}, "body": {}}
 
 
+def test_records_from_many_threads_are_all_counted_while_read() -> None:
+    """Recording takes no lock: exchanges recorded by several threads at once, while another
+    reads, are each counted once, under numbers of their own."""
+    import threading
+
+    from mock_seller.buyer import recorder as module
+    from mock_seller.buyer.checks import failed, passed
+    from mock_seller.buyer.recorder import Recorder
+
+    recorder = Recorder(max_exchanges=module.MAX_TOTAL_EXCHANGES)
+    numbers: list[int] = []
+    done = threading.Event()
+
+    def send(ok: bool) -> None:
+        finding = (passed if ok else failed)("R82", "/id", "m")
+        numbers.extend(recorder.record("b", "v8", "GET", "u", {}, None, [finding], {"retrieve"})
+                       for _ in range(module.FOLD_EVERY * 3 + 11))
+
+    def read() -> None:
+        while not done.is_set():
+            recorder.snapshot("b")
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    senders = [threading.Thread(target=send, args=(i % 2 == 0,)) for i in range(4)]
+    for t in senders:
+        t.start()
+    for t in senders:
+        t.join()
+    done.set()
+    reader.join()
+    each = module.FOLD_EVERY * 3 + 11
+    assert sorted(numbers) == list(range(1, 4 * each + 1))
+    log = recorder.snapshot("b")[0]
+    assert log["requirements"]["R82"]["counts"] == {"pass": 2 * each, "fail": 2 * each}
+    assert log["kinds"]["retrieve"]["valid"] == 2 * each
+    assert len(log["exchanges"]) == module.MAX_TOTAL_EXCHANGES
+    assert log["exchanges"][-1]["id"] == f"ex-{max(numbers)}"
+
+
+def test_a_waiting_reader_wakes_on_the_next_record() -> None:
+    """A record takes no lock: it wakes a reader it sees waiting, and a reader counts itself
+    waiting before it compares versions, so a record in between is never missed."""
+    import threading
+    import time
+
+    from mock_seller.buyer.recorder import Recorder
+
+    recorder = Recorder()
+    version = recorder.version
+    woke: list[float] = []
+
+    def wait() -> None:
+        start = time.monotonic()
+        recorder.wait_for_change(version, timeout=30)
+        woke.append(time.monotonic() - start)
+
+    reader = threading.Thread(target=wait)
+    reader.start()
+    time.sleep(0.05)  # the reader is waiting, or about to
+    recorder.record("b", "v8", "GET", "u", {}, None, [])
+    reader.join(timeout=10)
+    assert woke and woke[0] < 5 and recorder.version != version
+
+
+def test_recorded_bodies_are_bounded_and_shown_decoded() -> None:
+    from mock_seller.buyer.recorder import MAX_BODY_CHARS, MAX_WIRE_BYTES, Recorder
+
+    recorder = Recorder()
+    long = b'{"a":"' + b"x" * (MAX_WIRE_BYTES * 2) + b'"}'
+    recorder.record("b", "v8", "POST", "u", {}, long, [], status=201, response_headers={},
+                    answer={"id": "1", "note": "\u00e9"})
+    recorder.record("b", "v8", "POST", "u" * 5000, {}, "plain text", [])
+    first, second = recorder.snapshot()[0]["exchanges"]
+    body = first["request"]["body"]
+    assert first["truncated"] and body.startswith('{"a":"xxx')
+    assert len(body) < MAX_BODY_CHARS + 100
+    assert body.endswith(f"[truncated: {len(long) - MAX_BODY_CHARS} more characters]")
+    assert first["response"]["body"] == {"id": "1", "note": "\u00e9"}
+    assert second["request"]["body"] == "plain text" and second["truncated"]
+    assert second["url"].endswith("...[truncated]") and second["response"] is None
+
+
+def test_a_buyer_dropped_and_seen_again_starts_a_new_log() -> None:
+    from mock_seller.buyer.checks import passed
+    from mock_seller.buyer.recorder import Recorder
+
+    recorder = Recorder(max_buyers=2)
+    recorder.record("a", "v8", "GET", "u", {}, None, [passed("R82", "/id", "m")])
+    recorder.snapshot()  # counted: "a" has a log
+    recorder.record("b", "v8", "GET", "u", {}, None, [])
+    recorder.record("c", "v8", "GET", "u", {}, None, [])
+    assert recorder.buyers() == ["b", "c"]  # "a", seen longest ago, went first
+    again = recorder.record("a", "v8", "GET", "u", {}, None, [])
+    [log] = recorder.snapshot("a")
+    assert [e["id"] for e in log["exchanges"]] == [f"ex-{again}"]
+    assert log["requirements"] == {}
+
+
 def test_recorded_environs_of_one_shape_keep_their_own_headers() -> None:
     """The header names are picked out once per set of environ keys: requests with the same
     keys keep their own values, and a request with other keys its own names."""
-    from mock_seller.buyer.recorder import Recorder, Wire
+    from mock_seller.buyer.recorder import Recorder
 
     def environ(agent: str, **more: str) -> dict[str, object]:
         return {"wsgi.version": (1, 0), "REQUEST_METHOD": "GET", "HTTP_USER_AGENT": agent,
@@ -680,7 +779,7 @@ def test_recorded_environs_of_one_shape_keep_their_own_headers() -> None:
     recorder = Recorder()
     for sent in (environ("first"), environ("second"), environ("third", HTTP_X_TRACE="t"),
                  environ("fourth", HTTP_X_TRACE="u", HTTP_ACCEPT_LANGUAGE="fr")):
-        recorder.record("b", "v8", "GET", "u", Wire.keep(sent, None), [])
+        recorder.record("b", "v8", "GET", "u", sent, None, [])
     kept = [e["request"]["headers"] for e in recorder.snapshot()[0]["exchanges"]]
     assert kept == [
         {"Accept": "application/json", "User-Agent": "first"},
@@ -689,7 +788,7 @@ def test_recorded_environs_of_one_shape_keep_their_own_headers() -> None:
         {"Accept": "application/json", "Accept-Language": "fr", "User-Agent": "fourth",
          "X-Trace": "u"}]
     alone = {"wsgi.version": (1, 0), "HTTP_HOST": "h"}  # one header: no itemgetter of one
-    recorder.record("b", "v8", "GET", "u", Wire.keep(alone, None), [])
+    recorder.record("b", "v8", "GET", "u", alone, None, [])
     assert recorder.snapshot()[0]["exchanges"][-1]["request"]["headers"] == {"Host": "h"}
 
 

@@ -137,8 +137,7 @@ def body_read(request_g: _AppCtxGlobals | None = None) -> bytes | None:
     """The bytes ``read_body`` read for this request, if it ran (the buyer record keeps them
     rather than a re-serialised copy). ``request_g``: the request's ``g``, when the caller
     holds it already."""
-    return (current_g() if request_g is None else request_g).get(  # type: ignore[no-any-return]
-        "poq_raw_body")
+    return vars(current_g() if request_g is None else request_g).get("poq_raw_body")
 
 
 def _reject_constant(name: str) -> Any:

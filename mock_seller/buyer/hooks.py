@@ -24,8 +24,7 @@ from mock_seller.api.current import current_flask, current_g, current_request
 from mock_seller.api.errors import ApiError, bad_request, json_response, unprocessable
 from mock_seller.api.limits import body_read
 from mock_seller.buyer.checks import MODES, Finding, hub, retrieve, run_create
-from mock_seller.buyer.checks.create import request_kinds
-from mock_seller.buyer.recorder import Recorder, Wire
+from mock_seller.buyer.recorder import Recorder
 from mock_seller.core.context import engine_of
 from mock_seller.sandbox.tenancy import current_buyer as buyer_of_request
 from schemas.dialect import BASE_PATHS, CANTATA_BASE_PATHS
@@ -88,7 +87,7 @@ class _Pending(NamedTuple):
     api: str
     body: Any
     findings: list[Finding]
-    kinds: set[str]
+    kinds: frozenset[str]
     t0: float
 
 
@@ -96,16 +95,16 @@ _make = tuple.__new__  # a _Pending without the Python-level __new__ of named tu
 
 
 def _judge(state: BuyerConformance, api: str, body: Any, findings: list[Finding],
-           kinds: set[str], operation: str) -> None:
-    request_g = current_g()
-    pending: _Pending | None = request_g.get("buyer_pending")
+           kinds: frozenset[str], operation: str) -> None:
+    scope = vars(current_g())  # g's attributes, without its Python-level get and setattr
+    pending: _Pending | None = scope.get("buyer_pending")
     if pending is None:
         pending = _make(_Pending, (state, api, body, findings, kinds, perf_counter()))
     else:  # judged twice in one request: one exchange, all its findings
         findings = pending.findings + findings
         pending = pending._replace(findings=findings, kinds=pending.kinds | kinds)
-    request_g.buyer_pending = pending
-    request_g.buyer_findings = findings
+    scope["buyer_pending"] = pending
+    scope["buyer_findings"] = findings
     if state.mode == "strict":
         failing = [f for f in findings if not f.ok]
         if failing:
@@ -123,38 +122,41 @@ def _refusal(api: str, operation: str, failing: list[Finding]) -> ApiError:
                        f"{first['propertyPath'] or '/'}: {first['reason']}"[:255], more)
 
 
+_HUB, _RETRIEVE, _LIST = frozenset({"hub"}), frozenset({"retrieve"}), frozenset({"list"})
+
+
 def gate_create(api: str, body: Any) -> None:
     """Check and record a create request; raises the strict 422."""
     app = current_flask()
     state = _active(app)
     if state is None:
         return
-    findings = run_create(api, body, engine_of(app).scenario)
-    _judge(state, api, body, findings, request_kinds(body), "create")
+    findings, kinds = run_create(api, body, engine_of(app).scenario)
+    _judge(state, api, body, findings, kinds, "create")
 
 
 def gate_hub_register(api: str, body: Any) -> None:
     state = _active()
     if state is not None:
-        _judge(state, api, body, hub.check_register(body), {"hub"}, "register")
+        _judge(state, api, body, hub.check_register(body), _HUB, "register")
 
 
 def gate_hub_unregister(api: str, sub_id: str | None) -> None:
     state = _active()
     if state is not None:
-        _judge(state, api, None, hub.check_unregister(sub_id), set(), "unregister")
+        _judge(state, api, None, hub.check_unregister(sub_id), frozenset(), "unregister")
 
 
 def gate_retrieve(api: str, poq_id: str | None) -> None:
     state = _active()
     if state is not None:
-        _judge(state, api, None, retrieve.check_retrieve(poq_id), {"retrieve"}, "retrieve")
+        _judge(state, api, None, retrieve.check_retrieve(poq_id), _RETRIEVE, "retrieve")
 
 
 def gate_list(api: str, keys: Any) -> None:
     state = _active()
     if state is not None:
-        _judge(state, api, None, retrieve.check_list(keys), {"list"}, "list")
+        _judge(state, api, None, retrieve.check_list(keys), _LIST, "list")
 
 
 # -- lenient waivers ----------------------------------------------------------------------
@@ -215,15 +217,16 @@ def _unregister_without_id(response: Response) -> Response:
 def _after(response: Response) -> Response:
     """Record the exchange the gates judged, now that its answer is made."""
     request_g = current_g()
-    pending: _Pending | None = request_g.pop("buyer_pending", None)
+    scope = vars(request_g)
+    pending: _Pending | None = scope.pop("buyer_pending", None)
     if pending is None:
         if response.status_code != 405:
             return response
         response = _unregister_without_id(response)
-        pending = request_g.pop("buyer_pending", None)
+        pending = scope.pop("buyer_pending", None)
         if pending is None:
             return response
-    latency_ms = round((perf_counter() - pending.t0) * 1000, 3)
+    seconds = perf_counter() - pending.t0
     req = current_request()
     raw = body_read(request_g)  # the bytes the buyer sent, when the view read a body
     answer = None
@@ -232,7 +235,7 @@ def _after(response: Response) -> Response:
         whole = type(body) is list and len(body) == 1 and type(body[0]) is bytes
         answer = body[0] if whole else response.get_data()
     pending.state.recorder.record(
-        current_buyer(request_g), pending.api, req.method, _request_url(req),
-        Wire.keep(req.environ, pending.body if raw is None else raw), pending.findings,
-        pending.kinds, response.status_code, Wire.keep(response.headers, answer), latency_ms)
+        current_buyer(request_g), pending.api, req.method, _request_url(req), req.environ,
+        pending.body if raw is None else raw, pending.findings, pending.kinds,
+        response.status_code, response.headers, answer, seconds)
     return response

@@ -16,7 +16,7 @@ import functools
 import itertools
 import threading
 import time
-from collections import OrderedDict, deque
+from collections import Counter, OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from operator import attrgetter, itemgetter
@@ -31,6 +31,7 @@ from mock_seller.core.timeutil import format_timestamp
 MAX_BODY_CHARS = 8_000
 MAX_URL_CHARS = 2_048  # a 250 KB query string is kept as its first 2 KB
 MAX_HEADERS = 50
+MAX_WIRE_BYTES = MAX_BODY_CHARS * 4  # enough bytes for MAX_BODY_CHARS characters
 #: Exchanges kept over all buyers together (bodies are cut at MAX_BODY_CHARS each).
 MAX_TOTAL_EXCHANGES = 2_000
 _SECRET_WORDS = ("authorization", "cookie", "token", "secret", "api-key", "apikey", "password")
@@ -63,66 +64,21 @@ def mask_headers(headers: Any) -> dict[str, str]:
     return out
 
 
-def bounded_body(body: Any) -> tuple[Any, bool]:
-    """The body as recorded: a private copy of the JSON, or text cut at MAX_BODY_CHARS."""
-    if isinstance(body, str):
-        text = body
-    else:
-        raw = wire_json.dumps(body)
-        if len(raw) <= MAX_BODY_CHARS:  # bytes >= characters: short enough either way
-            return wire_json.loads(raw), False
-        text = raw.decode()
-    if len(text) <= MAX_BODY_CHARS:
-        return (body if isinstance(body, str) else wire_json.loads(text)), False
-    return _cut(text, len(text))
-
-
 def _cut(text: str, length: int) -> tuple[str, bool]:
     return text[:MAX_BODY_CHARS] + f"...[truncated: {length - MAX_BODY_CHARS} more " \
                                    "characters]", True
 
 
-class Wire(NamedTuple):
-    """A message as it crossed the wire, kept raw and decoded only when the record is read
-    (a report, ``/_mock/buyer-report``): a buyer pays for its record in copies, not in JSON
-    passes. ``body`` is the wire bytes (at most ``MAX_BODY_CHARS`` characters' worth, with
-    ``size`` the full length) or a value the caller already made private (``bounded_body``).
-    A named tuple: two per request, cheaper to build than a frozen dataclass."""
-
-    headers: tuple[Any, ...]  # (name, value) pairs; for an environ (names, values)
-    body: Any
-    size: int = 0
-    raw: bool = False
-    environ: bool = False  # ``headers`` are WSGI environ entries (HTTP_USER_AGENT, ...)
-
-    @classmethod
-    def keep(cls, headers: Any, body: Any) -> Wire:
-        """``headers``: a WSGI environ (its header entries are kept as they are and named
-        when read), a ``Headers`` or pairs."""
-        environ = isinstance(headers, dict) and "wsgi.version" in headers
-        if environ:
-            names, values = _header_names(headers)
-            items: tuple[Any, ...] = (names, values(headers))
-        else:
-            items = tuple(headers.items() if isinstance(headers, dict) else headers)
-            items = items[:MAX_HEADERS]
-        if body is None:  # a GET
-            return _make(cls, (items, None, 0, False, environ))
-        if isinstance(body, (bytes, bytearray)):
-            return _make(cls, (items, bytes(body[:MAX_BODY_CHARS * 4]), len(body), True,
-                               environ))
-        recorded, truncated = bounded_body(body)
-        return _make(cls, (items, recorded, -1 if truncated else 0, False, environ))
-
-    def read(self) -> tuple[dict[str, Any], bool]:
-        """The message as reports show it, and whether its body was cut."""
-        body, truncated = self.body, self.size < 0
-        if self.raw:
-            body, truncated = _decode(self.body, self.size)
-        headers: Any = self.headers
-        if self.environ:
-            headers = EnvironHeaders(dict(zip(*headers, strict=True)))
-        return {"headers": mask_headers(headers), "body": body}, truncated
+def wire_bytes(body: Any) -> bytes | None:
+    """A body as the bytes that crossed the wire: what a view parsed (a JSON value) is
+    written back, text encoded."""
+    if body is None or type(body) is bytes:
+        return body  # type: ignore[no-any-return]
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        return bytes(body)
+    if isinstance(body, str):
+        return body.encode()
+    return wire_json.dumps_to_keep(body)
 
 
 _HEADER_PREFIXES = ("HTTP_", "CONTENT_TYPE", "CONTENT_LENGTH")
@@ -163,9 +119,42 @@ def _getter(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
     return lambda env: tuple(env[name] for name in names)  # itemgetter of one: a bare value
 
 
-def _decode(raw: bytes, size: int) -> tuple[Any, bool]:
-    if not raw:
+def _pairs(headers: Any) -> tuple[tuple[str, Any], ...]:
+    """At most MAX_HEADERS (name, value) pairs of a ``Headers``, a mapping or pairs."""
+    if hasattr(headers, "items"):
+        headers = headers.items()
+    return tuple(itertools.islice(headers, MAX_HEADERS))
+
+
+def _readable_headers(names: tuple[str, ...] | None, headers: Any) -> dict[str, str]:
+    """``names`` given: ``headers`` are the values of those WSGI environ entries."""
+    if names is not None:
+        headers = EnvironHeaders(dict(zip(names, headers, strict=True)))
+    return mask_headers(headers)
+
+
+class _Head(NamedTuple):
+    """A body not kept as it came (longer than MAX_WIRE_BYTES, or not bytes): its first
+    MAX_WIRE_BYTES wire bytes, and how many it had."""
+
+    head: bytes
+    size: int
+
+    @classmethod
+    def of(cls, body: Any) -> _Head:
+        raw = wire_bytes(body) or b""
+        return cls(raw[:MAX_WIRE_BYTES], len(raw))
+
+
+def _decode(body: bytes | _Head | None) -> tuple[Any, bool]:
+    """A kept body as reports show it (JSON, else text, cut at MAX_BODY_CHARS characters),
+    and whether it was cut."""
+    if isinstance(body, _Head):
+        raw, size = body
+    elif not body:
         return None, False
+    else:
+        raw, size = body, len(body)
     text = raw.decode("utf-8", "replace")
     if size > len(raw) or len(text) > MAX_BODY_CHARS:
         return _cut(text, len(text) + size - len(raw))
@@ -201,21 +190,40 @@ class Verdict(NamedTuple):
 
 
 class Exchange(NamedTuple):
-    """One request and its answer, recorded whole when the answer is made."""
+    """One request and its answer, kept as they crossed the wire when the answer is made:
+    counted (``Recorder._fold``) in batches and decoded (``_readable``) when read. Recorded
+    as a plain tuple of these fields (a tuple subclass costs four times as much to build),
+    and read through this class."""
 
-    verdict: Verdict
-    request: Wire
-    status: int
-    response: Wire | None
-    latency_ms: float
+    # the outcome it is counted under (``_OUTCOME``): a buyer's requests mostly repeat a few
+    buyer: str
+    api: str
+    kinds: frozenset[str]
+    findings: tuple[Finding, ...]
+    number: int
+    started: float  # time.time()
+    method: str
+    url: str
     url_cut: bool
-    buyer: str  # whose log keeps it (the oldest exchange overall goes first)
+    header_names: tuple[str, ...] | None  # the environ entries ``headers`` holds, if any
+    headers: tuple[Any, ...]  # their values, else (name, value) pairs
+    body: bytes | _Head | None  # the wire bytes
+    status: int
+    response_headers: Any  # as given (the answer's ``Headers``); None: no answer
+    answer: bytes | _Head | None
+    seconds: float  # from the buyer checks' judgement to the answer
+
+    def verdict(self) -> Verdict:
+        return _make(Verdict, (self.number, self.method, self.url, self.findings,
+                               self.started))
 
 
 _make = tuple.__new__  # the named tuples above without their Python-level __new__
+_as_exchange = functools.partial(_make, Exchange)
+_OUTCOME = itemgetter(0, 1, 2, 3)  # (buyer, api, kinds, findings) of an Exchange
+_NUMBER = Exchange._fields.index("number")
 
-
-#: exchanges a buyer log keeps uncounted before it counts them all (``Recorder._fold``)
+#: exchanges recorded uncounted before the next record counts them all (``Recorder._fold``)
 FOLD_EVERY = 256
 
 
@@ -242,16 +250,14 @@ class RequirementLog:
 @dataclass(slots=True)
 class BuyerLog:
     name: str
-    exchanges: deque[Exchange]
+    since: int  # the first exchange number counted here (a buyer dropped and seen again)
     requirements: dict[str, RequirementLog] = field(default_factory=dict)
     kinds: dict[str, dict[str, Any]] = field(default_factory=dict)
     apis: dict[str, int] = field(default_factory=dict)
-    #: (verdict, request kinds, api) of the exchanges not counted yet, oldest first
-    unfolded: list[tuple[Verdict, Any, str]] = field(default_factory=list)
 
 
 class Recorder:
-    """What buyers sent; ``version`` grows with every change (report writers wait for it
+    """What buyers sent; ``version`` changes with every change (report writers wait for it
     in ``wait_for_change``)."""
 
     def __init__(self, max_exchanges: int = 500, max_buyers: int = 100,
@@ -265,53 +271,56 @@ class Recorder:
         self._changed = threading.Condition(self._lock)
         self._waiting = 0  # readers in wait_for_change
         self._seq = itertools.count(1)
+        self._unfolded: deque[tuple[Any, ...]] = deque()  # recorded, not counted yet
+        #: counted exchanges over all buyers, oldest first; a buyer's log shows its last
+        #: max_exchanges of them
+        self._order: deque[tuple[Any, ...]] = deque(maxlen=MAX_TOTAL_EXCHANGES)
         self._buyers: OrderedDict[str, BuyerLog] = OrderedDict()
-        self._order: deque[Exchange] = deque()  # oldest first, over all buyers
 
     # -- writing --------------------------------------------------------------------------
-    def record(self, buyer: str, api: str, method: str, url: str, request: Wire,
-               findings: list[Finding], kinds: set[str] | frozenset[str] = frozenset(),
-               status: int = 0, response: Wire | None = None,
-               latency_ms: float = 0.0) -> str:
-        """Keep one exchange; its findings are counted per requirement, and the request
-        kinds it exercised (valid when none of its findings failed), in batches
-        (``_fold``). One call, one lock, per request: this runs on every request a buyer
-        sends."""
+    def record(self, buyer: str, api: str, method: str, url: str, headers: Any, body: Any,
+               findings: list[Finding] | tuple[Finding, ...],
+               kinds: set[str] | frozenset[str] = frozenset(), status: int = 0,
+               response_headers: Any = None, answer: Any = None, seconds: float = 0.0,
+               ) -> int:
+        """Keep one exchange and return its number. ``headers``: the request's WSGI environ
+        (or its headers); bodies: wire bytes, or a JSON value; ``response_headers`` None:
+        no answer. This runs on every request a buyer sends, so it only appends what it was
+        given, without a lock: the exchanges are counted per requirement, per request kind
+        (valid when none of its findings failed) and per API in batches (``_fold``), every
+        FOLD_EVERY exchanges and before any read."""
+        number = next(self._seq)
         cut = len(url) > MAX_URL_CHARS
         if cut:
             url = url[:MAX_URL_CHARS] + "...[truncated]"
-        number = next(self._seq)
-        verdict = _make(Verdict, (number, method, url, tuple(findings), time.time()))
-        exchange = _make(Exchange, (verdict, request, status, response, latency_ms, cut,
-                                    buyer))
-        with self._lock:
-            log = self._buyers.get(buyer)
-            if log is None:
-                log = self._new_buyer(buyer)
-            else:
-                self._buyers.move_to_end(buyer)
-            log.exchanges.append(exchange)  # a deque of max_exchanges: the oldest goes
-            order = self._order
-            order.append(exchange)
-            if len(order) > MAX_TOTAL_EXCHANGES:
-                old = order.popleft()
-                old_log = self._buyers.get(old.buyer)
-                if old_log is not None and old_log.exchanges and old_log.exchanges[0] is old:
-                    old_log.exchanges.popleft()
-            unfolded = log.unfolded
-            unfolded.append((verdict, kinds, api))
-            if len(unfolded) >= FOLD_EVERY:
-                self._fold(log)
-            self.version += 1
-            if self._waiting:  # notify_all is four Python calls: only for a waiting reader
+        if body is not None and (type(body) is not bytes or len(body) > MAX_WIRE_BYTES):
+            body = _Head.of(body)
+        if answer is not None and (type(answer) is not bytes or len(answer) > MAX_WIRE_BYTES):
+            answer = _Head.of(answer)
+        if type(headers) is dict and "wsgi.version" in headers:
+            names, values = _header_names(headers)
+            headers = values(headers)
+        else:
+            names, headers = None, _pairs(headers)
+        unfolded = self._unfolded
+        unfolded.append((  # an Exchange's fields
+            buyer, api, frozenset(kinds), tuple(findings), number, time.time(), method, url,
+            cut, names, headers, body, status, response_headers, answer, seconds))
+        self.version = number
+        if len(unfolded) >= FOLD_EVERY:
+            with self._lock:
+                self._fold()
+        if self._waiting:  # notify_all is four Python calls: only for a waiting reader
+            with self._lock:
                 self._changed.notify_all()
-        return exchange_id(number)
+        return number
 
     def clear(self) -> None:
         with self._lock:
-            self._buyers.clear()
+            self._unfolded.clear()
             self._order.clear()
-            self.version += 1
+            self._buyers.clear()
+            self.version = next(self._seq)  # a number no exchange takes
             self._changed.notify_all()
 
     # -- reading --------------------------------------------------------------------------
@@ -319,12 +328,12 @@ class Recorder:
         """Block until ``version`` is no longer current (or ``timeout`` seconds pass, or
         ``wake`` is called); returns the version now current."""
         with self._lock:
-            if self.version == version:
-                self._waiting += 1
-                try:
+            self._waiting += 1  # before the test: a record in between sees a reader waiting
+            try:
+                if self.version == version:
                     self._changed.wait(timeout)
-                finally:
-                    self._waiting -= 1
+            finally:
+                self._waiting -= 1
             return self.version
 
     def wake(self) -> None:
@@ -334,22 +343,27 @@ class Recorder:
 
     def buyers(self) -> list[str]:
         with self._lock:
+            self._fold()
             return list(self._buyers)
 
     def snapshot(self, buyer: str | None = None) -> list[dict[str, Any]]:
         """Copies of the logs of one buyer (or all), safe to read unlocked."""
         with self._lock:  # only references are taken here: the records never change
-            for log in self._buyers.values():
-                if log.unfolded and buyer in (None, log.name):
-                    self._fold(log)
-            logs = [(log.name, list(log.exchanges),
+            self._fold()
+            shown = {name: log for name, log in self._buyers.items() if buyer in (None, name)}
+            exchanges: dict[str, list[Exchange]] = {name: [] for name in shown}
+            for exchange in map(_as_exchange, self._order):
+                mine = exchanges.get(exchange.buyer)
+                if mine is not None and exchange.number >= shown[exchange.buyer].since:
+                    mine.append(exchange)
+            logs = [(name, exchanges[name][-self.max_exchanges:],
                      {rid: (dict(r.counts), {s: list(d) for s, d in r.recent.items()})
                       for rid, r in log.requirements.items()},
                      {k: dict(v) for k, v in log.kinds.items()}, dict(log.apis))
-                    for name, log in self._buyers.items() if buyer in (None, name)]
+                    for name, log in shown.items()]
         # written out of the lock: requests never wait for a reader
         return [{"name": name,
-                 "exchanges": [_readable(name, e) for e in exchanges],
+                 "exchanges": [_readable(e) for e in exchanges],
                  "requirements": {rid: {"counts": counts,
                                         "checks": [v.entry(name, rid, status)
                                                    for status, verdicts in recent.items()
@@ -361,63 +375,91 @@ class Recorder:
                 for name, exchanges, requirements, kinds, apis in logs]
 
     # -- internals ------------------------------------------------------------------------
-    def _fold(self, log: BuyerLog) -> None:
-        """Count the unfolded exchanges of ``log`` (lock held). A buyer's requests mostly
-        repeat a few outcomes (the same passing findings, request kinds and API), so they are
-        grouped by outcome first and each requirement is updated once per group, not once
-        per request."""
-        groups: dict[tuple[Any, ...], list[Verdict]] = {}
-        for verdict, kinds, api in log.unfolded:
-            key = (verdict.findings, frozenset(kinds), api)
-            group = groups.get(key)
-            if group is None:
-                groups[key] = [verdict]
-            else:
-                group.append(verdict)
-        log.unfolded = []
+    def _fold(self) -> None:
+        """Count the exchanges recorded since the last fold (lock held). They are grouped by
+        outcome first (buyer, API, findings, request kinds), and each group updates its
+        requirements once, with its newest ``checks_per_status`` exchanges as recent checks."""
+        unfolded: deque[Any] = self._unfolded
+        batch = [unfolded.popleft() for _ in range(len(unfolded))]  # records may go on
+        if not batch:
+            return
+        self._order.extend(batch)
         keep = self.checks_per_status
-        newest: dict[tuple[str, str], list[list[Verdict]]] = {}  # (requirement, outcome)
-        for (findings, kinds, api), verdicts in groups.items():
+        groups = _groups(batch, keep)
+        first = min(map(itemgetter(_NUMBER), batch))
+        recent: dict[tuple[str, str, str], tuple[RequirementLog, list[Verdict]]] = {}
+        # the group seen last goes last: the buyer seen last is the one dropped last
+        for (buyer, api, kinds, findings), (times, members) in sorted(
+                groups.items(), key=lambda group: group[1][1][0][_NUMBER]):
+            log = self._log(buyer, first)
+            verdicts = [_as_exchange(exchange).verdict() for exchange in reversed(members)]
             outcomes = _outcomes(findings)
-            valid = "fail" not in outcomes.values()
-            times = len(verdicts)
             for requirement, outcome in outcomes.items():
                 req = log.requirements.get(requirement)
                 if req is None:
                     req = log.requirements[requirement] = RequirementLog()
                 req.counts[outcome] += times
-                newest.setdefault((requirement, outcome), []).append(verdicts[-keep:])
+                recent.setdefault((buyer, requirement, outcome), (req, []))[1].extend(verdicts)
+            valid = "fail" not in outcomes.values()
             for kind in kinds:
                 seen = log.kinds.get(kind)
                 if seen is None:
                     seen = log.kinds[kind] = {"valid": 0, "invalid": 0, "last": None}
                 seen["valid" if valid else "invalid"] += times
                 last = "last_valid" if valid else "last_invalid"
-                seen[last] = max(seen.get(last) or 0, verdicts[-1].number)
+                seen[last] = max(seen.get(last) or 0, members[0][_NUMBER])
             log.apis[api] = log.apis.get(api, 0) + times
-        for (requirement, outcome), lists in newest.items():
-            recent = log.requirements[requirement].recent.get(outcome)
-            if recent is None:
-                recent = log.requirements[requirement].recent[outcome] = deque(maxlen=keep)
-            recent.extend(sorted(itertools.chain.from_iterable(lists), key=_number)[-keep:])
+        for (_, _, outcome), (req, verdicts) in recent.items():
+            kept = req.recent.get(outcome)
+            if kept is None:
+                kept = req.recent[outcome] = deque(maxlen=keep)
+            kept.extend(sorted(verdicts, key=_number)[-keep:])
 
-    def _new_buyer(self, name: str) -> BuyerLog:
-        log = self._buyers[name] = BuyerLog(name, deque(maxlen=self.max_exchanges))
+    def _log(self, name: str, since: int) -> BuyerLog:
+        """The log of buyer ``name``, now the one seen last (lock held)."""
+        log = self._buyers.get(name)
+        if log is not None:
+            self._buyers.move_to_end(name)
+            return log
+        log = self._buyers[name] = BuyerLog(name, since)
         while len(self._buyers) > self.max_buyers:
             self._buyers.popitem(last=False)
         return log
 
 
-def _readable(buyer: str, exchange: Exchange) -> dict[str, Any]:
+def _groups(batch: list[tuple[Any, ...]], keep: int,
+            ) -> dict[tuple[Any, ...], tuple[int, list[tuple[Any, ...]]]]:
+    """The outcomes of a batch of exchanges (``_OUTCOME``): how many had each, and its
+    newest ``keep`` exchanges, newest first."""
+    sizes = Counter(map(_OUTCOME, batch))
+    newest: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {key: [] for key in sizes}
+    short = len(sizes)  # outcomes that may still take a newer exchange
+    for exchange in reversed(batch):
+        key = exchange[:4]
+        members = newest[key]
+        if len(members) < keep:
+            members.append(exchange)
+            if len(members) == keep or len(members) == sizes[key]:
+                short -= 1
+                if not short:
+                    break
+    return {key: (sizes[key], members) for key, members in newest.items()}
+
+
+def _readable(exchange: Exchange) -> dict[str, Any]:
     """An exchange as reports show it: its messages decoded."""
-    verdict = exchange.verdict
-    request, cut = exchange.request.read()
+    body, cut = _decode(exchange.body)
     response = None
-    if exchange.response is not None:
-        answer, cut_response = exchange.response.read()
-        response = {"status": exchange.status, **answer}
-        cut = cut or cut_response
-    return {"id": exchange_id(verdict.number), "test": f"buyer:{buyer}", "method": verdict.method,
-            "url": verdict.url, "request": request, "response": response,
-            "latency_ms": exchange.latency_ms, "started": format_timestamp(verdict.started),
-            "error": None, "truncated": exchange.url_cut or cut}
+    if exchange.response_headers is not None:
+        answer, cut_answer = _decode(exchange.answer)
+        response = {"status": exchange.status,
+                    "headers": _readable_headers(None, exchange.response_headers),
+                    "body": answer}
+        cut = cut or cut_answer
+    return {"id": exchange_id(exchange.number), "test": f"buyer:{exchange.buyer}",
+            "method": exchange.method, "url": exchange.url,
+            "request": {"headers": _readable_headers(exchange.header_names, exchange.headers),
+                        "body": body},
+            "response": response, "latency_ms": round(exchange.seconds * 1000, 3),
+            "started": format_timestamp(exchange.started), "error": None,
+            "truncated": exchange.url_cut or cut}

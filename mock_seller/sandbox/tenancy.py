@@ -101,7 +101,7 @@ def current_party(request_g: _AppCtxGlobals | None = None) -> Party | None:
         if not has_request_context():
             return None
         request_g = current_g()
-    return request_g.get("poq_party")  # type: ignore[no-any-return]
+    return vars(request_g).get("poq_party")  # g.get without its Python-level call
 
 
 def current_buyer(request_g: _AppCtxGlobals | None = None) -> str | None:

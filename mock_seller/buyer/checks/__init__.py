@@ -23,14 +23,15 @@ from mock_seller.buyer.checks.findings import (
 )
 
 
-def run_create(api: str, body: Any, scenario: Any) -> list[Finding]:
-    """Every finding on a create request body (any JSON value)."""
-    out = create.check(api, body, scenario)
+def run_create(api: str, body: Any, scenario: Any) -> tuple[list[Finding], frozenset[str]]:
+    """Every finding on a create request body (any JSON value), and the use cases it
+    exercises (request kinds 2a, 2b, 2c)."""
+    out, kinds = create.check(api, body, scenario)
     if isinstance(body, dict):
         out += places.check(api, body, scenario)
         out += contacts.check(api, body)
         out += relationships.check(api, body, scenario)
-    return out
+    return out, frozenset(kinds)
 
 
 __all__ = ["ITEMS", "MODES", "Finding", "as_dict", "as_list", "failed", "is_text", "passed",

@@ -25,11 +25,14 @@ BUYER_ROLE = "buyerContactInformation"
 _OPTIONAL = ("projectId", "externalId", "buyerId", "sellerId")
 
 
-def check(api: str, body: Any, scenario: Any) -> list[Finding]:
-    """Findings of the request-level rules and of every item's identity rules."""
+def check(api: str, body: Any, scenario: Any) -> tuple[list[Finding], set[str]]:
+    """Findings of the request-level rules and of every item's identity rules, and the use
+    cases the request exercises: 2a (add by offering), 2b (add by specification), 2c
+    (modify)."""
+    kinds: set[str] = set()
     if not isinstance(body, dict):
         return [failed("R12", "", "the request body must be a JSON object with POQ items",
-                       blocking=True)]
+                       blocking=True)], kinds
     out = _flags(api, body)
     out.append(_contact(body))
     out += _completion_date(body)
@@ -40,7 +43,7 @@ def check(api: str, body: Any, scenario: Any) -> list[Finding]:
     if not isinstance(items, list) or not items:
         out.append(failed("R12", f"/{ITEMS}", "at least one POQ item is required",
                           "missingProperty", blocking=True))
-        return out
+        return out, kinds
     count = len(items)
     out.append(_ITEM_COUNTS[count] if count < len(_ITEM_COUNTS)
                else passed("R12", f"/{ITEMS}", f"{count} POQ item(s)"))
@@ -59,31 +62,14 @@ def check(api: str, body: Any, scenario: Any) -> list[Finding]:
                                   "within the POQ", blocking=True))
             seen.add(item_id)
         if action == "modify":
+            kinds.add("2c")
             out += _change_item(item, at, scenario)
         elif action == "add":
-            out += _install_item(body, item, at)
+            out += _install_item(body, item, at, kinds)
         else:
             out.append(failed("R17", at.action, f"action {action!r} is neither add "
                               "(INSTALL) nor modify (CHANGE)", blocking=True))
-    return out
-
-
-def request_kinds(body: Any) -> set[str]:
-    """Use cases a create request exercises: 2a (add by offering), 2b (add by
-    specification), 2c (modify)."""
-    kinds: set[str] = set()
-    items = body.get(ITEMS) if isinstance(body, dict) else None
-    for item in items if isinstance(items, list) else ():
-        action = item.get("action") if isinstance(item, dict) else None
-        if action == "modify":
-            kinds.add("2c")
-        elif action == "add":
-            product = as_dict(item.get("product"))
-            if as_dict(product.get("productOffering")).get("id") is not None:
-                kinds.add("2a")
-            elif as_dict(product.get("productSpecification")).get("id") is not None:
-                kinds.add("2b")
-    return kinds
+    return out, kinds
 
 
 _FLAGS = (("instantSyncQualification", "Immediate Response Only"),
@@ -150,10 +136,7 @@ def _is_datetime(raw: Any) -> bool:
 
 
 def _optional(body: dict[str, Any]) -> Finding | None:
-    used: tuple[str, ...] = ()
-    for key in _OPTIONAL:
-        if key in body:
-            used += (key,)
+    used = tuple(filter(body.__contains__, _OPTIONAL))
     if body.get("instantSyncQualification") is True and "requestedPOQCompletionDate" in body:
         used += ("requestedPOQCompletionDate",)
     if not used:
@@ -166,7 +149,7 @@ def _optional(body: dict[str, Any]) -> Finding | None:
 
 
 def _install_item(body: dict[str, Any], item: dict[str, Any], at: ItemPointers,
-                  ) -> list[Finding]:
+                  kinds: set[str]) -> list[Finding]:
     out = [_item_id(item, at, "R17")]
     product = item.get("product")
     if not isinstance(product, dict):
@@ -175,6 +158,10 @@ def _install_item(body: dict[str, Any], item: dict[str, Any], at: ItemPointers,
         return out
     offering = product.get("productOffering")
     spec = product.get("productSpecification")
+    if isinstance(offering, dict) and offering.get("id") is not None:
+        kinds.add("2a")  # a qualification by offering (use case 2a), else by specification
+    elif isinstance(spec, dict) and spec.get("id") is not None:
+        kinds.add("2b")
     if offering is None and spec is None:
         out.append(failed("R17", f"{at.product}/productOffering", "an INSTALL item names a "
                           "productOffering (2a) or a productSpecification (2b)",

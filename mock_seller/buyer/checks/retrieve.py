@@ -18,7 +18,13 @@ def check_retrieve(poq_id: str | None) -> list[Finding]:
     if not is_text(poq_id):
         return [failed("R82", "/id", "GET /productOfferingQualification/{id} names the POQ "
                        "identifier", "missingProperty", blocking=True)]
-    return [passed("R82", "/id", f"POQ {poq_id!r} named")]
+    return [_NAMED]
+
+
+#: the same finding for every id (the id is in the URL a report shows with it): the record
+#: counts exchanges with equal findings together, so a finding naming the id would make
+#: each POQ retrieved a group of its own
+_NAMED = passed("R82", "/id", "the POQ identifier is named")
 
 
 def check_list(keys: Iterable[str]) -> list[Finding]:
