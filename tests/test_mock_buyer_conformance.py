@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 import requests
 import yaml
-from mock_helpers import UNI_TYPE, eline_item, modify_item, poq, spec_item, uni_item
+from mock_helpers import UNI_TYPE, eline_item, iso, modify_item, poq, spec_item, uni_item
 
 from mock_seller.buyer.checks import places
 from mock_seller.core.scenario import load_scenario
@@ -666,6 +666,34 @@ def test_recorded_environ_keeps_only_the_request_headers() -> None:
     assert request == {"headers": {"Accept": "application/json", "X-Api-Key": "***",
                                    "Content-Type": "application/json",
                                    "Content-Length": "2"}, "body": {}}
+
+
+def test_passing_findings_say_what_was_judged_not_the_values() -> None:
+    """Requests that differ only in their values (dates, product ids, relationship targets,
+    callbacks, subscription and POQ ids) pass with equal findings: the record counts equal
+    outcomes together, and a pass naming a value would make each request a group of its
+    own (eight times the record's cost)."""
+    from mock_seller.buyer.checks import hub, retrieve, run_create
+
+    scenario = load_scenario("default")
+
+    def create(product: str, target: str, when: str) -> Body:
+        first = modify_item("1", product)
+        first["product"]["productRelationship"] = [{"id": target,
+                                                    "relationshipType": "CONNECTS"}]
+        second = eline_item("2")
+        second["qualificationItemRelationship"] = [{"id": "1", "relationshipType": "RELIES"}]
+        return poq(first, second, instant=False, requested=when)
+
+    one, _ = run_create("v8", create("AccessElineOVC-0001", "SP1_UNI", iso(3600)), scenario)
+    other_eline = "01494079-6c79-4a25-83f7-48284196d44d"  # of the same offering
+    other, _ = run_create("v8", create(other_eline, "AccessElineOVC-0001", iso(7200)), scenario)
+    assert {f.requirement for f in one if f.ok} >= {"R11", "R48", "R50", "R51", "R53", "R24"}
+    assert [f for f in one if f.ok] == [f for f in other if f.ok]
+    assert hub.check_register({"callback": "http://a.example/x"}) == \
+        hub.check_register({"callback": "https://b.example/y"})
+    assert hub.check_unregister("s-1") == hub.check_unregister("s-2")
+    assert retrieve.check_retrieve("p-1") == retrieve.check_retrieve("p-2")
 
 
 def test_records_from_many_threads_are_all_counted_while_read() -> None:

@@ -65,7 +65,7 @@ def _attributes(rel: Any, here: str, requirement: str, what: str) -> list[Findin
     if missing:
         return [failed(requirement, f"{here}/{key}", f"a {what} names its {key} (id and "
                        "relationshipType are required)", "missingProperty") for key in missing]
-    return [passed(requirement, here, f"{what} to {rel['id']!r} ({rel['relationshipType']})")]
+    return [passed(requirement, here, f"{what} with id and relationshipType")]
 
 
 def _product_link(rel: Any, here: str, ids: tuple[str, ...], item_ids: set[Any],
@@ -76,8 +76,8 @@ def _product_link(rel: Any, here: str, ids: tuple[str, ...], item_ids: set[Any],
     if not is_text(target):
         return out
     if target in inventory:
-        out.append(passed(product_req, f"{here}/id", f"product {target!r} of the inventory "
-                          "linked through productRelationship"))
+        out.append(passed(product_req, f"{here}/id", "a product of the inventory linked "
+                          "through productRelationship"))
     elif target in item_ids:
         out.append(failed(item_req, f"{here}/id", f"{target!r} is an item of this request: "
                           "link it through qualificationItemRelationship"))
@@ -96,7 +96,7 @@ def _item_link(rel: Any, here: str, ids: tuple[str, ...], own: Any, item_ids: se
     if not is_text(target):
         return out
     if target in item_ids and target != own:
-        out.append(passed(item_req, f"{here}/id", f"item {target!r} of this request linked "
+        out.append(passed(item_req, f"{here}/id", "another item of this request linked "
                           "through qualificationItemRelationship"))
     elif target == own:
         out.append(failed(item_req, f"{here}/id", "an item relationship points at another "
