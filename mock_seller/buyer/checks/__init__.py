@@ -19,18 +19,39 @@ from mock_seller.buyer.checks.findings import (
     as_list,
     failed,
     is_text,
+    item_pointers,
     passed,
 )
+from schemas.dialect import get_dialect
 
 
 def run_create(api: str, body: Any, scenario: Any) -> tuple[list[Finding], frozenset[str]]:
     """Every finding on a create request body (any JSON value), and the use cases it
-    exercises (request kinds 2a, 2b, 2c)."""
-    out, kinds = create.check(api, body, scenario)
-    if isinstance(body, dict):
-        out += places.check(api, body, scenario)
-        out += contacts.check(api, body)
-        out += relationships.check(api, body, scenario)
+    exercises (request kinds 2a, 2b, 2c). One walk over the items, each module judging
+    the item it is handed: a create is judged on every request a buyer sends."""
+    if not isinstance(body, dict):
+        return [create.NOT_AN_OBJECT], frozenset()
+    out = create.request(api, body)
+    out += contacts.request(body)
+    items = body.get(ITEMS)
+    if not isinstance(items, list) or not items:
+        out.append(create.NO_ITEMS)
+        return out, frozenset()
+    out.append(create.item_count(len(items)))
+    flat = get_dialect(api).item_place_shape == "flat"
+    seen: set[str] = set()
+    kinds: set[str] = set()
+    for i, item in enumerate(items):
+        at = item_pointers(i)
+        if not isinstance(item, dict):
+            out.append(create.not_an_item(at))
+            continue
+        out += create.item(body, item, at, scenario, seen, kinds)
+        product = item.get("product")
+        if isinstance(product, dict) and item.get("action") == "add":
+            out += places.item(api, item, product, at, scenario)
+        out += contacts.item(item, product, at, flat)
+    out += relationships.check(api, body, scenario)
     return out, frozenset(kinds)
 
 

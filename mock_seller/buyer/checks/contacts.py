@@ -7,46 +7,41 @@ from __future__ import annotations
 from typing import Any
 
 from mock_seller.buyer.checks.findings import (
-    ITEMS,
     Finding,
+    ItemPointers,
     as_dict,
     as_list,
     failed,
-    item_pointers,
     passed,
 )
-from schemas.dialect import get_dialect
 
 REQUIRED = ("name", "number", "emailAddress")
 
 
-def check(api: str, body: dict[str, Any]) -> list[Finding]:
-    """R22 on every contact of a create request: the request's relatedContactInformation,
-    then per item its own contacts (v7: the on-site contact) and its places' contacts."""
+def request(body: dict[str, Any]) -> list[Finding]:
+    """R22 on the request's own relatedContactInformation."""
     out: list[Finding] = []
     contacts = body.get("relatedContactInformation")
     if isinstance(contacts, list):
         for k, contact in enumerate(contacts):
             _judge(out, _REQUEST_CONTACTS[k] if k < 8 else f"/relatedContactInformation/{k}",
                    contact)
-    items = body.get(ITEMS)
-    if not isinstance(items, list):
-        return out
-    flat = get_dialect(api).item_place_shape == "flat"
-    for i, item in enumerate(items):
-        if not isinstance(item, dict):
-            continue
-        at = item_pointers(i)
-        own = item.get("relatedContactInformation") if flat else None
-        if isinstance(own, list):
-            for k, contact in enumerate(own):
-                _judge(out, f"{at.contacts}/{k}", contact)
-        product = item.get("product")
-        places = product.get("place") if isinstance(product, dict) else None
-        if isinstance(places, list):
-            for j, place in enumerate(places):
-                for k, contact in enumerate(as_list(as_dict(place).get("contact"))):
-                    _judge(out, f"{at.place}/{j}/contact/{k}", contact)
+    return out
+
+
+def item(item: dict[str, Any], product: Any, at: ItemPointers, flat: bool) -> list[Finding]:
+    """R22 on one item's contacts: its own (``flat``: v7's on-site contact) and its places'
+    (``run_create`` walks the items)."""
+    out: list[Finding] = []
+    own = item.get("relatedContactInformation") if flat else None
+    if isinstance(own, list):
+        for k, contact in enumerate(own):
+            _judge(out, f"{at.contacts}/{k}", contact)
+    places = product.get("place") if isinstance(product, dict) else None
+    if isinstance(places, list):
+        for j, place in enumerate(places):
+            for k, contact in enumerate(as_list(as_dict(place).get("contact"))):
+                _judge(out, f"{at.place}/{j}/contact/{k}", contact)
     return out
 
 

@@ -15,7 +15,6 @@ from mock_seller.buyer.checks.findings import (
     as_dict,
     failed,
     is_text,
-    item_pointers,
     passed,
 )
 from mock_seller.core.timeutil import parse_datetime
@@ -25,51 +24,54 @@ BUYER_ROLE = "buyerContactInformation"
 _OPTIONAL = ("projectId", "externalId", "buyerId", "sellerId")
 
 
-def check(api: str, body: Any, scenario: Any) -> tuple[list[Finding], set[str]]:
-    """Findings of the request-level rules and of every item's identity rules, and the use
-    cases the request exercises: 2a (add by offering), 2b (add by specification), 2c
-    (modify)."""
-    kinds: set[str] = set()
-    if not isinstance(body, dict):
-        return [failed("R12", "", "the request body must be a JSON object with POQ items",
-                       blocking=True)], kinds
+def request(api: str, body: dict[str, Any]) -> list[Finding]:
+    """Findings of the request-level rules (R9, R11, O1)."""
     out = _flags(api, body)
     out.append(_contact(body))
     out += _completion_date(body)
     optional = _optional(body)
     if optional is not None:
         out.append(optional)
-    items = body.get(ITEMS)
-    if not isinstance(items, list) or not items:
-        out.append(failed("R12", f"/{ITEMS}", "at least one POQ item is required",
-                          "missingProperty", blocking=True))
-        return out, kinds
-    count = len(items)
-    out.append(_ITEM_COUNTS[count] if count < len(_ITEM_COUNTS)
-               else passed("R12", f"/{ITEMS}", f"{count} POQ item(s)"))
-    seen: set[str] = set()
-    for i, item in enumerate(items):
-        at = item_pointers(i)
-        if not isinstance(item, dict):
-            out.append(failed("R17", at.at, "a POQ item must be an object", blocking=True))
-            continue
-        item_id = item.get("id")
-        action = item.get("action")
-        if isinstance(item_id, str):
-            if item_id in seen:
-                out.append(failed("R48" if action == "modify" else "R17", at.id,
-                                  f"duplicate item id {item_id!r}: item ids are unique "
-                                  "within the POQ", blocking=True))
-            seen.add(item_id)
-        if action == "modify":
-            kinds.add("2c")
-            out += _change_item(item, at, scenario)
-        elif action == "add":
-            out += _install_item(body, item, at, kinds)
-        else:
-            out.append(failed("R17", at.action, f"action {action!r} is neither add "
-                              "(INSTALL) nor modify (CHANGE)", blocking=True))
-    return out, kinds
+    return out
+
+
+NOT_AN_OBJECT = failed("R12", "", "the request body must be a JSON object with POQ items",
+                       blocking=True)
+NO_ITEMS = failed("R12", f"/{ITEMS}", "at least one POQ item is required", "missingProperty",
+                  blocking=True)
+
+
+def item_count(count: int) -> Finding:
+    return (_ITEM_COUNTS[count] if count < len(_ITEM_COUNTS)
+            else passed("R12", f"/{ITEMS}", f"{count} POQ item(s)"))
+
+
+def not_an_item(at: ItemPointers) -> Finding:
+    return failed("R17", at.at, "a POQ item must be an object", blocking=True)
+
+
+def item(body: dict[str, Any], item: dict[str, Any], at: ItemPointers, scenario: Any,
+         seen: set[str], kinds: set[str]) -> list[Finding]:
+    """The identity rules of one item (``run_create`` walks the items). ``seen``: the ids of
+    the items before it; ``kinds`` gains the use case the item exercises: 2a (add by
+    offering), 2b (add by specification), 2c (modify)."""
+    item_id = item.get("id")
+    action = item.get("action")
+    if action == "modify":
+        kinds.add("2c")
+        out = _change_item(item, at, scenario)
+    elif action == "add":
+        out = _install_item(body, item, at, kinds)
+    else:
+        out = [failed("R17", at.action, f"action {action!r} is neither add (INSTALL) nor "
+                      "modify (CHANGE)", blocking=True)]
+    if isinstance(item_id, str):
+        if item_id in seen:
+            out.insert(0, failed("R48" if action == "modify" else "R17", at.id,
+                                 f"duplicate item id {item_id!r}: item ids are unique "
+                                 "within the POQ", blocking=True))
+        seen.add(item_id)
+    return out
 
 
 _FLAGS = (("instantSyncQualification", "Immediate Response Only"),

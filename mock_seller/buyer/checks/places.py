@@ -13,14 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 from mock_seller.buyer.checks.findings import (
-    ITEMS,
     Finding,
     ItemPointers,
     as_dict,
     as_list,
     failed,
     is_text,
-    item_pointers,
     passed,
 )
 from schemas.dialect import get_dialect
@@ -57,22 +55,9 @@ def _key(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
-def check(api: str, body: dict[str, Any], scenario: Any) -> list[Finding]:
-    out: list[Finding] = []
-    items = body.get(ITEMS)
-    if not isinstance(items, list):
-        return out
-    for i, item in enumerate(items):
-        if not isinstance(item, dict) or item.get("action") != "add":
-            continue
-        product = item.get("product")
-        if isinstance(product, dict):
-            out += _item(api, item, product, item_pointers(i), scenario)
-    return out
-
-
-def _item(api: str, item: dict[str, Any], product: dict[str, Any], at: ItemPointers,
-          scenario: Any) -> list[Finding]:
+def item(api: str, item: dict[str, Any], product: dict[str, Any], at: ItemPointers,
+         scenario: Any) -> list[Finding]:
+    """The places of one INSTALL item (``run_create`` walks the items)."""
     out: list[Finding] = []
     policy = place_policy(scenario, product)
     places = product.get("place")
