@@ -14,7 +14,9 @@ connection count and the status codes it saw; only the expected status (201 crea
 retrieve) counts as served; a mock's line adds its server CPU per answered request (/proc,
 workers included). ``--also`` measures further mock configurations in the same rounds
 (``--workers 2 --store ...``); ``--buyer-cost`` adds the mock with ``--buyer-mode off`` and
-prints the buyer checks' share of the server's CPU. ``--scale`` adds the figures at scale:
+prints the buyer checks' share of the server's CPU (the difference of two servers' CPU under
+load: it moves by several points from run to run; ``bench_instructions.py`` counts it
+steadily). ``--scale`` adds the figures at scale:
 p99 at 16 and 64 connections, RSS growth over ``--creates`` creates with buyer checks on,
 and Retrieve POQ List and RSS over ``--poqs`` stored POQs (bench_prism.py's list part).
 """
@@ -192,41 +194,12 @@ def side_by_side(args: argparse.Namespace, mocks: dict[str, MockProcess], prism:
             if "mock" in mocks and BUYER_OFF in mocks:
                 on, off = cpu[("mock", op, tool)], cpu[(BUYER_OFF, op, tool)]
                 print(f"buyer checks {op:8s} ({tool:6s}): {on - off:.3f} of {on:.3f} ms server "
-                      f"CPU per request over HTTP ({(on - off) / on:.0%}; goal under 10 %)")
-                if tool == tools[0]:
-                    cost = buyer_cost_in_process(op)
-                    print(f"buyer checks {op:8s} in process: {cost:.3f} ms CPU per request "
-                          f"(median of 7 interleaved rounds, no HTTP), {cost / on:.0%} of the "
-                          "server's CPU per request above")
+                      f"CPU per request over HTTP ({(on - off) / on:.0%}; goal under 10 %; "
+                      "noisy: bench_instructions.py counts it)")
         if ("prism", op, "wrk") in med and ("prism", op, "python") in med:
             agree = med[("prism", op, "python")] / med[("prism", op, "wrk")]
             print(f"python/wrk on prism {op:8s}: {agree:5.2f} "
                   f"({'within' if abs(agree - 1) <= 0.2 else 'OUTSIDE'} 20 %)")
-
-
-def buyer_cost_in_process(op: str, rounds: int = 7, requests: int = 1000) -> float:
-    """CPU (ms) the buyer checks add to one request, through the Flask app in this process
-    (``test_client``: no sockets, no threads), mode default against off, in interleaved
-    rounds: steadier than the difference of two servers' CPU under load."""
-    from mock_seller.app import create_app
-
-    body = json.dumps(BODY, separators=(",", ":"))
-    clients = {}
-    for mode in ("default", "off"):
-        client = create_app({"BUYER_CONFORMANCE": {"mode": mode}}).test_client()
-        created = client.post(V7 + POQ, data=body, content_type="application/json")
-        clients[mode] = (client, created.get_json()["id"])
-    per: dict[str, list[float]] = {"default": [], "off": []}
-    for _ in range(rounds):
-        for mode, (client, poq_id) in clients.items():
-            started = time.process_time()
-            for _ in range(requests):
-                if op == "create":
-                    client.post(V7 + POQ, data=body, content_type="application/json")
-                else:
-                    client.get(f"{V7}{POQ}/{poq_id}")
-            per[mode].append((time.process_time() - started) * 1000 / requests)
-    return statistics.median(per["default"]) - statistics.median(per["off"])
 
 
 def _prism(spec: str | None) -> Any:

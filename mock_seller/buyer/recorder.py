@@ -6,9 +6,9 @@ in a long session is still in the report), and per request kind whether a valid 
 seen (for the capability IDs R2, D1, D2). At most ``max_buyers`` buyers are kept; the one
 seen longest ago goes first.
 
-Every request a buyer sends pays for its record, so the record is kept as it came (wire
-bytes, findings, references shared between requirements), counted in batches of requests
-with the same outcome, and written out as report entries only when read."""
+Every request a buyer sends pays for its record, so an exchange is appended as it came (wire
+bytes, findings, the answer's headers), without a lock; exchanges are counted in batches,
+once per outcome (``Recorder._fold``), and written out as report entries only when read."""
 
 from __future__ import annotations
 
@@ -67,18 +67,6 @@ def mask_headers(headers: Any) -> dict[str, str]:
 def _cut(text: str, length: int) -> tuple[str, bool]:
     return text[:MAX_BODY_CHARS] + f"...[truncated: {length - MAX_BODY_CHARS} more " \
                                    "characters]", True
-
-
-def wire_bytes(body: Any) -> bytes | None:
-    """A body as the bytes that crossed the wire: what a view parsed (a JSON value) is
-    written back, text encoded."""
-    if body is None or type(body) is bytes:
-        return body  # type: ignore[no-any-return]
-    if isinstance(body, (bytes, bytearray, memoryview)):
-        return bytes(body)
-    if isinstance(body, str):
-        return body.encode()
-    return wire_json.dumps_to_keep(body)
 
 
 _HEADER_PREFIXES = ("HTTP_", "CONTENT_TYPE", "CONTENT_LENGTH")
@@ -142,7 +130,13 @@ class _Head(NamedTuple):
 
     @classmethod
     def of(cls, body: Any) -> _Head:
-        raw = wire_bytes(body) or b""
+        """``body``: bytes, text, or a JSON value (what a view parsed: written back)."""
+        if isinstance(body, (bytes, bytearray, memoryview)):
+            raw = bytes(body)
+        elif isinstance(body, str):
+            raw = body.encode()
+        else:
+            raw = wire_json.dumps_to_keep(body)
         return cls(raw[:MAX_WIRE_BYTES], len(raw))
 
 
@@ -192,7 +186,7 @@ class Verdict(NamedTuple):
 class Exchange(NamedTuple):
     """One request and its answer, kept as they crossed the wire when the answer is made:
     counted (``Recorder._fold``) in batches and decoded (``_readable``) when read. Recorded
-    as a plain tuple of these fields (a tuple subclass costs four times as much to build),
+    as a plain tuple of these fields (a tuple subclass costs three times as much to build),
     and read through this class."""
 
     # the outcome it is counted under (``_OUTCOME``): a buyer's requests mostly repeat a few
