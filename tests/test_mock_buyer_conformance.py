@@ -696,6 +696,25 @@ def test_passing_findings_say_what_was_judged_not_the_values() -> None:
     assert retrieve.check_retrieve("p-1") == retrieve.check_retrieve("p-2")
 
 
+def test_create_checks_name_the_use_cases_a_request_exercises() -> None:
+    """The request kinds (2a by offering, 2b by specification, 2c modify) that R2, D1 and D2
+    count come from the same walk as the findings."""
+    from mock_seller.buyer.checks import run_create
+
+    scenario = load_scenario("default")
+
+    def kinds(body: Any) -> frozenset[str]:
+        return run_create("v8", body, scenario)[1]
+
+    assert kinds(poq(eline_item("1"))) == {"2a"}
+    assert kinds(poq(spec_item("1"), alternatives=True)) == {"2b"}
+    assert kinds(poq(modify_item("1"), eline_item("2"), spec_item("3"))) == {"2a", "2b", "2c"}
+    no_id = eline_item("1")
+    no_id["product"]["productOffering"] = {}  # an offering without an id names no use case
+    assert kinds(poq(no_id)) == set()
+    assert kinds(poq()) == {"2a"} and kinds([]) == set() and kinds({"x": 1}) == set()
+
+
 def test_records_from_many_threads_are_all_counted_while_read() -> None:
     """Recording takes no lock: exchanges recorded by several threads at once, while another
     reads, are each counted once, under numbers of their own."""
