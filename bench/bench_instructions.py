@@ -39,6 +39,7 @@ MODES = ("default", "off")
 def serve_in_process(mode: str, op: str, requests: int) -> None:
     """The child: build the app, store 200 POQs, settle the collector, serve ``requests``."""
     sys.path.insert(0, str(HERE))
+    from bench_http import EXPECT
     from bench_prism import BODY, POQ, V7
 
     from mock_seller.app import create_app
@@ -75,7 +76,7 @@ def serve_in_process(mode: str, op: str, requests: int) -> None:
             call("POST", V7 + POQ, body)
         else:
             call("GET", f"{V7}{POQ}/{ids[i % 200]}")
-    wanted = {"create": "201", "retrieve": "200"}[op]
+    wanted = str(EXPECT[op])
     unexpected = [s for s in statuses[200:] if not s.startswith(wanted)]
     if unexpected:
         raise SystemExit(f"unexpected statuses: {sorted(set(unexpected))}")

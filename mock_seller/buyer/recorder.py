@@ -216,6 +216,7 @@ _make = tuple.__new__  # the named tuples above without their Python-level __new
 _as_exchange = functools.partial(_make, Exchange)
 _OUTCOME = itemgetter(0, 1, 2, 3)  # (buyer, api, kinds, findings) of an Exchange
 _NUMBER = Exchange._fields.index("number")
+_number_of = itemgetter(_NUMBER)  # of a recorded exchange (a plain tuple)
 
 #: exchanges recorded uncounted before the next record counts them all (``Recorder._fold``)
 FOLD_EVERY = 256
@@ -380,11 +381,11 @@ class Recorder:
         self._order.extend(batch)
         keep = self.checks_per_status
         groups = _groups(batch, keep)
-        first = min(map(itemgetter(_NUMBER), batch))
+        first = min(map(_number_of, batch))
         recent: dict[tuple[str, str, str], tuple[RequirementLog, list[Verdict]]] = {}
         # the group seen last goes last: the buyer seen last is the one dropped last
         for (buyer, api, kinds, findings), (times, members) in sorted(
-                groups.items(), key=lambda group: group[1][1][0][_NUMBER]):
+                groups.items(), key=lambda group: _number_of(group[1][1][0])):  # its newest
             log = self._log(buyer, first)
             verdicts = [_as_exchange(exchange).verdict() for exchange in reversed(members)]
             outcomes = _outcomes(findings)
@@ -401,7 +402,7 @@ class Recorder:
                     seen = log.kinds[kind] = {"valid": 0, "invalid": 0, "last": None}
                 seen["valid" if valid else "invalid"] += times
                 last = "last_valid" if valid else "last_invalid"
-                seen[last] = max(seen.get(last) or 0, members[0][_NUMBER])
+                seen[last] = max(seen.get(last) or 0, _number_of(members[0]))
             log.apis[api] = log.apis.get(api, 0) + times
         for (_, _, outcome), (req, verdicts) in recent.items():
             kept = req.recent.get(outcome)
